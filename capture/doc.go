@@ -1,0 +1,19 @@
+// Package capture reads packet captures and yields TCP segments.
+//
+// It provides:
+//   - Open, which detects the file format from its magic number (classic pcap in
+//     either byte order with micro- or nanosecond timestamps, pcapng with any
+//     number of interfaces, either of them gzip-compressed, or "-" for stdin);
+//   - Reader, which walks one or more inputs as a single capture and decodes every
+//     frame into a Segment without allocating in steady state;
+//   - Stats, which counts every frame that did not become a Segment under a named
+//     reason, so nothing the user gave is silently dropped;
+//   - ReadError, which names the file, frame number and byte offset of a fault.
+//
+// Decoding uses gopacket's layers as DecodingLayers. The decode loop is our own
+// rather than gopacket.DecodingLayerParser because we must pick the first layer
+// per frame (pcapng interfaces differ in link type; raw IP is v4 or v6 by its
+// first nibble) and must track the IP payload length through tunnels and IPv6
+// extension headers to compute the TCP segment length the way Wireshark does
+// (from the IP header, not from the captured bytes).
+package capture

@@ -1,0 +1,219 @@
+package capture
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// Format is the container format of an input.
+type Format string
+
+// Formats tcpflow reads.
+const (
+	FormatPcap   Format = "pcap"
+	FormatPcapNG Format = "pcapng"
+)
+
+// Input describes one opened input file.
+type Input struct {
+	Name       string // as given by the user
+	Format     Format
+	Gzip       bool
+	Nanosecond bool   // classic pcap with nanosecond timestamps
+	BigEndian  bool   // classic pcap written big-endian
+	Frames     uint64 // records read from this input so far
+	Err        error  // *ReadError when the input ended at a fault
+}
+
+// packetSource is what pcapgo's two readers have in common.
+type packetSource interface {
+	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}
+
+// counter counts the bytes read from the underlying file. Together with the
+// bufio.Reader on top of it, it gives the exact offset of every record: both pcapgo
+// readers call bufio.NewReader on what they are given, which returns our
+// *bufio.Reader unchanged because it is large enough, so nothing else buffers.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+const bufSize = 1 << 20
+
+// Reader reads one or more inputs, one after another, as a single capture: frame
+// numbers continue from one file to the next (as in the file `mergecap -a` would
+// write), so a capture split by tcpdump -C/-G is analyzed as the whole it was.
+type Reader struct {
+	names  []string
+	Inputs []Input // one per input opened so far, in order
+	Stats  Stats
+
+	cur      int // index into names of the open input, -1 before the first
+	closer   io.Closer
+	cnt      *counter
+	br       *bufio.Reader
+	src      packetSource
+	link     layers.LinkType // of a classic pcap
+	ng       bool
+	dec      decoder
+	frame    uint64
+	openErrs []error
+}
+
+// NewReader returns a Reader over the named inputs; "-" is standard input. Files
+// are opened lazily, one at a time, as reading reaches them.
+func NewReader(names ...string) *Reader {
+	r := &Reader{names: names, cur: -1}
+	r.dec.init()
+	return r
+}
+
+// Next decodes the next TCP segment into seg. Frames that are not TCP are counted
+// in Stats and skipped. At the end of all inputs it returns io.EOF. When an input
+// is faulty it returns a *ReadError once, after every good frame before the fault;
+// calling Next again continues with the next input.
+func (r *Reader) Next(seg *Segment) error {
+	for {
+		if r.src == nil {
+			if err := r.openNext(); err != nil {
+				return err
+			}
+			continue
+		}
+		start := r.pos()
+		data, ci, err := r.src.ZeroCopyReadPacketData()
+		if err != nil {
+			in := &r.Inputs[len(r.Inputs)-1]
+			r.closeCur()
+			if err == io.EOF {
+				continue
+			}
+			re := &ReadError{File: in.Name, Frame: r.frame + 1, Offset: start, Decompressed: in.Gzip, Err: describe(err)}
+			in.Err = re
+			return re
+		}
+		r.frame++
+		r.Inputs[len(r.Inputs)-1].Frames++
+		r.Stats.Frames++
+		r.Stats.Bytes += uint64(len(data))
+		link := r.link
+		if r.ng && len(ci.AncillaryData) > 0 {
+			link, _ = ci.AncillaryData[0].(layers.LinkType)
+		}
+		r.Stats.countLink(link)
+		seg.Frame = r.frame
+		seg.File = r.cur
+		seg.Time = ci.Timestamp.UnixNano()
+		reason, ok := r.dec.decode(data, link, ci.Length > ci.CaptureLength, seg)
+		if !ok {
+			r.Stats.Count[reason]++
+			continue
+		}
+		r.Stats.TCP++
+		if seg.Truncated {
+			r.Stats.Count[TruncatedPayload]++
+		}
+		return nil
+	}
+}
+
+// pos is the offset of the next unread byte of the current input.
+func (r *Reader) pos() int64 { return r.cnt.n - int64(r.br.Buffered()) }
+
+func (r *Reader) closeCur() {
+	if r.closer != nil {
+		r.closer.Close()
+	}
+	r.src, r.closer = nil, nil
+}
+
+// openNext opens the next input. A file that cannot be opened or is not a capture
+// yields a *ReadError with Frame 0; reading goes on with the following input.
+func (r *Reader) openNext() error {
+	r.cur++
+	if r.cur >= len(r.names) {
+		r.cur = len(r.names) - 1
+		return io.EOF
+	}
+	name := r.names[r.cur]
+	r.Inputs = append(r.Inputs, Input{Name: name})
+	in := &r.Inputs[len(r.Inputs)-1]
+	err := r.open(name, in)
+	if err != nil {
+		r.closeCur()
+		re := &ReadError{File: name, Err: err}
+		in.Err = re
+		return re
+	}
+	return nil
+}
+
+func (r *Reader) open(name string, in *Input) error {
+	var f io.ReadCloser = os.Stdin
+	if name != "-" {
+		var err error
+		if f, err = os.Open(name); err != nil {
+			return err
+		}
+	}
+	r.closer = f
+	r.cnt = &counter{r: f}
+	r.br = bufio.NewReaderSize(r.cnt, bufSize)
+	magic, err := r.br.Peek(4)
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, gerr := gzip.NewReader(r.br)
+		if gerr != nil {
+			return fmt.Errorf("gzip: %w", gerr)
+		}
+		in.Gzip = true
+		r.cnt = &counter{r: gz}
+		r.br = bufio.NewReaderSize(r.cnt, bufSize)
+		magic, err = r.br.Peek(4)
+	}
+	if err != nil {
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("empty or too short to be a capture file")
+		}
+		return err
+	}
+	switch m := binary.LittleEndian.Uint32(magic); m {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		pr, err := pcapgo.NewReader(r.br)
+		if err != nil {
+			return fmt.Errorf("pcap header: %w", err)
+		}
+		in.Format = FormatPcap
+		in.Nanosecond = m == 0xa1b23c4d || m == 0x4d3cb2a1
+		in.BigEndian = m == 0xd4c3b2a1 || m == 0x4d3cb2a1
+		r.src, r.link, r.ng = pr, pr.LinkType(), false
+	case 0x0a0d0d0a:
+		nr, err := pcapgo.NewNgReader(r.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		if err != nil {
+			return fmt.Errorf("pcapng header: %w", err)
+		}
+		in.Format = FormatPcapNG
+		r.src, r.ng = nr, true
+	default:
+		return fmt.Errorf("not a pcap or pcapng file (magic %02x %02x %02x %02x)", magic[0], magic[1], magic[2], magic[3])
+	}
+	return nil
+}
+
+// Close releases the open input, if any.
+func (r *Reader) Close() { r.closeCur() }

@@ -1,0 +1,119 @@
+package capture
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// Flags holds the TCP header flags as they appear in the header's 12 flag bits.
+type Flags uint16
+
+// The TCP flag bits, lowest first (RFC 9293 section 3.1; AE from RFC 9768 is the
+// former NS bit).
+const (
+	FIN Flags = 1 << iota
+	SYN
+	RST
+	PSH
+	ACK
+	URG
+	ECE
+	CWR
+	AE
+)
+
+// String renders the flags the way tcpdump and our reports do: one letter per flag
+// in the fixed order S F R P A U E C N, for example "SA" or "FPA". No flags is "".
+func (f Flags) String() string {
+	var b [9]byte
+	return string(f.appendLetters(b[:0]))
+}
+
+// AppendLetters appends the flag letters to dst (allocation-free String).
+func (f Flags) AppendLetters(dst []byte) []byte { return f.appendLetters(dst) }
+
+func (f Flags) appendLetters(dst []byte) []byte {
+	for _, fl := range flagOrder {
+		if f&fl.bit != 0 {
+			dst = append(dst, fl.letter)
+		}
+	}
+	return dst
+}
+
+var flagOrder = [...]struct {
+	bit    Flags
+	letter byte
+}{{SYN, 'S'}, {FIN, 'F'}, {RST, 'R'}, {PSH, 'P'}, {ACK, 'A'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'C'}, {AE, 'N'}}
+
+// Has reports whether all bits of g are set in f.
+func (f Flags) Has(g Flags) bool { return f&g == g }
+
+// Names lists the flags by their RFC names, e.g. "SYN,ACK".
+func (f Flags) Names() string {
+	names := [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"}
+	var parts []string
+	for i, n := range names {
+		if f&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// SACKBlock is one selective-acknowledgment block [Left, Right) (RFC 2018).
+type SACKBlock struct{ Left, Right uint32 }
+
+// MaxSACKBlocks is the most SACK blocks a 40-byte option space can carry.
+const MaxSACKBlocks = 4
+
+// MaxUnknownOptions is how many unrecognized option kinds a segment keeps.
+const MaxUnknownOptions = 8
+
+// Options are the TCP options of one segment. Absent options use their "unknown"
+// value (-1 or false), never a zero that could be mistaken for a real value.
+type Options struct {
+	MSS           int32 // maximum segment size; -1 when the option is absent
+	WScale        int8  // window scale shift as sent (not clamped); -1 when absent
+	SACKPermitted bool
+	HasTS         bool   // the timestamps option (RFC 7323) is present
+	TSVal, TSEcr  uint32 // valid when HasTS
+	NSACK         uint8  // number of valid entries in SACK
+	SACK          [MaxSACKBlocks]SACKBlock
+	NUnknown      uint8                    // number of valid entries in Unknown
+	Unknown       [MaxUnknownOptions]uint8 // kinds of other options (e.g. 30 MPTCP, 34 TFO), in order
+}
+
+// SACKBlocks returns the SACK blocks present in the segment.
+func (o *Options) SACKBlocks() []SACKBlock { return o.SACK[:o.NSACK] }
+
+// UnknownKinds returns the kinds of options tcpflow does not interpret.
+func (o *Options) UnknownKinds() []uint8 { return o.Unknown[:o.NUnknown] }
+
+// Segment is one decoded TCP segment and where it came from.
+//
+// Payload is owned by the Reader and is valid only until the next call to
+// Reader.Next; later stages copy what they keep. Everything else is a value.
+type Segment struct {
+	Frame    uint64 // 1-based frame number, counting every record as Wireshark does
+	File     int    // index of the input this frame came from
+	Time     int64  // capture time, nanoseconds since the Unix epoch (UTC)
+	Src, Dst netip.AddrPort
+	Seq, Ack uint32
+	Flags    Flags
+	Window   uint16 // raw window field, before any scaling
+	Urgent   uint16
+	HdrLen   uint8 // TCP header length in bytes, options included
+	// PayloadLen is the TCP payload length on the wire: the IP payload length
+	// minus the TCP header, as Wireshark computes tcp.len. It can exceed
+	// len(Payload) when the frame was cut by the snap length.
+	PayloadLen int
+	Payload    []byte // captured payload bytes (see the ownership note above)
+	Opts       Options
+	// Truncated is set when the frame was cut by the snap length, so some
+	// payload bytes are missing from Payload.
+	Truncated bool
+	// Fragmented is set when the segment was rebuilt from IP fragments; Frame
+	// is then the frame of the last fragment, as in Wireshark.
+	Fragmented bool
+}

@@ -1,0 +1,104 @@
+package capture
+
+import (
+	"strconv"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Reason names why a frame did not yield a TCP segment, or what was special about
+// one that did.
+type Reason int
+
+// Reasons, in the order reports list them.
+const (
+	NotIP            Reason = iota // link layer carries no IP (ARP, LLDP, STP, ...)
+	NotTCP                         // IP, but not TCP (UDP, ICMP, ...)
+	ICMPQuoted                     // ICMP error quoting a TCP header: shown, not analyzed
+	Fragment                       // an IP fragment held for reassembly (counted on each fragment but the last)
+	TruncatedHeader                // cut by the snap length before the TCP header was complete
+	Malformed                      // headers that do not decode (bad lengths, bad options)
+	UnsupportedLink                // link type tcpflow cannot decode
+	TruncatedPayload               // decoded, but the snap length cut part of the payload (still analyzed)
+	numReasons
+)
+
+var reasonNames = [numReasons]string{
+	NotIP:            "not_ip",
+	NotTCP:           "not_tcp",
+	ICMPQuoted:       "icmp_quoted_tcp",
+	Fragment:         "ip_fragment",
+	TruncatedHeader:  "truncated_header",
+	Malformed:        "malformed",
+	UnsupportedLink:  "unsupported_link",
+	TruncatedPayload: "truncated_payload",
+}
+
+var reasonText = [numReasons]string{
+	NotIP:            "frames without IP (ARP and other link protocols)",
+	NotTCP:           "IP packets that are not TCP (UDP, ICMP, ...)",
+	ICMPQuoted:       "ICMP errors quoting a TCP header (not analyzed)",
+	Fragment:         "IP fragments held for reassembly",
+	TruncatedHeader:  "frames cut before the end of the TCP header",
+	Malformed:        "frames whose headers do not decode",
+	UnsupportedLink:  "frames of a link type tcpflow cannot decode",
+	TruncatedPayload: "TCP segments whose payload was cut by the snap length (still analyzed)",
+}
+
+// String is the reason's stable machine name, used as a JSON key.
+func (r Reason) String() string { return reasonNames[r] }
+
+// Text describes the reason in words.
+func (r Reason) Text() string { return reasonText[r] }
+
+// Stats counts frames. Frames = TCP + the counts of every skip reason (all but
+// TruncatedPayload, which counts segments that were analyzed all the same).
+type Stats struct {
+	Frames uint64             // every record read
+	TCP    uint64             // frames that yielded a TCP segment
+	Count  [numReasons]uint64 // per Reason
+	Links  []LinkCount        // frames per link type, in order first seen
+	Bytes  uint64             // captured bytes of all frames
+}
+
+// LinkCount is the number of frames of one link type.
+type LinkCount struct {
+	Type   layers.LinkType
+	Frames uint64
+}
+
+// LinkName is the pcap name of a link type, e.g. "ETHERNET(1)", as in MANIFEST
+// files and Wireshark's capinfos.
+func LinkName(t layers.LinkType) string {
+	if n, ok := linkNames[t]; ok {
+		return n + "(" + strconv.Itoa(int(t)) + ")"
+	}
+	return "LINKTYPE(" + strconv.Itoa(int(t)) + ")"
+}
+
+var linkNames = map[layers.LinkType]string{
+	0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
+	113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
+}
+
+func (s *Stats) countLink(t layers.LinkType) {
+	for i := range s.Links {
+		if s.Links[i].Type == t {
+			s.Links[i].Frames++
+			return
+		}
+	}
+	s.Links = append(s.Links, LinkCount{t, 1})
+}
+
+// Reasons returns every reason in report order.
+func Reasons() []Reason {
+	r := make([]Reason, numReasons)
+	for i := range r {
+		r[i] = Reason(i)
+	}
+	return r
+}
+
+// Skipped is the number of frames that yielded no segment.
+func (s *Stats) Skipped() uint64 { return s.Frames - s.TCP }
