@@ -60,7 +60,9 @@ const bufSize = 1 << 20
 // numbers continue from one file to the next (as in the file `mergecap -a` would
 // write), so a capture split by tcpdump -C/-G is analyzed as the whole it was.
 type Reader struct {
-	names  []string
+	names []string
+	// Stdin is what "-" reads; os.Stdin unless set before the first Next.
+	Stdin  io.Reader
 	Inputs []Input // one per input opened so far, in order
 	Stats  Stats
 
@@ -120,6 +122,10 @@ func (r *Reader) Next(seg *Segment) error {
 		seg.Frame = r.frame
 		seg.File = r.cur
 		seg.Time = ci.Timestamp.UnixNano()
+		if r.Stats.Frames == 1 {
+			r.Stats.FirstTime = seg.Time
+		}
+		r.Stats.LastTime = seg.Time
 		reason, ok := r.dec.decode(data, link, ci.Length > ci.CaptureLength, seg)
 		if !ok {
 			r.Stats.Count[reason]++
@@ -165,14 +171,17 @@ func (r *Reader) openNext() error {
 }
 
 func (r *Reader) open(name string, in *Input) error {
-	var f io.ReadCloser = os.Stdin
+	var f io.Reader = r.Stdin
+	if f == nil {
+		f = os.Stdin
+	}
 	if name != "-" {
-		var err error
-		if f, err = os.Open(name); err != nil {
+		file, err := os.Open(name)
+		if err != nil {
 			return err
 		}
+		f, r.closer = file, file
 	}
-	r.closer = f
 	r.cnt = &counter{r: f}
 	r.br = bufio.NewReaderSize(r.cnt, bufSize)
 	magic, err := r.br.Peek(4)

@@ -59,6 +59,9 @@ type Stats struct {
 	Count  [numReasons]uint64 // per Reason
 	Links  []LinkCount        // frames per link type, in order first seen
 	Bytes  uint64             // captured bytes of all frames
+	// FirstTime and LastTime are the times of the first and last frame read
+	// (of any kind), ns since the epoch.
+	FirstTime, LastTime int64
 }
 
 // LinkCount is the number of frames of one link type.

@@ -1,0 +1,126 @@
+package flow
+
+import (
+	"net/netip"
+
+	"github.com/tcpflow/tcpflow/capture"
+)
+
+// Table maps segments to connections. The zero value is not usable; call NewTable.
+type Table[T any] struct {
+	conns map[Key]*Conn[T]
+	next  int
+}
+
+// NewTable returns an empty table.
+func NewTable[T any]() *Table[T] {
+	return &Table[T]{conns: make(map[Key]*Conn[T], 1024)}
+}
+
+// Result says what Lookup did with a segment.
+type Result[T any] struct {
+	Conn *Conn[T]
+	Dir  Dir
+	New  bool // the segment opened a new connection
+	// Reused is set when the segment is a SYN that opened a new connection on a
+	// 4-tuple already in use (Wireshark's tcp.analysis.reused_ports); Previous is
+	// the connection it displaced, which will see no more segments.
+	Reused   bool
+	Previous *Conn[T]
+}
+
+// Lookup finds or creates the connection of seg and records the segment's
+// lifecycle facts on it.
+//
+// Connections are numbered from 0 in order of their first frame, as Wireshark
+// numbers tcp.stream. A SYN without ACK opens a new connection on a known 4-tuple
+// when its sequence number differs from the last SYN that side sent, or when that
+// side sent no SYN before but the old connection has closed (FIN both ways or RST):
+// the port was reused. A retransmitted SYN (same sequence number) stays in its
+// connection.
+//
+// Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK
+// when that is the first segment seen; otherwise, for a connection joined
+// mid-stream, the side whose port is not a well-known port (below 1024) when
+// exactly one is, else the side with the higher port, else the sender of the first
+// segment. This is the usual convention of tcptrace and Zeek; Wireshark has no
+// notion of client.
+func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
+	k, _ := KeyOf(seg.Src, seg.Dst)
+	c, ok := t.conns[k]
+	var res Result[T]
+	if ok {
+		d := c.Dir(seg.Src)
+		if seg.Flags&(capture.SYN|capture.ACK) == capture.SYN && reuses(c, d, seg) {
+			res.Previous, res.Reused = c, true
+			ok = false
+		} else {
+			c.note(seg, d)
+			res.Conn, res.Dir = c, d
+			return res
+		}
+	}
+	c = &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time}
+	t.next++
+	c.Client, c.Server = chooseClient(seg)
+	c.MidStream = seg.Flags&capture.SYN == 0
+	t.conns[k] = c
+	d := c.Dir(seg.Src)
+	c.note(seg, d)
+	res.Conn, res.Dir, res.New = c, d, true
+	return res
+}
+
+func reuses[T any](c *Conn[T], d Dir, seg *capture.Segment) bool {
+	if c.synSeen[d] {
+		return c.synSeq[d] != seg.Seq
+	}
+	return c.closed()
+}
+
+func chooseClient(seg *capture.Segment) (client, server netip.AddrPort) {
+	switch {
+	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN:
+		return seg.Src, seg.Dst
+	case seg.Flags&capture.SYN != 0:
+		return seg.Dst, seg.Src
+	}
+	sp, dp := seg.Src.Port(), seg.Dst.Port()
+	switch {
+	case (sp < 1024) != (dp < 1024):
+		if sp < 1024 {
+			return seg.Dst, seg.Src
+		}
+		return seg.Src, seg.Dst
+	case sp < dp:
+		return seg.Dst, seg.Src
+	}
+	return seg.Src, seg.Dst
+}
+
+// Len is the number of connections currently in the table.
+func (t *Table[T]) Len() int { return len(t.conns) }
+
+// Count is the number of connections ever created (the next id).
+func (t *Table[T]) Count() int { return t.next }
+
+// Remove drops a finished connection from the table, so that its memory can be
+// freed once its report is written. A later segment of the same 4-tuple opens a
+// new connection.
+func (t *Table[T]) Remove(c *Conn[T]) {
+	if t.conns[c.Key] == c {
+		delete(t.conns, c.Key)
+	}
+}
+
+// Each calls f for every connection still in the table, in id order.
+func (t *Table[T]) Each(f func(*Conn[T])) {
+	all := make([]*Conn[T], 0, len(t.conns))
+	for _, c := range t.conns {
+		all = append(all, c)
+	}
+	sortByID(all)
+	for _, c := range all {
+		f(c)
+	}
+}

@@ -1,0 +1,270 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// The JSON document; docs/json-schema.md describes every field. Field order is
+// fixed by these structs, and every list is in a defined order, so the bytes are
+// the same on every run.
+type jsonDoc struct {
+	Capture     jsonCapture `json:"capture"`
+	Connections []jsonConn  `json:"connections"`
+}
+
+type jsonCapture struct {
+	File      string            `json:"file"` // the first input, for the common one-file case
+	Files     []jsonInput       `json:"files"`
+	Format    string            `json:"format"`
+	LinkTypes []jsonLink        `json:"link_types"`
+	Frames    map[string]uint64 `json:"frames"` // encoding/json sorts map keys
+	FirstTime string            `json:"first_time,omitempty"`
+	Errors    []string          `json:"errors"`
+}
+
+type jsonInput struct {
+	File   string `json:"file"`
+	Format string `json:"format"`
+	Gzip   bool   `json:"gzip"`
+	Frames uint64 `json:"frames"`
+	Error  string `json:"error,omitempty"`
+}
+
+type jsonLink struct {
+	Name   string `json:"name"`
+	Frames uint64 `json:"frames"`
+}
+
+type jsonEndpoint struct {
+	Addr          string  `json:"addr"`
+	Port          uint16  `json:"port"`
+	ISN           *uint32 `json:"isn"`
+	MSS           *int32  `json:"mss"`
+	WScale        *int8   `json:"wscale"`
+	SACKPermitted bool    `json:"sack_permitted"`
+	Timestamps    bool    `json:"timestamps"`
+	FinalState    string  `json:"final_state"`
+}
+
+type jsonConn struct {
+	ID           int          `json:"id"`
+	Client       jsonEndpoint `json:"client"`
+	Server       jsonEndpoint `json:"server"`
+	FirstFrame   uint64       `json:"first_frame"`
+	LastFrame    uint64       `json:"last_frame"`
+	FirstTime    float64      `json:"first_time"`
+	LastTime     float64      `json:"last_time"`
+	MidStream    bool         `json:"mid_stream"`
+	EndedBy      string       `json:"ended_by"`
+	ClosedBy     *string      `json:"closed_by"`
+	HandshakeRTT *float64     `json:"handshake_rtt_s"`
+	Packets      dirCounts    `json:"packets"`
+	Bytes        dirCounts    `json:"bytes"`
+	Segments     []jsonSeg    `json:"segments,omitempty"`
+}
+
+type dirCounts struct {
+	C2S uint64 `json:"c2s"`
+	S2C uint64 `json:"s2c"`
+}
+
+type jsonSeg struct {
+	Frame       uint64           `json:"frame"`
+	Time        float64          `json:"time"`
+	Dir         string           `json:"dir"`
+	Flags       string           `json:"flags"`
+	Seq         uint32           `json:"seq"`
+	Ack         uint32           `json:"ack"`
+	SeqAbs      uint32           `json:"seq_abs"`
+	AckAbs      uint32           `json:"ack_abs"`
+	Len         int              `json:"len"`
+	WinRaw      uint16           `json:"win_raw"`
+	Win         *int64           `json:"win"`
+	Options     *jsonOptions     `json:"options,omitempty"`
+	Analysis    []string         `json:"analysis"`
+	DupAckNum   uint32           `json:"dup_ack_num,omitempty"`
+	DupAckFrame uint64           `json:"dup_ack_frame,omitempty"`
+	AckRTT      *float64         `json:"ack_rtt_s,omitempty"`
+	AckFrame    uint64           `json:"ack_frame,omitempty"`
+	InFlight    *int64           `json:"bytes_in_flight,omitempty"`
+	Truncated   bool             `json:"truncated,omitempty"`
+	Transitions []jsonTransition `json:"transitions"`
+}
+
+type jsonOptions struct {
+	MSS     *int32      `json:"mss,omitempty"`
+	WScale  *int8       `json:"wscale,omitempty"`
+	SACKOK  bool        `json:"sack_permitted,omitempty"`
+	TSVal   *uint32     `json:"ts_val,omitempty"`
+	TSEcr   *uint32     `json:"ts_ecr,omitempty"`
+	SACK    [][2]uint32 `json:"sack,omitempty"`
+	Unknown []int       `json:"unknown_kinds,omitempty"`
+}
+
+type jsonTransition struct {
+	Endpoint string `json:"endpoint"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Why      string `json:"why"`
+}
+
+// JSON writes the whole result as one indented JSON document.
+func JSON(w io.Writer, res *state.Result, opts Options) error {
+	doc := jsonDoc{Capture: captureJSON(res), Connections: make([]jsonConn, 0, len(res.Conns))}
+	for _, c := range res.Conns {
+		doc.Connections = append(doc.Connections, connJSON(res, c, opts))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(doc)
+}
+
+func captureJSON(res *state.Result) jsonCapture {
+	jc := jsonCapture{Files: []jsonInput{}, LinkTypes: []jsonLink{}, Errors: []string{}, Frames: map[string]uint64{}}
+	for i, in := range res.Inputs {
+		ji := jsonInput{File: in.Name, Format: string(in.Format), Gzip: in.Gzip, Frames: in.Frames}
+		if in.Err != nil {
+			ji.Error = in.Err.Error()
+		}
+		jc.Files = append(jc.Files, ji)
+		if i == 0 {
+			jc.File, jc.Format = in.Name, string(in.Format)
+		} else if jc.Format != string(in.Format) {
+			jc.Format = "mixed"
+		}
+	}
+	st := &res.Stats
+	for _, l := range st.Links {
+		jc.LinkTypes = append(jc.LinkTypes, jsonLink{capture.LinkName(l.Type), l.Frames})
+	}
+	jc.Frames["total"], jc.Frames["tcp"] = st.Frames, st.TCP
+	for _, r := range capture.Reasons() {
+		jc.Frames[r.String()] = st.Count[r]
+	}
+	if st.Frames > 0 {
+		jc.FirstTime = utc(st.FirstTime)
+	}
+	for _, err := range res.Errors {
+		jc.Errors = append(jc.Errors, err.Error())
+	}
+	return jc
+}
+
+func endpointJSON(c *state.Connection, r state.Role) jsonEndpoint {
+	e, peer := &c.Data.EP[r], &c.Data.EP[r^1]
+	ap := c.Client
+	if r == state.Server {
+		ap = c.Server
+	}
+	je := jsonEndpoint{Addr: ap.Addr().String(), Port: ap.Port(), FinalState: e.State.String(),
+		SACKPermitted: e.SACKPermitted, Timestamps: e.Timestamps}
+	if e.SYNSeen {
+		isn := e.ISN
+		je.ISN = &isn
+		if e.MSS >= 0 {
+			m := e.MSS
+			je.MSS = &m
+		}
+		if e.WScale >= 0 {
+			ws := e.WScale
+			je.WScale = &ws
+		}
+	}
+	_ = peer
+	return je
+}
+
+func secs(ns int64) float64 { return float64(ns) / 1e9 }
+
+func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
+	a := c.Data
+	jc := jsonConn{
+		ID: c.ID, Client: endpointJSON(c, state.Client), Server: endpointJSON(c, state.Server),
+		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
+		FirstTime: secs(c.FirstTime - res.Stats.FirstTime), LastTime: secs(c.LastTime - res.Stats.FirstTime),
+		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),
+		Packets: dirCounts{c.Packets[flow.C2S], c.Packets[flow.S2C]},
+		Bytes:   dirCounts{c.Bytes[flow.C2S], c.Bytes[flow.S2C]},
+	}
+	if a.CloseSeen {
+		s := a.Closer.String()
+		jc.ClosedBy = &s
+	}
+	if a.HandshakeRTT >= 0 {
+		v := secs(a.HandshakeRTT)
+		jc.HandshakeRTT = &v
+	}
+	if opts.Summary {
+		return jc
+	}
+	jc.Segments = make([]jsonSeg, 0, len(a.Records))
+	ti := 0
+	for i := range a.Records {
+		r := &a.Records[i]
+		js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - res.Stats.FirstTime), Dir: r.Dir.String(),
+			Flags: r.Flags.String(), Seq: r.RelSeq, Ack: r.RelAck, SeqAbs: r.Seq, AckAbs: r.Ack,
+			Len: r.Len, WinRaw: r.Win, Analysis: r.Analysis.Names(), Transitions: []jsonTransition{},
+			DupAckNum: r.DupAckNum, DupAckFrame: r.DupAckOf, AckFrame: r.AckOf, Truncated: r.Truncated}
+		if r.Flags&capture.ACK == 0 {
+			js.Ack, js.AckAbs = 0, 0
+		}
+		if r.WinScaled >= 0 {
+			v := r.WinScaled
+			js.Win = &v
+		}
+		js.Options = optionsJSON(&r.Opts)
+		if r.AckRTT >= 0 {
+			v := secs(r.AckRTT)
+			js.AckRTT = &v
+		}
+		if r.InFlight >= 0 {
+			v := r.InFlight
+			js.InFlight = &v
+		}
+		for ti < len(a.Transitions) && a.Transitions[ti].Frame <= r.Frame {
+			t := a.Transitions[ti]
+			js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.String(), t.From.String(), t.To.String(), t.Why})
+			ti++
+		}
+		jc.Segments = append(jc.Segments, js)
+	}
+	return jc
+}
+
+func optionsJSON(o *capture.Options) *jsonOptions {
+	var jo jsonOptions
+	empty := true
+	if o.MSS >= 0 {
+		v := o.MSS
+		jo.MSS, empty = &v, false
+	}
+	if o.WScale >= 0 {
+		v := o.WScale
+		jo.WScale, empty = &v, false
+	}
+	if o.SACKPermitted {
+		jo.SACKOK, empty = true, false
+	}
+	if o.HasTS {
+		v, e := o.TSVal, o.TSEcr
+		jo.TSVal, jo.TSEcr, empty = &v, &e, false
+	}
+	for _, b := range o.SACKBlocks() {
+		jo.SACK, empty = append(jo.SACK, [2]uint32{b.Left, b.Right}), false
+	}
+	if o.NUnknown > 0 {
+		for _, k := range o.UnknownKinds() {
+			jo.Unknown = append(jo.Unknown, int(k))
+		}
+		empty = false
+	}
+	if empty {
+		return nil
+	}
+	return &jo
+}

@@ -1,0 +1,243 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// Text writes the capture header, the summary table of all connections and then,
+// unless opts.Summary, each connection's annotated timeline.
+func Text(w io.Writer, res *state.Result, opts Options) error {
+	bw := bufio.NewWriter(w)
+	writeHeader(bw, res)
+	if len(res.Conns) == 0 {
+		fmt.Fprintln(bw, "\nNo TCP connections.")
+		return bw.Flush()
+	}
+	fmt.Fprintln(bw)
+	if err := summaryTable(bw, res); err != nil {
+		return err
+	}
+	for _, c := range res.Conns {
+		fmt.Fprintln(bw)
+		connFacts(bw, res, c)
+		if !opts.Summary {
+			fmt.Fprintln(bw)
+			timeline(bw, res, c, opts)
+		}
+	}
+	return bw.Flush()
+}
+
+func writeHeader(w *bufio.Writer, res *state.Result) {
+	for _, in := range res.Inputs {
+		kind := string(in.Format)
+		if in.Gzip {
+			kind += ", gzip"
+		}
+		if in.Nanosecond {
+			kind += ", ns"
+		}
+		if in.BigEndian {
+			kind += ", big-endian"
+		}
+		if kind == "" {
+			kind = "unreadable"
+		}
+		fmt.Fprintf(w, "capture %s (%s): %d frames\n", in.Name, kind, in.Frames)
+	}
+	st := &res.Stats
+	var links []string
+	for _, l := range st.Links {
+		links = append(links, fmt.Sprintf("%s %d", capture.LinkName(l.Type), l.Frames))
+	}
+	fmt.Fprintf(w, "frames: %d total, %d TCP segments, %d not analyzed; link types: %s\n",
+		st.Frames, st.TCP, st.Skipped(), strings.Join(links, ", "))
+	if st.Frames > 0 {
+		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.FirstTime), utc(st.LastTime), duration(st.LastTime-st.FirstTime))
+	}
+	for _, r := range capture.Reasons() {
+		if n := st.Count[r]; n > 0 {
+			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
+		}
+	}
+	for _, err := range res.Errors {
+		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
+	}
+}
+
+func summaryTable(w io.Writer, res *state.Result) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
+	t.Header("id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end")
+	for _, c := range res.Conns {
+		a := c.Data
+		if err := t.Append(strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
+			utc(c.FirstTime)[11:26], seconds(c.LastTime-c.FirstTime),
+			u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
+			a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c)); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// connFacts writes the per-connection header: endpoints, handshake facts, how it ended.
+func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
+	a := c.Data
+	fmt.Fprintf(w, "== connection %d: client %s -> server %s ==\n", c.ID, c.Client, c.Server)
+	fmt.Fprintf(w, "frames %d to %d, %s to %s (%s)\n", c.FirstFrame, c.LastFrame,
+		seconds(c.FirstTime-res.Stats.FirstTime), seconds(c.LastTime-res.Stats.FirstTime), duration(c.LastTime-c.FirstTime))
+	if c.MidStream {
+		fmt.Fprintln(w, "joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1")
+	}
+	if a.HandshakeRTT >= 0 {
+		fmt.Fprintf(w, "handshake RTT %s (SYN to SYN-ACK %s)\n", duration(a.HandshakeRTT), duration(a.SynAckRTT))
+	}
+	fmt.Fprintf(w, "ended: %s\n", endText(c))
+	for r := state.Client; r <= state.Server; r++ {
+		e := &a.EP[r]
+		fmt.Fprintf(w, "%s: %s\n", r, endpointFacts(e, &a.EP[r^1]))
+	}
+}
+
+func endpointFacts(e, peer *state.Endpoint) string {
+	var parts []string
+	if e.SYNSeen {
+		parts = append(parts, fmt.Sprintf("ISN %d", e.ISN))
+		if e.MSS >= 0 {
+			parts = append(parts, fmt.Sprintf("MSS %d", e.MSS))
+		} else {
+			parts = append(parts, "no MSS option")
+		}
+		switch s := e.Scale(peer); {
+		case e.WScale < 0:
+			parts = append(parts, "no window scale")
+		case s < 0:
+			parts = append(parts, fmt.Sprintf("window scale %d offered (peer's SYN not seen)", e.WScale))
+		case s == 0:
+			parts = append(parts, fmt.Sprintf("window scale %d offered, not in effect (peer did not offer it)", e.WScale))
+		default:
+			parts = append(parts, fmt.Sprintf("window scale %d (x%d)", e.WScale, 1<<s))
+		}
+		if e.SACKPermitted {
+			parts = append(parts, "SACK permitted")
+		}
+	} else {
+		parts = append(parts, "SYN not captured (ISN, MSS and window scale unknown)")
+	}
+	if e.Timestamps {
+		parts = append(parts, "timestamps")
+	}
+	parts = append(parts, "final state "+e.State.String())
+	return strings.Join(parts, ", ")
+}
+
+// timeline writes one row per segment and, under it, the transitions it caused.
+func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Options) {
+	a := c.Data
+	header := []string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
+	if opts.Absolute {
+		header[4], header[5] = "seq(abs)", "ack(abs)"
+	}
+	rows := make([][]string, 0, len(a.Records))
+	for i := range a.Records {
+		r := &a.Records[i]
+		seq, ack := r.RelSeq, r.RelAck
+		if opts.Absolute {
+			seq, ack = r.Seq, r.Ack
+		}
+		ackS := ""
+		if r.Flags&capture.ACK != 0 {
+			ackS = strconv.FormatUint(uint64(ack), 10)
+		}
+		dir := "C -> S"
+		if r.Dir == flow.S2C {
+			dir = "C <- S"
+		}
+		shift := a.EP[r.Dir].Scale(&a.EP[r.Dir^1])
+		rows = append(rows, []string{u64(r.Frame), seconds(r.Time - res.Stats.FirstTime), dir, r.Flags.String(),
+			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), notes(r)})
+	}
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = len(h)
+	}
+	for _, row := range rows {
+		for i, cell := range row[:len(row)-1] {
+			widths[i] = max(widths[i], len(cell))
+		}
+	}
+	writeRow(w, header, widths)
+	indent := 0
+	for _, wd := range widths[:3] {
+		indent += wd + 2
+	}
+	ti := 0
+	tr := a.Transitions
+	for i, row := range rows {
+		writeRow(w, row, widths)
+		frame := a.Records[i].Frame
+		for ti < len(tr) && tr[ti].Frame <= frame {
+			t := tr[ti]
+			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint, t.From, t.To, t.Why)
+			ti++
+		}
+	}
+}
+
+func writeRow(w *bufio.Writer, row []string, widths []int) {
+	var sb strings.Builder
+	for i, cell := range row {
+		if i == len(row)-1 {
+			sb.WriteString(cell)
+			break
+		}
+		pad := widths[i] - len(cell)
+		if i == 0 || (i >= 4 && i <= 6) { // numbers right-aligned
+			sb.WriteString(strings.Repeat(" ", pad))
+			sb.WriteString(cell)
+		} else {
+			sb.WriteString(cell)
+			sb.WriteString(strings.Repeat(" ", pad))
+		}
+		sb.WriteString("  ")
+	}
+	w.WriteString(strings.TrimRight(sb.String(), " "))
+	w.WriteByte('\n')
+}
+
+// notes is the last timeline column: findings in brackets, then options.
+func notes(r *state.Record) string {
+	var parts []string
+	if r.Analysis != 0 {
+		s := "[" + r.Analysis.Text()
+		if r.DupAckNum > 0 {
+			s += fmt.Sprintf(" #%d of frame %d", r.DupAckNum, r.DupAckOf)
+		}
+		parts = append(parts, s+"]")
+	}
+	if o := optionsText(&r.Opts); o != "" {
+		parts = append(parts, "<"+o+">")
+	}
+	if r.Truncated {
+		parts = append(parts, "(payload cut by snap length)")
+	}
+	return strings.Join(parts, " ")
+}

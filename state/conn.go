@@ -1,0 +1,285 @@
+package state
+
+import (
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+)
+
+// EndedBy says how a connection ended, as far as the capture shows.
+type EndedBy uint8
+
+// Ends of a connection.
+const (
+	Open    EndedBy = iota // still open (or half-closed) at the end of the capture
+	Fin                    // both sides sent FIN
+	Rst                    // a RST ended it
+	Refused                // the SYN was answered by RST
+)
+
+func (e EndedBy) String() string { return [...]string{"open", "fin", "rst", "refused"}[e] }
+
+// Options control what a Conn keeps.
+type Options struct {
+	// KeepRecords keeps one Record per segment for timelines and per-segment
+	// JSON. Summary modes leave it off so memory does not grow with the capture.
+	KeepRecords bool
+}
+
+// Conn is the analysis of one connection. Feed it every segment with Process.
+type Conn struct {
+	EP          [2]Endpoint // indexed by Role (= flow.Dir of what it sends)
+	Transitions []Transition
+	Records     []Record // when Options.KeepRecords
+
+	// HandshakeRTT is the time from the first SYN to the client's ACK of the
+	// SYN-ACK (Wireshark's tcp.analysis.initial_rtt), in ns; -1 when not seen.
+	// SynAckRTT is the SYN to SYN-ACK part of it.
+	HandshakeRTT, SynAckRTT int64
+	EndedBy                 EndedBy
+	// Closer is the side that sent the first FIN or the RST that ended the
+	// connection; valid when EndedBy is not Open or when a FIN was seen.
+	Closer    Role
+	CloseSeen bool
+
+	Count [2][NumAnalysis]uint32 // findings per direction
+
+	opts    Options
+	synTime int64 // time of the first SYN, for the handshake RTT
+	synAck  bool  // the client's SYN was answered with SYN-ACK
+	an      analyzer
+}
+
+// NewConn prepares the analysis of a connection. midStream and firstIsSYN
+// describe its first segment (see flow.Conn.MidStream).
+func NewConn(opts Options) *Conn {
+	c := &Conn{opts: opts, HandshakeRTT: -1, SynAckRTT: -1}
+	for r := range c.EP {
+		e := &c.EP[r]
+		e.Role, e.MSS, e.WScale, e.initial = Role(r), -1, -1, Closed
+		e.State = Closed
+	}
+	c.an.init()
+	return c
+}
+
+// Process analyzes one segment travelling in direction d. reused says the
+// segment is the SYN that reopened a 4-tuple (flow.Result.Reused). It returns the
+// segment's Record, which is also appended to Records when they are kept.
+func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Record {
+	snd, rcv := &c.EP[d], &c.EP[d^1]
+	if first {
+		c.start(seg, d)
+	}
+	syn, ack, fin, rst := seg.Flags&capture.SYN != 0, seg.Flags&capture.ACK != 0, seg.Flags&capture.FIN != 0, seg.Flags&capture.RST != 0
+
+	// Handshake options and ISN.
+	if syn && !snd.SYNSeen {
+		snd.SYNSeen, snd.SYNFrame, snd.ISN, snd.synSeq = true, seg.Frame, seg.Seq, seg.Seq
+		snd.MSS, snd.WScale = seg.Opts.MSS, seg.Opts.WScale
+		snd.SACKPermitted, snd.Timestamps = seg.Opts.SACKPermitted, seg.Opts.HasTS
+		snd.base, snd.baseSet = seg.Seq, true
+	}
+	if !snd.baseSet {
+		snd.base, snd.baseSet = seg.Seq-1, true
+		snd.Timestamps = snd.Timestamps || seg.Opts.HasTS
+	}
+	if ack && !rcv.baseSet {
+		rcv.base, rcv.baseSet = seg.Ack-1, true
+	}
+
+	rec := Record{
+		Frame: seg.Frame, Time: seg.Time, Dir: d, Flags: seg.Flags,
+		Seq: seg.Seq, Ack: seg.Ack, RelSeq: seg.Seq - snd.base,
+		Len: seg.PayloadLen, Win: seg.Window, Opts: seg.Opts, Truncated: seg.Truncated,
+		WinScaled: -1, AckRTT: -1, InFlight: -1,
+	}
+	if ack {
+		rec.RelAck = seg.Ack - rcv.base
+	}
+	if syn {
+		rec.WinScaled = int64(seg.Window) // RFC 7323: the window in a SYN is never scaled
+	} else if s := snd.Scale(rcv); s >= 0 {
+		rec.WinScaled = int64(seg.Window) << s
+	}
+
+	c.an.analyze(c, seg, d, &rec)
+	if reused {
+		rec.Analysis |= ReusedPorts
+	}
+	for i := 0; i < NumAnalysis; i++ {
+		if rec.Analysis&(1<<i) != 0 {
+			c.Count[d][i]++
+		}
+	}
+
+	c.lifecycle(seg, d, syn, ack, fin, rst)
+	if c.opts.KeepRecords {
+		c.Records = append(c.Records, rec)
+	}
+	return rec
+}
+
+// start sets the endpoints' starting states from the connection's first segment.
+func (c *Conn) start(seg *capture.Segment, d flow.Dir) {
+	cl, sv := &c.EP[Client], &c.EP[Server]
+	switch {
+	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN && d == flow.C2S:
+		sv.initial, sv.State = Listen, Listen
+		c.synTime = seg.Time
+	case seg.Flags&capture.SYN != 0: // the capture starts at the SYN-ACK: the client's SYN was missed
+		cl.sentSYN = true
+		c.note(seg.Frame, Client, Unknown, SynSent, "its SYN was not captured; the SYN-ACK shows it had sent one")
+		cl.State = SynSent
+		sv.initial, sv.State = Listen, Listen
+	default: // joined mid-stream
+		for r := range c.EP {
+			e := &c.EP[r]
+			e.sentSYN, e.gotSYN, e.synAcked, e.assumed = true, true, true, true
+			c.note(seg.Frame, Role(r), Unknown, Established, "the capture starts mid-stream; assumed established")
+			e.State = Established
+		}
+	}
+}
+
+// lifecycle updates the facts behind the endpoints' states and records the
+// transitions the segment caused. Within one segment the acknowledgment is
+// processed before the segment's own SYN or FIN, as a receiver does (RFC 9293
+// section 3.10.7.4: check the ACK field, then the FIN bit).
+func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bool) {
+	snd, rcv := &c.EP[d], &c.EP[d^1]
+	sndRole, rcvRole := Role(d), Role(d^1)
+	before := [2]State{c.EP[0].State, c.EP[1].State}
+	why := [2]string{}
+
+	if rst {
+		if c.acceptRST(seg, d, snd, rcv) {
+			refused := sndRole == Server && !snd.sentSYN && rcv.sentSYN
+			snd.reset, rcv.reset = true, true
+			if snd.RSTFrame == 0 {
+				snd.RSTFrame = seg.Frame
+			}
+			if c.EndedBy == Open || c.EndedBy == Fin {
+				if refused {
+					c.EndedBy = Refused
+				} else {
+					c.EndedBy = Rst
+				}
+				if !c.CloseSeen || c.EndedBy == Refused {
+					c.Closer, c.CloseSeen = sndRole, true
+				}
+			}
+			if refused {
+				// Nothing was listening: the server side never left CLOSED.
+				c.dropTransitions(Server)
+				rcv.initial, before[Server] = Closed, Closed
+				snd.initial = Closed
+				why[sndRole] = "answered the SYN with RST: nothing listens on this port"
+				why[rcvRole] = "its SYN was refused with RST"
+			} else {
+				why[sndRole] = "sent RST: aborts the connection"
+				why[rcvRole] = "received RST: the connection is aborted"
+			}
+		}
+	} else {
+		if ack {
+			a := Seq(seg.Ack)
+			if rcv.sentSYN && !rcv.synAcked && Seq(rcv.synSeq).LessThan(a) {
+				rcv.synAcked = true
+				if rcvRole == Client && c.synTime != 0 && !c.synAck {
+					c.synAck = true
+					c.SynAckRTT = seg.Time - c.synTime
+				}
+				why[rcvRole] = "its SYN was acknowledged"
+			}
+			if sndRole == Client && c.HandshakeRTT < 0 && c.synAck && !syn && snd.synAcked && snd.gotSYN {
+				c.HandshakeRTT = seg.Time - c.synTime
+			}
+			if rcv.sentFIN && !rcv.finAcked && Seq(rcv.finSeq).LessThan(a) {
+				rcv.finAcked = true
+				why[rcvRole] = "its FIN was acknowledged"
+			}
+		}
+		if syn {
+			if !snd.sentSYN {
+				snd.sentSYN = true
+				why[sndRole] = "sent SYN"
+				if ack {
+					why[sndRole] = "answered with SYN-ACK"
+				}
+			}
+			if !rcv.gotSYN {
+				rcv.gotSYN = true
+				if !rcv.sentSYN {
+					why[rcvRole] = "received SYN"
+				} else if ack {
+					why[rcvRole] = "received SYN-ACK: its SYN is acknowledged and it knows the peer's ISN"
+				} else {
+					why[rcvRole] = "received the peer's SYN while its own SYN was unanswered (simultaneous open)"
+				}
+			}
+		}
+		if fin && !snd.sentFIN {
+			snd.sentFIN, snd.FINFrame = true, seg.Frame
+			snd.finSeq = seg.Seq + uint32(seg.PayloadLen)
+			if syn {
+				snd.finSeq++
+			}
+			// A FIN that does not acknowledge the peer's FIN crossed it on the
+			// wire: both sides closed at once (simultaneous close).
+			simultaneous := rcv.sentFIN && (!ack || Seq(seg.Ack).LessEq(Seq(rcv.finSeq)))
+			snd.finFirst = !snd.gotFIN || simultaneous
+			if !c.CloseSeen {
+				c.Closer, c.CloseSeen = sndRole, true
+			}
+			why[sndRole] = "sent FIN: it has no more data to send"
+			if simultaneous {
+				why[sndRole] = "sent FIN before the peer's FIN reached it (simultaneous close)"
+			}
+			if !rcv.gotFIN {
+				rcv.gotFIN = true
+				why[rcvRole] = "received FIN: the peer will send no more data"
+			}
+			if c.EP[0].sentFIN && c.EP[1].sentFIN && c.EndedBy == Open {
+				c.EndedBy = Fin
+			}
+		}
+	}
+	for r := range c.EP {
+		e := &c.EP[r]
+		if now := e.derive(); now != before[r] {
+			w := why[r]
+			if w == "" {
+				w = "peer's segment"
+			}
+			c.note(seg.Frame, Role(r), before[r], now, w)
+			e.State = now
+		}
+	}
+}
+
+// acceptRST decides whether a RST ends the connection. RFC 9293 section 3.10.7:
+// in SYN_SENT a RST is acceptable only if it acknowledges the SYN; otherwise its
+// sequence number must fall in the receiver's window. An observer does not know
+// that window exactly, so a RST is accepted unless it is clearly outside: more
+// than the largest window the receiver advertised away from the next expected
+// byte.
+func (c *Conn) acceptRST(seg *capture.Segment, d flow.Dir, snd, rcv *Endpoint) bool {
+	if rcv.sentSYN && !rcv.gotSYN && !rcv.assumed {
+		return seg.Flags&capture.ACK != 0 && Seq(seg.Ack) == Seq(rcv.synSeq).Add(1)
+	}
+	return c.an.rstInWindow(seg, d)
+}
+
+func (c *Conn) note(frame uint64, r Role, from, to State, why string) {
+	c.Transitions = append(c.Transitions, Transition{Frame: frame, Endpoint: r, From: from, To: to, Why: why})
+}
+
+func (c *Conn) dropTransitions(r Role) {
+	kept := c.Transitions[:0]
+	for _, t := range c.Transitions {
+		if t.Endpoint != r {
+			kept = append(kept, t)
+		}
+	}
+	c.Transitions = kept
+}

@@ -1,0 +1,82 @@
+package state
+
+// Endpoint is what the capture shows of one side of a connection.
+type Endpoint struct {
+	Role  Role
+	State State
+
+	// SYNSeen is set when this side's SYN (or SYN-ACK) was captured; ISN, MSS,
+	// WScale, SACKPermitted and Timestamps describe that SYN.
+	SYNSeen  bool
+	SYNFrame uint64 // frame of its first SYN
+	ISN      uint32
+	MSS      int32 // -1: not offered, or SYN not seen
+	// WScale is the shift this side offered on its SYN: -1 when it offered none
+	// or its SYN was not seen (SYNSeen tells which).
+	WScale        int8
+	SACKPermitted bool
+	Timestamps    bool // sent the timestamps option on its SYN (or, mid-stream, on any segment)
+	FINFrame      uint64
+	RSTFrame      uint64
+
+	// base is the sequence number relative numbers count from: the ISN when
+	// the SYN was seen, else one less than the first sequence number seen.
+	base    uint32
+	baseSet bool
+
+	// Facts from which State is derived; each only ever becomes true.
+	sentSYN, gotSYN, synAcked bool
+	sentFIN, gotFIN, finAcked bool
+	finFirst                  bool // sent its FIN before it got the peer's
+	reset                     bool
+	assumed                   bool // joined mid-stream: synchronized by assumption
+	initial                   State
+	synSeq                    uint32 // seq of its SYN
+	finSeq                    uint32 // seq the FIN occupies
+}
+
+// derive computes the endpoint's state from its facts (RFC 9293 figure 5, read by
+// an observer that sees each segment arrive when it is captured).
+func (e *Endpoint) derive() State {
+	switch {
+	case e.reset:
+		return Closed
+	case !e.sentSYN && !e.gotSYN:
+		return e.initial
+	case !e.gotSYN:
+		return SynSent
+	case !e.sentSYN || !e.synAcked:
+		return SynReceived
+	case !e.sentFIN && !e.gotFIN:
+		return Established
+	case !e.gotFIN:
+		if e.finAcked {
+			return FinWait2
+		}
+		return FinWait1
+	case !e.sentFIN:
+		return CloseWait
+	case e.finFirst:
+		if e.finAcked {
+			return TimeWait
+		}
+		return Closing
+	case e.finAcked:
+		return Closed
+	}
+	return LastAck
+}
+
+// Scale returns the window-scale shift that applies to windows this side sends,
+// given the peer: the shift it offered when both SYNs were seen and both carried
+// the option (RFC 7323 section 2.2; shifts above 14 count as 14), 0 when both
+// SYNs were seen and either lacked it, and -1 when a SYN was not captured.
+func (e *Endpoint) Scale(peer *Endpoint) int {
+	if !e.SYNSeen || !peer.SYNSeen {
+		return -1
+	}
+	if e.WScale < 0 || peer.WScale < 0 {
+		return 0
+	}
+	return int(min(e.WScale, 14))
+}

@@ -1,0 +1,36 @@
+package state
+
+import (
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+)
+
+// Record is what the analysis says about one segment. It holds values only, so a
+// report can keep it after the capture's buffers are reused.
+type Record struct {
+	Frame    uint64
+	Time     int64 // ns since the epoch
+	Dir      flow.Dir
+	Flags    capture.Flags
+	Seq, Ack uint32 // absolute, as on the wire
+	// RelSeq and RelAck are relative to the sender's and the receiver's base
+	// (the ISN when the SYN was seen), as Wireshark shows them.
+	RelSeq, RelAck uint32
+	Len            int    // TCP payload length on the wire
+	Win            uint16 // raw window field
+	// WinScaled is the window in bytes after applying the sender's window scale,
+	// or -1 when the scale is unknown because the handshake was not captured.
+	WinScaled int64
+	Opts      capture.Options
+	Truncated bool
+	Analysis  Analysis
+	// DupAckNum and DupAckOf are set on duplicate ACKs: the count and the frame
+	// of the ACK they duplicate (tcp.analysis.duplicate_ack_num / _frame).
+	DupAckNum uint32
+	DupAckOf  uint64
+	// AckRTT is the time from the acknowledged segment (frame AckOf) to this ACK,
+	// in ns; -1 when this segment acknowledges no newly seen data.
+	AckRTT   int64
+	AckOf    uint64
+	InFlight int64 // bytes in flight after this segment; -1 when not computed
+}
