@@ -127,10 +127,12 @@ func (c *Conn) start(seg *capture.Segment, d flow.Dir) {
 		sv.initial, sv.State = Listen, Listen
 		c.synTime = seg.Time
 	case seg.Flags&capture.SYN != 0: // the capture starts at the SYN-ACK: the client's SYN was missed
-		cl.sentSYN = true
+		cl.sentSYN, sv.gotSYN = true, true
 		c.note(seg.Frame, Client, Unknown, SynSent, "its SYN was not captured; the SYN-ACK shows it had sent one")
 		cl.State = SynSent
 		sv.initial, sv.State = Listen, Listen
+		c.note(seg.Frame, Server, Listen, SynReceived, "received the client's SYN (not captured)")
+		sv.State = SynReceived
 	default: // joined mid-stream
 		for r := range c.EP {
 			e := &c.EP[r]
@@ -171,8 +173,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			if refused {
 				// Nothing was listening: the server side never left CLOSED.
 				c.dropTransitions(Server)
-				rcv.initial, before[Server] = Closed, Closed
-				snd.initial = Closed
+				snd.initial, snd.State, before[Server] = Closed, Closed, Closed
 				why[sndRole] = "answered the SYN with RST: nothing listens on this port"
 				why[rcvRole] = "its SYN was refused with RST"
 			} else {
