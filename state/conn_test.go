@@ -82,9 +82,9 @@ func TestTransitions(t *testing.T) {
 		ended         EndedBy
 		closer        Role
 	}{{
-		name:  "three-way handshake (RFC 9293 figure 7)",
-		steps: handshake,
-		want:  "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED",
+		name:   "three-way handshake (RFC 9293 figure 7)",
+		steps:  handshake,
+		want:   "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED",
 		client: Established, sever: Established, ended: Open,
 	}, {
 		name: "client closes first (RFC 9293 figure 12, normal close)",
