@@ -5,34 +5,180 @@ import (
 	"github.com/tcpflow/tcpflow/flow"
 )
 
+// The segment analysis follows the rules of Wireshark's TCP expert analysis
+// (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number, in TShark 4.0),
+// re-expressed here: the same tests in the same order, so that every finding
+// means what the tcp.analysis field of the same name means. docs/analysis.md
+// states each rule in words.
+
 // analyzer holds the per-direction sequence tracking behind the findings.
 type analyzer struct {
 	dir [2]dirTrack
 }
 
-// dirTrack is what is known of the data one side has sent.
+// unacked is a segment that carries sequence space and is not yet acknowledged.
+type unacked struct {
+	frame        uint64
+	time         int64
+	seq, nextSeq Seq
+}
+
+// dirTrack is what is known of the segments one side has sent.
 type dirTrack struct {
-	nextSeq    Seq // one past the highest sequence number sent
-	nextSeqSet bool
-	maxWin     int64 // largest scaled window advertised by this side
+	nextSeq      Seq // one past the highest sequence number sent
+	nextSeqSet   bool
+	nextSeqTime  int64
+	maxToBeAcked Seq // highest sequence number the peer may acknowledge
+	maxSet       bool
+	lastAck      Seq // last acknowledgment number this side sent
+	lastAckSet   bool
+	lastAckTime  int64
+	window       int64 // last window this side advertised (scaled when the scale is known)
+	windowSet    bool
+	maxWin       int64 // largest window advertised, for judging RSTs
+	dupAcks      uint32
+	lastNonDup   uint64 // frame of the last ACK that was not a duplicate
+	lastFindings Analysis
+	validBIF     bool
+	segs         []unacked // unacknowledged segments in the order sent
 }
 
 func (a *analyzer) init() {}
 
+const noFlags = capture.SYN | capture.FIN | capture.RST
+
+// analyze classifies one segment sent in direction d and updates the tracking.
 func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Record) {
-	t := &a.dir[d]
-	end := Seq(seg.Seq).Add(seg.PayloadLen)
-	if seg.Flags&(capture.SYN|capture.FIN) != 0 {
-		end = end.Add(1)
+	fwd, rev := &a.dir[d], &a.dir[d^1]
+	seq, ack := Seq(seg.Seq), Seq(seg.Ack)
+	seglen := seg.PayloadLen
+	flags := seg.Flags
+	plain := flags&noFlags == 0
+	window := rec.WinScaled
+	if window < 0 {
+		window = int64(seg.Window)
 	}
-	if !t.nextSeqSet || t.nextSeq.LessThan(end) {
-		t.nextSeq, t.nextSeqSet = end, true
+	var f Analysis
+
+	// Tests in Wireshark's order; a zero window probe, keep-alive ACK or zero
+	// window probe ACK ends the first group.
+	func() {
+		if seglen == 1 && fwd.nextSeqSet && seq == fwd.nextSeq && rev.windowSet && rev.window == 0 {
+			f |= ZeroWindowProbe
+			return
+		}
+		if window == 0 && plain {
+			f |= ZeroWindow
+		}
+		if fwd.nextSeqSet && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
+			f |= LostSegment
+			fwd.validBIF = false
+		}
+		if (seglen == 0 || seglen == 1) && fwd.nextSeqSet && seq == fwd.nextSeq-1 && plain {
+			f |= KeepAlive
+		}
+		sameAck := fwd.nextSeqSet && seq == fwd.nextSeq && fwd.lastAckSet && ack == fwd.lastAck
+		if seglen == 0 && window != 0 && fwd.windowSet && window != fwd.window && sameAck && plain {
+			f |= WindowUpdate
+		}
+		if seglen > 0 && rev.windowSet && rev.lastAckSet && c.EP[d^1].Scale(&c.EP[d]) >= 0 &&
+			seq.Add(seglen) == rev.lastAck.Add(int(rev.window)) && plain {
+			f |= WindowFull
+		}
+		if seglen == 0 && fwd.windowSet && window == fwd.window && sameAck && plain {
+			if rev.lastFindings&KeepAlive != 0 {
+				f |= KeepAliveAck
+				return
+			}
+			if window == 0 && rev.lastFindings&ZeroWindowProbe != 0 {
+				f |= ZeroWindowProbeAck
+				return
+			}
+			if window != 0 {
+				fwd.dupAcks++
+				f |= DuplicateAck
+				rec.DupAckNum, rec.DupAckOf = fwd.dupAcks, fwd.lastNonDup
+			}
+		}
+	}()
+	if f&DuplicateAck == 0 {
+		fwd.lastNonDup, fwd.dupAcks = seg.Frame, 0
 	}
-	if w := rec.WinScaled; w > t.maxWin {
-		t.maxWin = w
-	} else if w < 0 && int64(seg.Window) > t.maxWin {
-		t.maxWin = int64(seg.Window)
+
+	// An ACK beyond everything seen from the peer acknowledges data the
+	// capture missed.
+	if flags&capture.ACK != 0 && rev.maxSet && rev.maxToBeAcked.LessThan(ack) {
+		f |= AckLostSegment
+		rev.maxToBeAcked = rev.nextSeq
 	}
+
+	// Sequence space sent again: which kind of retransmission.
+	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && fwd.nextSeqSet && seq.LessThan(fwd.nextSeq) && f&KeepAlive == 0 {
+		ooo := int64(3e6)
+		if c.HandshakeRTT > 0 {
+			ooo = c.HandshakeRTT
+		}
+		switch {
+		case rev.dupAcks >= 2 && rev.lastAck == seq && seg.Time-rev.lastAckTime < 20e6:
+			f |= FastRetransmission
+		case seg.Time-fwd.nextSeqTime < ooo && fwd.nextSeq != seq.Add(seglen):
+			f |= OutOfOrder
+		case seglen > 0 && rev.lastAckSet && seq.Add(seglen).LessEq(rev.lastAck):
+			f |= SpuriousRetransmission
+		default:
+			f |= Retransmission
+		}
+	}
+
+	// Advance the tracking.
+	next := seq.Add(seglen)
+	if flags&(capture.SYN|capture.FIN) != 0 {
+		next = next.Add(1)
+	}
+	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 {
+		fwd.nextSeq, fwd.nextSeqSet, fwd.nextSeqTime = next, true, seg.Time
+		if seglen > 0 || flags&(capture.SYN|capture.FIN) != 0 {
+			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
+		}
+	}
+	if (!fwd.maxSet || fwd.maxToBeAcked.LessThan(seq)) && f&ZeroWindowProbe == 0 {
+		fwd.maxToBeAcked, fwd.maxSet = fwd.nextSeq, true
+	}
+	if flags&capture.RST == 0 {
+		fwd.window, fwd.windowSet = window, true
+		fwd.maxWin = max(fwd.maxWin, window)
+	}
+	if flags&capture.ACK != 0 {
+		fwd.lastAck, fwd.lastAckSet, fwd.lastAckTime = ack, true, seg.Time
+		fwd.validBIF = true
+		// Drop what this ACK covers; the first one gives the ACK's RTT.
+		n := 0
+		for n < len(rev.segs) && rev.segs[n].nextSeq.LessEq(ack) {
+			if n == 0 {
+				rec.AckOf, rec.AckRTT = rev.segs[0].frame, seg.Time-rev.segs[0].time
+			}
+			n++
+		}
+		if n > 0 {
+			rev.segs = rev.segs[:copy(rev.segs, rev.segs[n:])]
+		}
+	}
+	if seglen > 0 && fwd.validBIF && len(fwd.segs) > 0 {
+		first, last := fwd.segs[0].seq, fwd.segs[0].nextSeq
+		for _, u := range fwd.segs[1:] {
+			if u.seq.LessThan(first) {
+				first = u.seq
+			}
+			if last.LessThan(u.nextSeq) {
+				last = u.nextSeq
+			}
+		}
+		if in := last.Diff(first); in > 0 {
+			rec.InFlight = in
+		}
+	}
+	fwd.lastFindings = f
+	rec.Analysis |= f
 }
 
 // rstInWindow reports whether a RST sent in direction d is plausibly inside the
