@@ -102,6 +102,13 @@ func (r *Reader) Next(seg *Segment) error {
 		data, ci, err := r.src.ZeroCopyReadPacketData()
 		if err != nil {
 			in := &r.Inputs[len(r.Inputs)-1]
+			// pcapgo answers io.EOF also when a record header is complete but
+			// none of its data follows; in a classic pcap only an end at a record
+			// boundary is clean. (A pcapng reader legitimately consumes trailing
+			// non-packet blocks before its EOF.)
+			if err == io.EOF && !r.ng && r.pos() != start {
+				err = io.ErrUnexpectedEOF
+			}
 			r.closeCur()
 			if err == io.EOF {
 				continue
