@@ -114,17 +114,23 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 
 	// Sequence space sent again: which kind of retransmission.
 	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && fwd.nextSeqSet && seq.LessThan(fwd.nextSeq) && f&KeepAlive == 0 {
+		end := seq.Add(seglen)
+		if flags&(capture.SYN|capture.FIN) != 0 {
+			end = end.Add(1) // SYN and FIN occupy one sequence number each
+		}
 		ooo := int64(3e6)
 		if c.HandshakeRTT > 0 {
 			ooo = c.HandshakeRTT
 		}
 		switch {
 		case rev.dupAcks >= 2 && rev.lastAck == seq && seg.Time-rev.lastAckTime < 20e6:
-			f |= FastRetransmission
-		case seg.Time-fwd.nextSeqTime < ooo && fwd.nextSeq != seq.Add(seglen):
+			// Wireshark sets tcp.analysis.retransmission as well on fast
+			// and spurious retransmissions.
+			f |= FastRetransmission | Retransmission
+		case seg.Time-fwd.nextSeqTime < ooo && fwd.nextSeq != end:
 			f |= OutOfOrder
 		case seglen > 0 && rev.lastAckSet && seq.Add(seglen).LessEq(rev.lastAck):
-			f |= SpuriousRetransmission
+			f |= SpuriousRetransmission | Retransmission
 		default:
 			f |= Retransmission
 		}
@@ -141,7 +147,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
 		}
 	}
-	if (!fwd.maxSet || fwd.maxToBeAcked.LessThan(seq)) && f&ZeroWindowProbe == 0 {
+	if (!fwd.maxSet || fwd.maxToBeAcked.LessThan(next)) && f&ZeroWindowProbe == 0 {
 		fwd.maxToBeAcked, fwd.maxSet = fwd.nextSeq, true
 	}
 	if flags&capture.RST == 0 {
