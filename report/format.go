@@ -98,7 +98,11 @@ func winText(r *state.Record, shift int) string {
 	case r.Flags&capture.SYN != 0 || shift <= 0:
 		return raw
 	}
-	return raw + "*" + strconv.Itoa(1<<shift) + "=" + strconv.FormatInt(r.WinScaled, 10)
+	s := raw + "*" + strconv.Itoa(1<<shift) + "=" + strconv.FormatInt(r.WinScaled, 10)
+	if r.ScaleAssumed {
+		s += " (scale assumed)"
+	}
+	return s
 }
 
 // escape makes payload or other untrusted bytes safe for a terminal: printable

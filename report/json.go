@@ -85,6 +85,7 @@ type jsonSeg struct {
 	Len         int              `json:"len"`
 	WinRaw      uint16           `json:"win_raw"`
 	Win         *int64           `json:"win"`
+	WinAssumed  bool             `json:"win_scale_assumed,omitempty"`
 	Options     *jsonOptions     `json:"options,omitempty"`
 	Analysis    []string         `json:"analysis"`
 	DupAckNum   uint32           `json:"dup_ack_num,omitempty"`
@@ -215,7 +216,7 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 		}
 		if r.WinScaled >= 0 {
 			v := r.WinScaled
-			js.Win = &v
+			js.Win, js.WinAssumed = &v, r.ScaleAssumed
 		}
 		js.Options = optionsJSON(&r.Opts)
 		if r.AckRTT >= 0 {

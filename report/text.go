@@ -126,11 +126,11 @@ func endpointFacts(e, peer *state.Endpoint) string {
 		} else {
 			parts = append(parts, "no MSS option")
 		}
-		switch s := e.Scale(peer); {
+		switch s, assumed := e.Scale(peer); {
 		case e.WScale < 0:
 			parts = append(parts, "no window scale")
-		case s < 0:
-			parts = append(parts, fmt.Sprintf("window scale %d offered (peer's SYN not seen)", e.WScale))
+		case assumed:
+			parts = append(parts, fmt.Sprintf("window scale %d (x%d), assumed agreed: the peer's SYN was not captured", e.WScale, 1<<s))
 		case s == 0:
 			parts = append(parts, fmt.Sprintf("window scale %d offered, not in effect (peer did not offer it)", e.WScale))
 		default:
@@ -171,7 +171,7 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 		if r.Dir == flow.S2C {
 			dir = "C <- S"
 		}
-		shift := a.EP[r.Dir].Scale(&a.EP[r.Dir^1])
+		shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir^1])
 		rows = append(rows, []string{u64(r.Frame), seconds(r.Time - res.Stats.FirstTime), dir, r.Flags.String(),
 			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), notes(r)})
 	}

@@ -81,7 +81,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if seglen == 0 && window != 0 && fwd.windowSet && window != fwd.window && sameAck && plain {
 			f |= WindowUpdate
 		}
-		if seglen > 0 && rev.windowSet && rev.lastAckSet && c.EP[d^1].Scale(&c.EP[d]) >= 0 &&
+		if seglen > 0 && rev.windowSet && rev.lastAckSet && rev.scaleKnown(c, d) &&
 			seq.Add(seglen) == rev.lastAck.Add(int(rev.window)) && plain {
 			f |= WindowFull
 		}
@@ -185,6 +185,13 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	}
 	fwd.lastFindings = f
 	rec.Analysis |= f
+}
+
+// scaleKnown reports whether the window scale of the side that receives in
+// direction d is known (Wireshark's win_scale != -1).
+func (t *dirTrack) scaleKnown(c *Conn, d flow.Dir) bool {
+	s, _ := c.EP[d^1].Scale(&c.EP[d])
+	return s >= 0
 }
 
 // rstInWindow reports whether a RST sent in direction d is plausibly inside the

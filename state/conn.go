@@ -98,8 +98,8 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 	if syn {
 		rec.WinScaled = int64(seg.Window) // RFC 7323: the window in a SYN is never scaled
-	} else if s := snd.Scale(rcv); s >= 0 {
-		rec.WinScaled = int64(seg.Window) << s
+	} else if s, assumed := snd.Scale(rcv); s >= 0 {
+		rec.WinScaled, rec.ScaleAssumed = int64(seg.Window)<<s, assumed
 	}
 
 	c.an.analyze(c, seg, d, &rec)
@@ -182,6 +182,13 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 		}
 	} else {
+		if ack && !syn && snd.sentSYN && !snd.gotSYN && !rcv.sentSYN {
+			// The SYN-ACK was not captured, but this ACK shows it arrived.
+			rcv.sentSYN, rcv.synSeq = true, seg.Ack-1
+			snd.gotSYN = true
+			why[sndRole] = "acknowledged a SYN-ACK that was not captured"
+			why[rcvRole] = "its SYN-ACK (not captured) was acknowledged"
+		}
 		if ack {
 			a := Seq(seg.Ack)
 			if rcv.sentSYN && !rcv.synAcked && Seq(rcv.synSeq).LessThan(a) {

@@ -172,6 +172,11 @@ func TestTransitions(t *testing.T) {
 			"3:client:FIN_WAIT_1>TIME_WAIT 3:server:CLOSE_WAIT>LAST_ACK 4:server:LAST_ACK>CLOSED",
 		client: TimeWait, sever: Closed, ended: Fin, closer: Client,
 	}, {
+		name:   "SYN-ACK not captured: the client's ACK shows it arrived",
+		steps:  []step{{c2s, S, 1000, 0, 0}, {c2s, A, 1001, 5001, 0}},
+		want:   "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 2:server:SYN_RECEIVED>ESTABLISHED",
+		client: Established, sever: Established, ended: Open,
+	}, {
 		name:   "capture starts at the SYN-ACK",
 		steps:  []step{{s2c, S | A, 5000, 1001, 0}, {c2s, A, 1001, 5001, 0}},
 		want:   "1:client:UNKNOWN>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 1:client:SYN_SENT>ESTABLISHED 2:server:SYN_RECEIVED>ESTABLISHED",
@@ -246,6 +251,14 @@ func TestWindowScale(t *testing.T) {
 				t.Errorf("server window = %d, want %d", r.WinScaled, tt.wantServer)
 			}
 		})
+	}
+	// The peer's SYN not captured: the sender's own shift is assumed, as Wireshark does.
+	c0 := NewConn(Options{})
+	s1, s3 := seg(S, 8, 8192), seg(A, -1, 260)
+	s3.Seq = 1
+	c0.Process(&s1, c2s, true, false)
+	if r := c0.Process(&s3, c2s, false, false); r.WinScaled != 260<<8 || !r.ScaleAssumed {
+		t.Errorf("window with the SYN-ACK missing = %d (assumed %v), want %d assumed", r.WinScaled, r.ScaleAssumed, 260<<8)
 	}
 	// Joined mid-stream: the scale is unknown.
 	c := NewConn(Options{})

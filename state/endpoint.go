@@ -68,15 +68,20 @@ func (e *Endpoint) derive() State {
 }
 
 // Scale returns the window-scale shift that applies to windows this side sends,
-// given the peer: the shift it offered when both SYNs were seen and both carried
-// the option (RFC 7323 section 2.2; shifts above 14 count as 14), 0 when both
-// SYNs were seen and either lacked it, and -1 when a SYN was not captured.
-func (e *Endpoint) Scale(peer *Endpoint) int {
-	if !e.SYNSeen || !peer.SYNSeen {
-		return -1
+// given the peer, and whether it is assumed rather than seen agreed:
+//   - both SYNs seen with the option (RFC 7323 section 2.2): the shift this side
+//     offered (above 14 counts as 14);
+//   - both SYNs seen and either lacks it: 0, scaling is off both ways;
+//   - this side's SYN seen with the option but the peer's SYN not captured: its
+//     shift, assumed agreed, as Wireshark assumes (a peer that answers a SYN
+//     offering scaling almost always offers it too); with no option: 0;
+//   - this side's SYN not captured: -1, unknown.
+func (e *Endpoint) Scale(peer *Endpoint) (shift int, assumed bool) {
+	switch {
+	case !e.SYNSeen:
+		return -1, false
+	case e.WScale < 0 || (peer.SYNSeen && peer.WScale < 0):
+		return 0, false
 	}
-	if e.WScale < 0 || peer.WScale < 0 {
-		return 0
-	}
-	return int(min(e.WScale, 14))
+	return int(min(e.WScale, 14)), !peer.SYNSeen
 }

@@ -21,9 +21,12 @@ type Record struct {
 	// WinScaled is the window in bytes after applying the sender's window scale,
 	// or -1 when the scale is unknown because the handshake was not captured.
 	WinScaled int64
-	Opts      capture.Options
-	Truncated bool
-	Analysis  Analysis
+	// ScaleAssumed is set when WinScaled applies a shift from the sender's SYN
+	// while the peer's SYN was not captured (see Endpoint.Scale).
+	ScaleAssumed bool
+	Opts         capture.Options
+	Truncated    bool
+	Analysis     Analysis
 	// DupAckNum and DupAckOf are set on duplicate ACKs: the count and the frame
 	// of the ACK they duplicate (tcp.analysis.duplicate_ack_num / _frame).
 	DupAckNum uint32
