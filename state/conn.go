@@ -185,7 +185,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 		if ack && !syn && snd.sentSYN && !snd.gotSYN && !rcv.sentSYN {
 			// The SYN-ACK was not captured, but this ACK shows it arrived.
 			rcv.sentSYN, rcv.synSeq = true, seg.Ack-1
-			snd.gotSYN = true
+			snd.gotSYN, snd.synAcked = true, true
 			why[sndRole] = "acknowledged a SYN-ACK that was not captured"
 			why[rcvRole] = "its SYN-ACK (not captured) was acknowledged"
 		}
