@@ -80,7 +80,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 	} else if typ == gopacket.LayerTypePayload {
 		return UnsupportedLink, false
 	}
-	seg.Fragmented = false
+	seg.Fragmented, seg.Quoted = false, false
 	sawIP := false
 	l4len := -1 // bytes of the IP payload per the innermost IP header; -1 until one is seen
 	var src, dst netip.Addr
@@ -187,7 +187,14 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 				break
 			}
 			if quotesTCP4(d.icmp4.TypeCode.Type(), d.icmp4.Payload) {
-				return ICMPQuoted, false
+				p := d.icmp4.Payload
+				ihl := int(p[0]&0xf) * 4
+				if ihl < 20 || len(p) < ihl+8 {
+					return ICMPQuoted, false
+				}
+				quoted(seg, netip.AddrFrom4([4]byte(p[12:16])), netip.AddrFrom4([4]byte(p[16:20])), p[ihl:])
+				seg.ICMPType, seg.ICMPCode, seg.ICMPv6 = d.icmp4.TypeCode.Type(), d.icmp4.TypeCode.Code(), false
+				return ICMPQuoted, true
 			}
 			return NotTCP, false
 		case layers.LayerTypeICMPv6:
@@ -195,7 +202,10 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 				break
 			}
 			if quotesTCP6(d.icmp6.TypeCode.Type(), d.icmp6.Payload) {
-				return ICMPQuoted, false
+				p := d.icmp6.Payload[4:]
+				quoted(seg, netip.AddrFrom16([16]byte(p[8:24])), netip.AddrFrom16([16]byte(p[24:40])), p[40:])
+				seg.ICMPType, seg.ICMPCode, seg.ICMPv6 = d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code(), true
+				return ICMPQuoted, true
 			}
 			return NotTCP, false
 		case layers.LayerTypeTCP:
@@ -305,6 +315,18 @@ func (d *decoder) reassemble4() (*layers.IPv4, bool) {
 	return whole, true
 }
 
+// quoted fills seg from the first bytes of a TCP header quoted in an ICMP error
+// (RFC 792 guarantees 8: ports and sequence number).
+func quoted(seg *Segment, src, dst netip.Addr, tcp []byte) {
+	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, Quoted: true,
+		Src: netip.AddrPortFrom(src, uint16(tcp[0])<<8|uint16(tcp[1])),
+		Dst: netip.AddrPortFrom(dst, uint16(tcp[2])<<8|uint16(tcp[3])),
+		Seq: be32(tcp[4:]), Opts: Options{MSS: -1, WScale: -1}}
+	if len(tcp) >= 14 {
+		seg.Ack, seg.Flags = be32(tcp[8:]), Flags(tcp[13])
+	}
+}
+
 // quotesTCP4 reports whether an ICMPv4 error quotes a TCP header (RFC 792: the
 // destination unreachable, source quench, redirect, time exceeded and parameter
 // problem messages carry the offending IP header and 8 bytes after it).
@@ -320,5 +342,5 @@ func quotesTCP4(typ uint8, payload []byte) bool {
 // quotesTCP6 is quotesTCP4 for ICMPv6 errors (types below 128, RFC 4443).
 func quotesTCP6(typ uint8, payload []byte) bool {
 	// gopacket keeps the 4 bytes after the ICMPv6 header (unused/MTU/pointer) in the payload.
-	return typ < 128 && len(payload) >= 44 && payload[4]>>4 == 6 && payload[10] == uint8(layers.IPProtocolTCP)
+	return typ < 128 && len(payload) >= 52 && payload[4]>>4 == 6 && payload[10] == uint8(layers.IPProtocolTCP)
 }

@@ -87,7 +87,8 @@ func NewReader(names ...string) *Reader {
 }
 
 // Next decodes the next TCP segment into seg. Frames that are not TCP are counted
-// in Stats and skipped. At the end of all inputs it returns io.EOF. When an input
+// in Stats and skipped, except ICMP errors quoting a TCP header: they are counted
+// under ICMPQuoted and returned with seg.Quoted set. At the end of all inputs it returns io.EOF. When an input
 // is faulty it returns a *ReadError once, after every good frame before the fault;
 // calling Next again continues with the next input.
 func (r *Reader) Next(seg *Segment) error {
@@ -137,6 +138,10 @@ func (r *Reader) Next(seg *Segment) error {
 		if !ok {
 			r.Stats.Count[reason]++
 			continue
+		}
+		if seg.Quoted {
+			r.Stats.Count[ICMPQuoted]++
+			return nil
 		}
 		r.Stats.TCP++
 		if seg.Truncated {

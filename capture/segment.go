@@ -116,4 +116,12 @@ type Segment struct {
 	// Fragmented is set when the segment was rebuilt from IP fragments; Frame
 	// is then the frame of the last fragment, as in Wireshark.
 	Fragmented bool
+	// Quoted is set when this is not a segment on the wire but the start of a
+	// TCP header quoted in an ICMP error (ICMPType, ICMPCode): Src, Dst, Seq and,
+	// when quoted, Flags describe the segment that caused the error. Wireshark
+	// gives such frames the tcp.stream of that 4-tuple, so they take part in
+	// numbering connections but not in their analysis.
+	Quoted             bool
+	ICMPType, ICMPCode uint8
+	ICMPv6             bool
 }

@@ -37,7 +37,7 @@ var reasonNames = [numReasons]string{
 var reasonText = [numReasons]string{
 	NotIP:            "frames without IP (ARP and other link protocols)",
 	NotTCP:           "IP packets that are not TCP (UDP, ICMP, ...)",
-	ICMPQuoted:       "ICMP errors quoting a TCP header (not analyzed)",
+	ICMPQuoted:       "ICMP errors quoting a TCP header (listed under their connection, not analyzed as segments)",
 	Fragment:         "IP fragments held for reassembly",
 	TruncatedHeader:  "frames cut before the end of the TCP header",
 	Malformed:        "frames whose headers do not decode",

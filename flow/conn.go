@@ -29,7 +29,6 @@ type Conn[T any] struct {
 	synSeen [2]bool
 	finSeen [2]bool
 	rstSeen bool
-	done    bool // the table has handed this connection to Finish
 }
 
 // Dir returns the direction of a segment from src.

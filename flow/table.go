@@ -49,6 +49,15 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	k, _ := KeyOf(seg.Src, seg.Dst)
 	c, ok := t.conns[k]
 	var res Result[T]
+	if ok && c.Packets[0]+c.Packets[1] == 0 {
+		// Known only from an ICMP error so far: this is its first segment.
+		c.Client, c.Server = chooseClient(seg)
+		c.MidStream = seg.Flags&capture.SYN == 0
+		d := c.Dir(seg.Src)
+		c.note(seg, d)
+		res.Conn, res.Dir, res.New = c, d, true
+		return res
+	}
 	if ok {
 		d := c.Dir(seg.Src)
 		if seg.Flags&(capture.SYN|capture.ACK) == capture.SYN && reuses(c, d, seg) {
@@ -69,6 +78,22 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	c.note(seg, d)
 	res.Conn, res.Dir, res.New = c, d, true
 	return res
+}
+
+// LookupQuoted finds the connection a TCP header quoted in an ICMP error belongs
+// to, creating it (with the next id, as Wireshark gives such frames a tcp.stream)
+// when the 4-tuple is new. It records no lifecycle facts: the quoted segment is
+// not part of the conversation. New is set when the connection was created.
+func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
+	k, _ := KeyOf(seg.Src, seg.Dst)
+	if c, ok := t.conns[k]; ok {
+		return Result[T]{Conn: c, Dir: c.Dir(seg.Src)}
+	}
+	c := &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time, LastFrame: seg.Frame, LastTime: seg.Time}
+	t.next++
+	c.Client, c.Server = chooseClient(seg)
+	t.conns[k] = c
+	return Result[T]{Conn: c, Dir: c.Dir(seg.Src), New: true}
 }
 
 func reuses[T any](c *Conn[T], d Dir, seg *capture.Segment) bool {

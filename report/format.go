@@ -127,3 +127,43 @@ func escape(b []byte) string {
 	}
 	return sb.String()
 }
+
+// icmpText names an ICMP error in words (RFC 792, RFC 4443).
+func icmpText(e state.ICMPError) string {
+	if e.V6 {
+		switch e.Type {
+		case 1:
+			return "destination unreachable (code " + strconv.Itoa(int(e.Code)) + ")"
+		case 2:
+			return "packet too big"
+		case 3:
+			return "time exceeded"
+		case 4:
+			return "parameter problem"
+		}
+		return "ICMPv6 type " + strconv.Itoa(int(e.Type))
+	}
+	switch e.Type {
+	case 3:
+		switch e.Code {
+		case 1:
+			return "host unreachable"
+		case 3:
+			return "port unreachable"
+		case 4:
+			return "fragmentation needed (path MTU discovery)"
+		case 13:
+			return "communication administratively prohibited"
+		}
+		return "destination unreachable (code " + strconv.Itoa(int(e.Code)) + ")"
+	case 4:
+		return "source quench"
+	case 5:
+		return "redirect"
+	case 11:
+		return "time exceeded"
+	case 12:
+		return "parameter problem"
+	}
+	return "ICMP type " + strconv.Itoa(int(e.Type))
+}

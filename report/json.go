@@ -65,7 +65,19 @@ type jsonConn struct {
 	HandshakeRTT *float64     `json:"handshake_rtt_s"`
 	Packets      dirCounts    `json:"packets"`
 	Bytes        dirCounts    `json:"bytes"`
-	Segments     []jsonSeg    `json:"segments,omitempty"`
+	ICMP         []jsonICMP   `json:"icmp_errors"`
+	Segments     *[]jsonSeg   `json:"segments,omitempty"` // absent in summary mode
+}
+
+type jsonICMP struct {
+	Frame uint64  `json:"frame"`
+	Time  float64 `json:"time"`
+	Dir   string  `json:"dir"` // direction of the quoted segment
+	Proto string  `json:"proto"`
+	Type  uint8   `json:"type"`
+	Code  uint8   `json:"code"`
+	Text  string  `json:"text"`
+	Seq   uint32  `json:"seq_abs"`
 }
 
 type dirCounts struct {
@@ -200,10 +212,20 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 		v := secs(a.HandshakeRTT)
 		jc.HandshakeRTT = &v
 	}
+	jc.ICMP = []jsonICMP{}
+	for _, e := range a.ICMP {
+		proto := "icmp"
+		if e.V6 {
+			proto = "icmpv6"
+		}
+		jc.ICMP = append(jc.ICMP, jsonICMP{Frame: e.Frame, Time: secs(e.Time - res.Stats.FirstTime), Dir: e.Dir.String(),
+			Proto: proto, Type: e.Type, Code: e.Code, Text: icmpText(e), Seq: e.Seq})
+	}
 	if opts.Summary {
 		return jc
 	}
-	jc.Segments = make([]jsonSeg, 0, len(a.Records))
+	segs := make([]jsonSeg, 0, len(a.Records))
+	jc.Segments = &segs
 	ti := 0
 	for i := range a.Records {
 		r := &a.Records[i]
@@ -232,7 +254,7 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 			js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.String(), t.From.String(), t.To.String(), t.Why})
 			ti++
 		}
-		jc.Segments = append(jc.Segments, js)
+		segs = append(segs, js)
 	}
 	return jc
 }

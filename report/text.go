@@ -115,6 +115,10 @@ func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
 		e := &a.EP[r]
 		fmt.Fprintf(w, "%s: %s\n", r, endpointFacts(e, &a.EP[r^1]))
 	}
+	for _, e := range a.ICMP {
+		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
+			e.Frame, seconds(e.Time-res.Stats.FirstTime), icmpText(e), state.Role(e.Dir), e.Seq)
+	}
 }
 
 func endpointFacts(e, peer *state.Endpoint) string {

@@ -5,6 +5,17 @@ import (
 	"github.com/tcpflow/tcpflow/flow"
 )
 
+// ICMPError is an ICMP error message quoting a segment of a connection, e.g. a
+// "fragmentation needed" of path MTU discovery or a "port unreachable".
+type ICMPError struct {
+	Frame      uint64
+	Time       int64
+	Dir        flow.Dir // direction of the quoted segment
+	V6         bool     // ICMPv6
+	Type, Code uint8
+	Seq        uint32 // sequence number of the quoted segment (absolute)
+}
+
 // EndedBy says how a connection ended, as far as the capture shows.
 type EndedBy uint8
 
@@ -42,6 +53,8 @@ type Conn struct {
 	CloseSeen bool
 
 	Count [2][NumAnalysis]uint32 // findings per direction
+	// ICMP lists the ICMP errors that quote a segment of this connection.
+	ICMP []ICMPError
 
 	opts    Options
 	synTime int64 // time of the first SYN, for the handshake RTT

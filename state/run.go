@@ -46,15 +46,25 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			res.Errors = append(res.Errors, err)
 			break
 		}
-		lr := table.Lookup(&seg)
+		var lr flow.Result[*Conn]
+		if seg.Quoted {
+			lr = table.LookupQuoted(&seg)
+		} else {
+			lr = table.Lookup(&seg)
+		}
 		c := lr.Conn
-		if lr.New {
+		if c.Data == nil {
 			c.Data = NewConn(opts)
 			if sel == nil || sel(c) {
 				kept = append(kept, c)
 			} else {
 				c.Data.opts.KeepRecords = false
 			}
+		}
+		if seg.Quoted {
+			c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
+				V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq})
+			continue
 		}
 		c.Data.Process(&seg, lr.Dir, lr.New, lr.Reused)
 	}
