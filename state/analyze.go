@@ -141,7 +141,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	if flags&(capture.SYN|capture.FIN) != 0 {
 		next = next.Add(1)
 	}
-	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 {
+	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 {
 		fwd.nextSeq, fwd.nextSeqSet, fwd.nextSeqTime = next, true, seg.Time
 		if seglen > 0 || flags&(capture.SYN|capture.FIN) != 0 {
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})

@@ -85,6 +85,13 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 	syn, ack, fin, rst := seg.Flags&capture.SYN != 0, seg.Flags&capture.ACK != 0, seg.Flags&capture.FIN != 0, seg.Flags&capture.RST != 0
 
+	// A SYN-ACK whose sequence number is not the base its sender already has
+	// starts a new session on the same ports (Wireshark flags reused_ports on
+	// it without splitting the stream; a bare SYN splits in flow.Table).
+	if syn && ack && snd.baseSet && seg.Seq != snd.base && !reused {
+		reused = true
+		snd.SYNSeen = false
+	}
 	// Handshake options and ISN.
 	if syn && !snd.SYNSeen {
 		snd.SYNSeen, snd.SYNFrame, snd.ISN, snd.synSeq = true, seg.Frame, seg.Seq, seg.Seq
