@@ -104,7 +104,7 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
-// TestGolden checks the text, summary and JSON reports of every capture in
+// TestGolden checks the text, summary, explain and JSON reports of every capture in
 // testdata/pcaps and of the corpus captures above.
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
@@ -116,6 +116,7 @@ func TestGolden(t *testing.T) {
 			}{
 				{"text", func(b *bytes.Buffer) error { return Text(b, res, Options{}) }},
 				{"summary", func(b *bytes.Buffer) error { return Text(b, res, Options{Summary: true}) }},
+				{"explain", func(b *bytes.Buffer) error { return Explain(b, res, Options{}) }},
 				{"json", func(b *bytes.Buffer) error { return JSON(b, res, Options{}) }},
 			}
 			for _, m := range modes {
