@@ -13,8 +13,41 @@ import (
 // fixed by these structs, and every list is in a defined order, so the bytes are
 // the same on every run.
 type jsonDoc struct {
-	Capture     jsonCapture `json:"capture"`
-	Connections []jsonConn  `json:"connections"`
+	Capture     jsonCapture  `json:"capture"`
+	Expert      []jsonExpert `json:"expert"`
+	Connections []jsonConn   `json:"connections"`
+}
+
+type jsonExpert struct {
+	Name        string      `json:"name"`
+	Total       int64       `json:"total"`
+	Connections int         `json:"connections"`
+	Worst       []jsonWorst `json:"worst"`
+}
+
+type jsonWorst struct {
+	ID    int   `json:"id"`
+	Count int64 `json:"count"`
+}
+
+type jsonRTT struct {
+	Min     float64 `json:"min_s"`
+	Avg     float64 `json:"avg_s"`
+	Max     float64 `json:"max_s"`
+	Samples int     `json:"samples"`
+}
+
+type jsonDirStats struct {
+	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
+	GapBytes    int64             `json:"gap_bytes"`
+	RTT         *jsonRTT          `json:"ack_rtt"`
+	ZeroWindowS float64           `json:"zero_window_s"`
+	Throughput  float64           `json:"throughput_bps"`
+}
+
+type jsonStats struct {
+	C2S jsonDirStats `json:"c2s"`
+	S2C jsonDirStats `json:"s2c"`
 }
 
 type jsonCapture struct {
@@ -65,6 +98,12 @@ type jsonConn struct {
 	HandshakeRTT *float64     `json:"handshake_rtt_s"`
 	Packets      dirCounts    `json:"packets"`
 	Bytes        dirCounts    `json:"bytes"`
+	DurationS    float64      `json:"duration_s"`
+	MaxIdleS     float64      `json:"max_idle_s"`
+	Stats        jsonStats    `json:"stats"`
+	ConnState    string       `json:"conn_state"`
+	History      string       `json:"history"`
+	Verdict      string       `json:"verdict"`
 	ICMP         []jsonICMP   `json:"icmp_errors"`
 	Segments     *[]jsonSeg   `json:"segments,omitempty"` // absent in summary mode
 }
@@ -128,7 +167,14 @@ type jsonTransition struct {
 
 // JSON writes the whole result as one indented JSON document.
 func JSON(w io.Writer, res *state.Result, opts Options) error {
-	doc := jsonDoc{Capture: captureJSON(res), Connections: make([]jsonConn, 0, len(res.Conns))}
+	doc := jsonDoc{Capture: captureJSON(res), Expert: []jsonExpert{}, Connections: make([]jsonConn, 0, len(res.Conns))}
+	for _, r := range expert(res) {
+		je := jsonExpert{Name: r.Kind.Name(), Total: r.Total, Connections: r.Conns}
+		for _, cc := range r.Worst {
+			je.Worst = append(je.Worst, jsonWorst{cc.ID, cc.N})
+		}
+		doc.Expert = append(doc.Expert, je)
+	}
 	for _, c := range res.Conns {
 		doc.Connections = append(doc.Connections, connJSON(res, c, opts))
 	}
@@ -204,6 +250,10 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 		Packets: dirCounts{c.Packets[flow.C2S], c.Packets[flow.S2C]},
 		Bytes:   dirCounts{c.Bytes[flow.C2S], c.Bytes[flow.S2C]},
 	}
+	dur := c.LastTime - c.FirstTime
+	jc.DurationS, jc.MaxIdleS = secs(dur), secs(a.MaxIdle)
+	jc.ConnState, jc.History, jc.Verdict = a.Zeek.ConnState(), a.Zeek.History(), verdict(c)
+	jc.Stats.C2S, jc.Stats.S2C = dirStatsJSON(c, flow.C2S, dur), dirStatsJSON(c, flow.S2C, dur)
 	if a.CloseSeen {
 		s := a.Closer.String()
 		jc.ClosedBy = &s
@@ -290,4 +340,21 @@ func optionsJSON(o *capture.Options) *jsonOptions {
 		return nil
 	}
 	return &jo
+}
+
+func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
+	s := &c.Data.Dir[d]
+	js := jsonDirStats{Analysis: map[string]uint32{}, GapBytes: s.GapBytes(), ZeroWindowS: secs(s.ZeroWindow)}
+	for _, an := range state.AllAnalysis() {
+		if n := c.Data.Count[d][an.Index()]; n > 0 {
+			js.Analysis[an.Name()] = n
+		}
+	}
+	if s.RTTCount > 0 {
+		js.RTT = &jsonRTT{secs(s.RTTMin), secs(s.RTTAvg()), secs(s.RTTMax), s.RTTCount}
+	}
+	if dur > 0 {
+		js.Throughput = float64(c.Bytes[d]) / secs(dur)
+	}
+	return js
 }

@@ -29,6 +29,8 @@ func Text(w io.Writer, res *state.Result, opts Options) error {
 	if err := summaryTable(bw, res); err != nil {
 		return err
 	}
+	fmt.Fprintln(bw)
+	expertText(bw, res)
 	for _, c := range res.Conns {
 		fmt.Fprintln(bw)
 		connFacts(bw, res, c)
@@ -83,13 +85,14 @@ func summaryTable(w io.Writer, res *state.Result) error {
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 	)
-	t.Header("id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end")
+	t.Header("id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end", "zeek", "verdict")
 	for _, c := range res.Conns {
 		a := c.Data
 		if err := t.Append(strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
 			utc(c.FirstTime)[11:26], seconds(c.LastTime-c.FirstTime),
 			u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
-			a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c)); err != nil {
+			a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c),
+			a.Zeek.ConnState()+" "+a.Zeek.History(), verdict(c)); err != nil {
 			return err
 		}
 	}
@@ -115,6 +118,7 @@ func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
 		e := &a.EP[r]
 		fmt.Fprintf(w, "%s: %s\n", r, endpointFacts(e, &a.EP[r^1]))
 	}
+	health(w, c)
 	for _, e := range a.ICMP {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
 			e.Frame, seconds(e.Time-res.Stats.FirstTime), icmpText(e), state.Role(e.Dir), e.Seq)

@@ -73,6 +73,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if fwd.nextSeqSet && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
 			f |= LostSegment
 			fwd.validBIF = false
+			c.Dir[d].addHole(fwd.nextSeq, seq)
 		}
 		if (seglen == 0 || seglen == 1) && fwd.nextSeqSet && seq == fwd.nextSeq-1 && plain {
 			f |= KeepAlive
@@ -109,6 +110,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	// capture missed.
 	if flags&capture.ACK != 0 && rev.maxSet && rev.maxToBeAcked.LessThan(ack) {
 		f |= AckLostSegment
+		c.Dir[d^1].addHole(rev.nextSeq, ack)
 		rev.maxToBeAcked = rev.nextSeq
 	}
 

@@ -55,11 +55,18 @@ type Conn struct {
 	Count [2][NumAnalysis]uint32 // findings per direction
 	// ICMP lists the ICMP errors that quote a segment of this connection.
 	ICMP []ICMPError
+	// Dir holds the per-direction summary facts (RTT, gaps, zero-window time).
+	Dir [2]DirStats
+	// MaxIdle is the longest time between two consecutive segments, in ns.
+	MaxIdle int64
+	// Zeek is Zeek's view of the connection: its conn_state and history.
+	Zeek Zeek
 
-	opts    Options
-	synTime int64 // time of the first SYN, for the handshake RTT
-	synAck  bool  // the client's SYN was answered with SYN-ACK
-	an      analyzer
+	opts     Options
+	synTime  int64 // time of the first SYN, for the handshake RTT
+	synAck   bool  // the client's SYN was answered with SYN-ACK
+	lastTime int64 // time of the last segment
+	an       analyzer
 }
 
 // NewConn prepares the analysis of a connection. midStream and firstIsSYN
@@ -123,6 +130,8 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	c.an.analyze(c, seg, d, &rec)
+	c.summarize(seg, d, &rec)
+	c.Zeek.observe(seg, d, first, &rec)
 	if reused {
 		rec.Analysis |= ReusedPorts
 	}

@@ -68,6 +68,9 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 		}
 		c.Data.Process(&seg, lr.Dir, lr.New, lr.Reused)
 	}
+	for _, c := range kept {
+		c.Data.finish()
+	}
 	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, kept
 	return res
 }

@@ -1,0 +1,203 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// This file holds what tells a user which connections went wrong and how: the
+// one-line verdict, the per-direction health facts and the file-level expert
+// summary (like `tshark -z expert`).
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
+}
+
+func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
+	return int64(a.Count[d][an.Index()])
+}
+
+// verdict says in one line what happened to a connection: "clean", or its
+// problems from the worst down, e.g. "reset by the server, 12 retransmissions
+// from the server, 2.000 s stalled on a zero window by the client".
+func verdict(c *state.Connection) string {
+	a := c.Data
+	var p []string
+	cl, sv := &a.EP[state.Client], &a.EP[state.Server]
+	switch {
+	case a.EndedBy == state.Refused:
+		p = append(p, "refused: the SYN was answered with RST")
+	case cl.SYNSeen && !sv.SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
+		p = append(p, "no answer to the SYN")
+	case a.EndedBy == state.Rst:
+		p = append(p, "reset by the "+a.Closer.String())
+	}
+	for d := flow.C2S; d <= flow.S2C; d++ {
+		side := state.Role(d).String()
+		if n := count(a, d, state.Retransmission); n > 0 {
+			s := plural(n, "retransmission", "retransmissions") + " from the " + side
+			if f := count(a, d, state.FastRetransmission); f > 0 {
+				s += " (" + strconv.FormatInt(f, 10) + " fast)"
+			}
+			p = append(p, s)
+		}
+	}
+	for d := flow.C2S; d <= flow.S2C; d++ {
+		if g := a.Dir[d].GapBytes(); g > 0 {
+			p = append(p, plural(g, "byte", "bytes")+" from the "+state.Role(d).String()+" not captured")
+		}
+	}
+	for d := flow.C2S; d <= flow.S2C; d++ {
+		if z := a.Dir[d].ZeroWindow; z > 0 || count(a, d, state.ZeroWindow) > 0 {
+			p = append(p, duration(z)+" stalled on a zero window by the "+state.Role(d).String())
+		}
+	}
+	for d := flow.C2S; d <= flow.S2C; d++ {
+		side := state.Role(d).String()
+		if n := count(a, d, state.OutOfOrder); n > 0 {
+			p = append(p, plural(n, "out-of-order segment", "out-of-order segments")+" from the "+side)
+		}
+		if n := count(a, d, state.DuplicateAck); n > 0 {
+			p = append(p, plural(n, "duplicate ACK", "duplicate ACKs")+" from the "+side)
+		}
+	}
+	if len(p) == 0 {
+		switch {
+		case a.EndedBy == state.Open && !cl.State.Synchronized():
+			return "handshake not completed"
+		case a.EndedBy == state.Open:
+			return "clean, still open"
+		}
+		return "clean"
+	}
+	return strings.Join(p, ", ")
+}
+
+// health writes the per-connection summary facts under the connection header.
+func health(w *bufio.Writer, c *state.Connection) {
+	a := c.Data
+	z := a.Zeek.ConnState()
+	fmt.Fprintf(w, "zeek: conn_state %s (%s), history %s\n", z, state.ZeekStateText[z], a.Zeek.History())
+	dur := c.LastTime - c.FirstTime
+	for d := flow.C2S; d <= flow.S2C; d++ {
+		s := &a.Dir[d]
+		parts := []string{
+			plural(int64(c.Packets[d]), "segment", "segments"),
+			plural(int64(c.Bytes[d]), "byte", "bytes"),
+		}
+		if dur > 0 && c.Bytes[d] > 0 {
+			parts = append(parts, rate(float64(c.Bytes[d])/(float64(dur)/1e9)))
+		}
+		if g := s.GapBytes(); g > 0 {
+			parts = append(parts, plural(g, "byte", "bytes")+" not captured")
+		}
+		if s.RTTCount > 0 {
+			parts = append(parts, fmt.Sprintf("ACK RTT min/avg/max %s/%s/%s (%s)", duration(s.RTTMin), duration(s.RTTAvg()),
+				duration(s.RTTMax), plural(int64(s.RTTCount), "sample", "samples")))
+		}
+		if s.ZeroWindow > 0 {
+			parts = append(parts, "zero window for "+duration(s.ZeroWindow))
+		}
+		var found []string
+		for _, an := range state.AllAnalysis() {
+			if n := a.Count[d][an.Index()]; n > 0 {
+				found = append(found, fmt.Sprintf("%d %s", n, an.Text()))
+			}
+		}
+		if found != nil {
+			parts = append(parts, "findings: "+strings.Join(found, ", "))
+		}
+		arrow := "client -> server"
+		if d == flow.S2C {
+			arrow = "server -> client"
+		}
+		fmt.Fprintf(w, "%s: %s\n", arrow, strings.Join(parts, "; "))
+	}
+	if a.MaxIdle > 0 {
+		fmt.Fprintf(w, "longest idle time between segments: %s\n", duration(a.MaxIdle))
+	}
+	fmt.Fprintf(w, "verdict: %s\n", verdict(c))
+}
+
+// rate formats bytes per second.
+func rate(bps float64) string {
+	switch {
+	case bps >= 1e9:
+		return strconv.FormatFloat(bps/1e9, 'f', 2, 64) + " GB/s"
+	case bps >= 1e6:
+		return strconv.FormatFloat(bps/1e6, 'f', 2, 64) + " MB/s"
+	case bps >= 1e3:
+		return strconv.FormatFloat(bps/1e3, 'f', 2, 64) + " kB/s"
+	}
+	return strconv.FormatFloat(bps, 'f', 0, 64) + " B/s"
+}
+
+// expertRow is one finding kind over the whole capture.
+type expertRow struct {
+	Kind  state.Analysis
+	Total int64
+	Conns int
+	Worst []connCount // the connections with the most, most first (at most 3)
+}
+
+type connCount struct {
+	ID int
+	N  int64
+}
+
+// expert counts each finding over all connections, like `tshark -z expert`,
+// with the connections worst hit. Kinds are in state.AllAnalysis order; ties
+// between connections go to the lower id.
+func expert(res *state.Result) []expertRow {
+	var rows []expertRow
+	for _, an := range state.AllAnalysis() {
+		row := expertRow{Kind: an}
+		var per []connCount
+		for _, c := range res.Conns {
+			n := count(c.Data, flow.C2S, an) + count(c.Data, flow.S2C, an)
+			if n > 0 {
+				per = append(per, connCount{c.ID, n})
+				row.Total += n
+			}
+		}
+		if row.Total == 0 {
+			continue
+		}
+		row.Conns = len(per)
+		sort.SliceStable(per, func(i, j int) bool { return per[i].N > per[j].N })
+		row.Worst = per[:min(3, len(per))]
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// expertText writes the expert summary, one line per finding kind.
+func expertText(w *bufio.Writer, res *state.Result) {
+	rows := expert(res)
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "expert summary: no findings (no retransmissions, losses, duplicate ACKs or window problems)")
+		return
+	}
+	fmt.Fprintln(w, "expert summary (as tshark -z expert), with the connections worst hit:")
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r.Kind.Text()))
+	}
+	for _, r := range rows {
+		var worst []string
+		for _, cc := range r.Worst {
+			worst = append(worst, fmt.Sprintf("#%d (%d)", cc.ID, cc.N))
+		}
+		fmt.Fprintf(w, "  %-*s %6d in %s: %s\n", width, r.Kind.Text(), r.Total,
+			plural(int64(r.Conns), "connection", "connections"), strings.Join(worst, ", "))
+	}
+}

@@ -1,0 +1,147 @@
+package state
+
+import (
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+)
+
+// DirStats are the per-direction facts a connection summary needs. They are
+// accumulated segment by segment, so summary modes need no Records.
+type DirStats struct {
+	// ACK round-trip times of the data sent in this direction (the time from a
+	// segment to the ACK that first covers it, tcp.analysis.ack_rtt), in ns.
+	RTTMin, RTTMax, RTTSum int64
+	RTTCount               int
+	// ZeroWindow is how long this side advertised a zero window, in ns (up to
+	// the connection's last segment when it never reopened it).
+	ZeroWindow int64
+	zwSince    int64
+	zwOpen     bool
+
+	// holes are byte ranges of this direction's stream that were skipped
+	// (a later segment or an ACK showed they were sent) and not seen since;
+	// settled counts gap bytes dropped from the list when it was full.
+	holes   []hole
+	settled int64
+}
+
+type hole struct{ lo, hi Seq }
+
+// maxHoles bounds the open holes kept per direction; older ones are counted
+// as never filled.
+const maxHoles = 64
+
+// RTTAvg is the mean ACK RTT in ns, or -1 without samples.
+func (s *DirStats) RTTAvg() int64 {
+	if s.RTTCount == 0 {
+		return -1
+	}
+	return s.RTTSum / int64(s.RTTCount)
+}
+
+// GapBytes is the payload this direction sent that the capture never showed:
+// the sum of the holes in its sequence space that no segment filled. It is the
+// observer's equivalent of Zeek's missed_bytes.
+func (s *DirStats) GapBytes() int64 {
+	n := s.settled
+	for _, h := range s.holes {
+		n += h.hi.Diff(h.lo)
+	}
+	return n
+}
+
+// Gaps is the number of distinct holes still open.
+func (s *DirStats) Gaps() int { return len(s.holes) }
+
+func (s *DirStats) rtt(ns int64) {
+	if s.RTTCount == 0 || ns < s.RTTMin {
+		s.RTTMin = ns
+	}
+	s.RTTMax = max(s.RTTMax, ns)
+	s.RTTSum += ns
+	s.RTTCount++
+}
+
+// addHole records [lo, hi) as not captured, merging with overlapping holes.
+func (s *DirStats) addHole(lo, hi Seq) {
+	if !lo.LessThan(hi) {
+		return
+	}
+	kept := s.holes[:0]
+	for _, h := range s.holes {
+		if hi.LessThan(h.lo) || h.hi.LessThan(lo) {
+			kept = append(kept, h)
+			continue
+		}
+		if h.lo.LessThan(lo) {
+			lo = h.lo
+		}
+		if hi.LessThan(h.hi) {
+			hi = h.hi
+		}
+	}
+	s.holes = append(kept, hole{lo, hi})
+	if len(s.holes) > maxHoles {
+		s.settled += s.holes[0].hi.Diff(s.holes[0].lo)
+		s.holes = s.holes[:copy(s.holes, s.holes[1:])]
+	}
+}
+
+// fill removes [lo, hi) from the holes: those bytes were captured after all.
+func (s *DirStats) fill(lo, hi Seq) {
+	if len(s.holes) == 0 || !lo.LessThan(hi) {
+		return
+	}
+	var out []hole
+	changed := false
+	for _, h := range s.holes {
+		if !lo.LessThan(h.hi) || !h.lo.LessThan(hi) {
+			out = append(out, h)
+			continue
+		}
+		changed = true
+		if h.lo.LessThan(lo) {
+			out = append(out, hole{h.lo, lo})
+		}
+		if hi.LessThan(h.hi) {
+			out = append(out, hole{hi, h.hi})
+		}
+	}
+	if changed {
+		s.holes = append(s.holes[:0], out...)
+	}
+}
+
+// summarize updates the summary facts with one segment and its record.
+func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
+	if c.lastTime != 0 {
+		c.MaxIdle = max(c.MaxIdle, seg.Time-c.lastTime)
+	}
+	c.lastTime = seg.Time
+	if rec.AckRTT >= 0 {
+		c.Dir[d^1].rtt(rec.AckRTT)
+	}
+	s := &c.Dir[d]
+	if seg.Flags&(capture.RST|capture.SYN) == 0 {
+		switch {
+		case seg.Window == 0 && !s.zwOpen:
+			s.zwOpen, s.zwSince = true, seg.Time
+		case seg.Window != 0 && s.zwOpen:
+			s.zwOpen = false
+			s.ZeroWindow += seg.Time - s.zwSince
+		}
+	}
+	if seg.PayloadLen > 0 {
+		s.fill(Seq(seg.Seq), Seq(seg.Seq).Add(seg.PayloadLen))
+	}
+}
+
+// finish closes what is still open at the end of the capture.
+func (c *Conn) finish() {
+	for d := range c.Dir {
+		if s := &c.Dir[d]; s.zwOpen {
+			s.zwOpen = false
+			s.ZeroWindow += c.lastTime - s.zwSince
+		}
+	}
+}

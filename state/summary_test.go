@@ -1,0 +1,82 @@
+package state
+
+import "testing"
+
+// exchange and finClose follow handshake (conn_test.go) in the scripts below.
+var (
+	finClose = []step{{c2s, F | A, 1011, 5021, 0}, {s2c, A, 5021, 1012, 0}, {s2c, F | A, 5021, 1012, 0}, {c2s, A, 1012, 5022, 0}}
+	exchange = []step{{c2s, P | A, 1001, 5001, 10}, {s2c, P | A, 5001, 1011, 20}, {c2s, A, 1011, 5021, 0}}
+)
+
+// TestZeek checks conn_state and history against Zeek's definitions for the
+// usual shapes of connection.
+func TestZeek(t *testing.T) {
+	tests := []struct {
+		name           string
+		steps          []step
+		state, history string
+	}{
+		{"normal", with(handshake, exchange, finClose), "SF", "ShADdFaf"},
+		{"established, not closed", with(handshake, exchange), "S1", "ShADd"},
+		{"no reply", []step{{c2s, S, 1000, 0, 0}, {c2s, S, 1000, 0, 0}}, "S0", "S"},
+		{"rejected", []step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 1001, 0}}, "REJ", "Sr"},
+		{"originator aborts", with(handshake, exchange, []step{{c2s, R, 1011, 0, 0}}), "RSTO", "ShADdR"},
+		{"responder aborts", with(handshake, exchange, []step{{s2c, R, 5021, 0, 0}}), "RSTR", "ShADdr"},
+		{"SYN then RST", []step{{c2s, S, 1000, 0, 0}, {c2s, R, 1001, 0, 0}}, "RSTOS0", "SR"},
+		{"close by originator only", with(handshake, exchange, []step{{c2s, F | A, 1011, 5021, 0}}), "S2", "ShADdF"},
+		{"close by responder only", with(handshake, exchange, []step{{s2c, F | A, 5021, 1011, 0}}), "S3", "ShADdf"},
+		{"SYN then FIN", []step{{c2s, S, 1000, 0, 0}, {c2s, F, 1001, 0, 0}}, "SH", "SF"},
+		{"mid-stream", []step{{c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1011, 0}}, "OTH", "Da"},
+		{"retransmitted data", with(handshake, []step{{c2s, P | A, 1001, 5001, 10}, {c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1011, 0}}), "S1", "ShADTa"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := play(t, tt.steps)
+			if got := c.Zeek.ConnState(); got != tt.state {
+				t.Errorf("conn_state = %s, want %s", got, tt.state)
+			}
+			if got := c.Zeek.History(); got != tt.history {
+				t.Errorf("history = %q, want %q", got, tt.history)
+			}
+		})
+	}
+}
+
+// TestGapBytes checks that bytes skipped in the sequence space count as not
+// captured until a later segment fills them.
+func TestGapBytes(t *testing.T) {
+	lost := with(handshake, []step{
+		{c2s, P | A, 1001, 5001, 100},
+		{c2s, P | A, 1201, 5001, 100}, // 1101-1200 missing
+		{c2s, P | A, 1401, 5001, 100}, // 1301-1400 missing
+	})
+	c := play(t, lost)
+	if got := c.Dir[c2s].GapBytes(); got != 200 {
+		t.Errorf("gap bytes = %d, want 200", got)
+	}
+	// The first hole is filled by a late (retransmitted) segment, half of the
+	// second by another.
+	c = play(t, with(lost, []step{{c2s, P | A, 1101, 5001, 100}, {c2s, P | A, 1301, 5001, 50}}))
+	if got := c.Dir[c2s].GapBytes(); got != 50 {
+		t.Errorf("after filling, gap bytes = %d, want 50", got)
+	}
+	// An ACK beyond everything seen shows data the capture missed.
+	c = play(t, with(handshake, []step{{c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1031, 0}}))
+	if got := c.Dir[c2s].GapBytes(); got != 20 {
+		t.Errorf("acked-unseen gap bytes = %d, want 20", got)
+	}
+}
+
+// TestRTTAndIdle checks the ACK RTT statistics and the longest idle time.
+func TestRTTAndIdle(t *testing.T) {
+	c := play(t, with(handshake, exchange))
+	// play spaces segments 1 ms apart and each segment is acknowledged by the
+	// next: the client's SYN and its data give two samples of 1 ms.
+	s := &c.Dir[c2s]
+	if s.RTTCount != 2 || s.RTTMin != 1e6 || s.RTTMax != 1e6 || s.RTTAvg() != 1e6 {
+		t.Errorf("client RTT = %+v", *s)
+	}
+	if c.MaxIdle != 1e6 {
+		t.Errorf("max idle = %d, want 1e6", c.MaxIdle)
+	}
+}
