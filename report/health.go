@@ -2,8 +2,9 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,30 +155,53 @@ type connCount struct {
 	N  int64
 }
 
-// expert counts each finding over all connections, like `tshark -z expert`,
-// with the connections worst hit. Kinds are in state.AllAnalysis order; ties
-// between connections go to the lower id.
-func expert(res *state.Result) []expertRow {
-	var rows []expertRow
-	for _, an := range state.AllAnalysis() {
-		row := expertRow{Kind: an}
-		var per []connCount
-		for _, c := range res.Conns {
-			n := count(c.Data, flow.C2S, an) + count(c.Data, flow.S2C, an)
-			if n > 0 {
-				per = append(per, connCount{c.ID, n})
-				row.Total += n
-			}
-		}
-		if row.Total == 0 {
+// expertAcc accumulates the expert summary one connection at a time, so a
+// streaming run need not keep its connections.
+type expertAcc struct {
+	rows [state.NumAnalysis]expertRow
+}
+
+func (e *expertAcc) add(c *state.Connection) {
+	for i, an := range state.AllAnalysis() {
+		n := count(c.Data, flow.C2S, an) + count(c.Data, flow.S2C, an)
+		if n == 0 {
 			continue
 		}
-		row.Conns = len(per)
-		sort.SliceStable(per, func(i, j int) bool { return per[i].N > per[j].N })
-		row.Worst = per[:min(3, len(per))]
-		rows = append(rows, row)
+		r := &e.rows[i]
+		r.Kind = an
+		r.Total += n
+		r.Conns++
+		// Keep the three worst: most first, ties to the lower id.
+		r.Worst = append(r.Worst, connCount{c.ID, n})
+		slices.SortFunc(r.Worst, func(a, b connCount) int {
+			if a.N != b.N {
+				return cmp.Compare(b.N, a.N)
+			}
+			return a.ID - b.ID
+		})
+		r.Worst = r.Worst[:min(3, len(r.Worst))]
+	}
+}
+
+// list returns the kinds with findings, in state.AllAnalysis order.
+func (e *expertAcc) list() []expertRow {
+	var rows []expertRow
+	for _, r := range e.rows {
+		if r.Total > 0 {
+			rows = append(rows, r)
+		}
 	}
 	return rows
+}
+
+// expert counts each finding over all connections, like `tshark -z expert`,
+// with the connections worst hit.
+func expert(res *state.Result) []expertRow {
+	var acc expertAcc
+	for _, c := range res.Conns {
+		acc.add(c)
+	}
+	return acc.list()
 }
 
 // expertText writes the expert summary, one line per finding kind.

@@ -169,11 +169,7 @@ type jsonTransition struct {
 func JSON(w io.Writer, res *state.Result, opts Options) error {
 	doc := jsonDoc{Capture: captureJSON(res), Expert: []jsonExpert{}, Connections: make([]jsonConn, 0, len(res.Conns))}
 	for _, r := range expert(res) {
-		je := jsonExpert{Name: r.Kind.Name(), Total: r.Total, Connections: r.Conns}
-		for _, cc := range r.Worst {
-			je.Worst = append(je.Worst, jsonWorst{cc.ID, cc.N})
-		}
-		doc.Expert = append(doc.Expert, je)
+		doc.Expert = append(doc.Expert, expertJSON(r))
 	}
 	for _, c := range res.Conns {
 		doc.Connections = append(doc.Connections, connJSON(res, c, opts))
@@ -181,6 +177,14 @@ func JSON(w io.Writer, res *state.Result, opts Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	return enc.Encode(doc)
+}
+
+func expertJSON(r expertRow) jsonExpert {
+	je := jsonExpert{Name: r.Kind.Name(), Total: r.Total, Connections: r.Conns}
+	for _, cc := range r.Worst {
+		je.Worst = append(je.Worst, jsonWorst{cc.ID, cc.N})
+	}
+	return je
 }
 
 func captureJSON(res *state.Result) jsonCapture {
@@ -241,11 +245,16 @@ func endpointJSON(c *state.Connection, r state.Role) jsonEndpoint {
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
 
 func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
+	return connJSONAt(res.Stats.FirstTime, c, opts)
+}
+
+// connJSONAt is connJSON with relative times counted from base (ns).
+func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	a := c.Data
 	jc := jsonConn{
 		ID: c.ID, Client: endpointJSON(c, state.Client), Server: endpointJSON(c, state.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
-		FirstTime: secs(c.FirstTime - res.Stats.FirstTime), LastTime: secs(c.LastTime - res.Stats.FirstTime),
+		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),
 		Packets: dirCounts{c.Packets[flow.C2S], c.Packets[flow.S2C]},
 		Bytes:   dirCounts{c.Bytes[flow.C2S], c.Bytes[flow.S2C]},
@@ -268,7 +277,7 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 		if e.V6 {
 			proto = "icmpv6"
 		}
-		jc.ICMP = append(jc.ICMP, jsonICMP{Frame: e.Frame, Time: secs(e.Time - res.Stats.FirstTime), Dir: e.Dir.String(),
+		jc.ICMP = append(jc.ICMP, jsonICMP{Frame: e.Frame, Time: secs(e.Time - base), Dir: e.Dir.String(),
 			Proto: proto, Type: e.Type, Code: e.Code, Text: icmpText(e), Seq: e.Seq})
 	}
 	if opts.Summary {
@@ -279,7 +288,7 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 	ti := 0
 	for i := range a.Records {
 		r := &a.Records[i]
-		js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - res.Stats.FirstTime), Dir: r.Dir.String(),
+		js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - base), Dir: r.Dir.String(),
 			Flags: r.Flags.String(), Seq: r.RelSeq, Ack: r.RelAck, SeqAbs: r.Seq, AckAbs: r.Ack,
 			Len: r.Len, WinRaw: r.Win, Analysis: r.Analysis.Names(), Transitions: []jsonTransition{},
 			DupAckNum: r.DupAckNum, DupAckFrame: r.DupAckOf, AckFrame: r.AckOf, Truncated: r.Truncated}

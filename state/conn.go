@@ -34,7 +34,26 @@ type Options struct {
 	// KeepRecords keeps one Record per segment for timelines and per-segment
 	// JSON. Summary modes leave it off so memory does not grow with the capture.
 	KeepRecords bool
+	// Done, when set, makes Run stream: it receives each selected connection
+	// once it is finished and then forgets it, so that memory follows the
+	// connections open at once rather than the size of the capture. Finished
+	// means closed (a RST, or a FIN each way) and silent for Linger of capture
+	// time, or replaced by a new connection on the same 4-tuple (port reuse), or
+	// still in the table at the end of the input. Connections go to Done in
+	// the order they finish (by id among those finishing together), and
+	// Result.Conns stays empty.
+	Done func(*Connection)
+	// Linger is how long a closed connection is kept for late segments (a
+	// retransmitted FIN, the last ACK) before it is finished, in ns of capture
+	// time; 0 means DefaultLinger. A segment arriving later on the same
+	// 4-tuple opens a new connection, where Wireshark would still count it in
+	// the old tcp.stream.
+	Linger int64
 }
+
+// DefaultLinger is longer than any TIME_WAIT (2 x MSL; 60 s on Linux), the
+// longest a closed connection's 4-tuple normally still carries segments.
+const DefaultLinger = 120e9
 
 // Conn is the analysis of one connection. Feed it every segment with Process.
 type Conn struct {
@@ -66,6 +85,9 @@ type Conn struct {
 	synTime  int64 // time of the first SYN, for the handshake RTT
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
+	selected bool  // Run's Select accepted it
+	closing  bool  // streaming Run: queued to finish once the linger time passes
+	finished bool  // streaming Run: handed to Options.Done
 	an       analyzer
 }
 

@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
@@ -32,6 +33,22 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 	table := flow.NewTable[*Conn]()
 	var seg capture.Segment
 	var kept []*Connection
+	linger := opts.Linger
+	if linger <= 0 {
+		linger = DefaultLinger
+	}
+	var lastSweep int64
+	var closing []*Connection // closed connections waiting out the linger time
+	done := func(c *Connection) {
+		if c.Data == nil || c.Data.finished {
+			return
+		}
+		c.Data.finished = true
+		if c.Data.selected {
+			c.Data.finish()
+			opts.Done(c)
+		}
+	}
 	for {
 		err := r.Next(&seg)
 		if err == io.EOF {
@@ -46,17 +63,29 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			res.Errors = append(res.Errors, err)
 			break
 		}
+		if opts.Done != nil && seg.Time-lastSweep >= 1e9 {
+			// Once a second of capture time, finish the connections that
+			// closed more than linger ago.
+			lastSweep = seg.Time
+			closing = sweep(table, closing, seg.Time-linger, done)
+		}
 		var lr flow.Result[*Conn]
 		if seg.Quoted {
 			lr = table.LookupQuoted(&seg)
 		} else {
 			lr = table.Lookup(&seg)
 		}
+		if lr.Previous != nil && opts.Done != nil {
+			done(lr.Previous)
+		}
 		c := lr.Conn
 		if c.Data == nil {
 			c.Data = NewConn(opts)
 			if sel == nil || sel(c) {
-				kept = append(kept, c)
+				c.Data.selected = true
+				if opts.Done == nil {
+					kept = append(kept, c)
+				}
 			} else {
 				c.Data.opts.KeepRecords = false
 			}
@@ -67,10 +96,42 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			continue
 		}
 		c.Data.Process(&seg, lr.Dir, lr.New, lr.Reused)
+		if opts.Done != nil && !c.Data.closing && c.Closed() {
+			c.Data.closing = true
+			closing = append(closing, c)
+		}
+	}
+	if opts.Done != nil {
+		table.Each(func(c *Connection) {
+			table.Remove(c)
+			done(c)
+		})
 	}
 	for _, c := range kept {
 		c.Data.finish()
 	}
 	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, kept
 	return res
+}
+
+// sweep finishes, in id order, the closed connections whose last segment is
+// before cutoff, and returns those still lingering.
+func sweep(table *flow.Table[*Conn], closing []*Connection, cutoff int64, done func(*Connection)) []*Connection {
+	var finished []*Connection
+	waiting := closing[:0]
+	for _, c := range closing {
+		switch {
+		case c.Data.finished:
+		case c.LastTime < cutoff:
+			finished = append(finished, c)
+		default:
+			waiting = append(waiting, c)
+		}
+	}
+	slices.SortFunc(finished, func(a, b *Connection) int { return a.ID - b.ID })
+	for _, c := range finished {
+		table.Remove(c)
+		done(c)
+	}
+	return waiting
 }

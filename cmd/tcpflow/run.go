@@ -23,6 +23,7 @@ const (
 )
 
 const usage = `usage: tcpflow [flags] CAPTURE...
+       tcpflow check --golden FILE [--update] [--ignore ...] [--tolerance ...] CAPTURE...
 
 Analyze every TCP connection in one or more pcap/pcapng captures (optionally
 gzip-compressed; "-" reads standard input). Several files are read one after
@@ -43,6 +44,9 @@ type flags struct {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "check" {
+		return runCheck(args[1:], stdin, stdout, stderr)
+	}
 	var f flags
 	fs := pflag.NewFlagSet("tcpflow", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -50,7 +54,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.format, "format", "text", "output format: text or json")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document) or jsonl (one object per line, streamed as connections finish)")
 	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
 	fs.BoolVar(&f.abs, "abs", false, "show absolute sequence and acknowledgment numbers in timelines")
 	fs.BoolVar(&f.summary, "summary", false, "connection table and per-connection facts only, no timelines (JSON: no segments)")
@@ -67,8 +71,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if f.format != "text" && f.format != "json" {
-		fmt.Fprintf(stderr, "tcpflow: unknown --format %q (want text or json)\n", f.format)
+	if f.format != "text" && f.format != "json" && f.format != "jsonl" {
+		fmt.Fprintf(stderr, "tcpflow: unknown --format %q (want text, json or jsonl)\n", f.format)
 		return exitUsage
 	}
 	sel, err := selector(&f)
@@ -82,9 +86,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer r.Close()
 	keep := !f.summary || f.explain
-	res := state.Run(r, state.Options{KeepRecords: keep}, sel)
 	opts := report.Options{Absolute: f.abs, Summary: f.summary}
+	var res *state.Result
 	switch {
+	case f.format == "jsonl":
+		// Streamed: each connection is written and forgotten once it finishes.
+		jw := report.NewJSONL(stdout, &r.Stats, opts)
+		n := 0
+		res = state.Run(r, state.Options{KeepRecords: keep, Done: func(c *state.Connection) {
+			jw.Conn(c)
+			n++
+		}}, sel)
+		err = jw.Close(res, n)
+	default:
+		res = state.Run(r, state.Options{KeepRecords: keep}, sel)
+	}
+	switch {
+	case f.format == "jsonl":
 	case f.format == "json":
 		err = report.JSON(stdout, res, opts)
 	case f.explain:

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// JSONL writes the report as JSON Lines, one object per line, for pipelines and
+// big captures. It is fed while the capture is read: Conn for each connection
+// as it finishes (a "connection" line, then one "segment" line per segment
+// unless opts.Summary), and Close at the end (a "capture" line with the frame
+// counts, errors and the expert summary). Lines carry a "type" field; the other
+// fields are those of the JSON report (docs/json-schema.md). Connections come
+// in the order they finish, so a consumer should key them by "id".
+type JSONL struct {
+	w      *bufio.Writer
+	enc    *json.Encoder
+	stats  *capture.Stats // the reader's, for the capture's first frame time
+	opts   Options
+	expert expertAcc
+	err    error
+}
+
+// NewJSONL returns a JSONL writer; stats is the capture reader's statistics,
+// read when each connection is written.
+func NewJSONL(w io.Writer, stats *capture.Stats, opts Options) *JSONL {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	return &JSONL{w: bw, enc: json.NewEncoder(bw), stats: stats, opts: opts}
+}
+
+type jsonlConn struct {
+	Type string `json:"type"`
+	jsonConn
+}
+
+type jsonlSeg struct {
+	Type string `json:"type"`
+	Conn int    `json:"conn"`
+	jsonSeg
+}
+
+type jsonlCapture struct {
+	Type string `json:"type"`
+	jsonCapture
+	Connections int          `json:"connections"`
+	Expert      []jsonExpert `json:"expert"`
+}
+
+// Conn writes one finished connection and, unless Summary, its segments.
+func (j *JSONL) Conn(c *state.Connection) {
+	if j.err != nil {
+		return
+	}
+	j.expert.add(c)
+	jc := connJSONAt(j.stats.FirstTime, c, j.opts)
+	segs := jc.Segments
+	jc.Segments = nil
+	j.put(jsonlConn{"connection", jc})
+	if segs != nil {
+		for _, s := range *segs {
+			j.put(jsonlSeg{"segment", c.ID, s})
+		}
+	}
+}
+
+func (j *JSONL) put(v any) {
+	if j.err == nil {
+		j.err = j.enc.Encode(v)
+	}
+}
+
+// Close writes the capture line with everything counted over the run and
+// flushes. res is the finished run (its Conns are empty when streamed).
+func (j *JSONL) Close(res *state.Result, conns int) error {
+	jc := jsonlCapture{Type: "capture", jsonCapture: captureJSON(res), Connections: conns, Expert: []jsonExpert{}}
+	for _, r := range j.expert.list() {
+		jc.Expert = append(jc.Expert, expertJSON(r))
+	}
+	j.put(jc)
+	if j.err != nil {
+		return j.err
+	}
+	return j.w.Flush()
+}
