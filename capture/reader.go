@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -76,6 +77,29 @@ type Reader struct {
 	dec      decoder
 	frame    uint64
 	openErrs []error
+	read     atomic.Int64  // bytes read from the inputs as stored (compressed or not)
+	frames   atomic.Uint64 // Stats.Frames, published every 1024 frames
+}
+
+// FramesRead is about how many frames have been read (updated every 1024
+// frames); safe to call from another goroutine, for a progress display.
+func (r *Reader) FramesRead() uint64 { return r.frames.Load() }
+
+// BytesRead is how many bytes of the inputs, as stored on disk, have been read
+// so far (read ahead by up to a buffer). It is safe to call from another
+// goroutine, for a progress display.
+func (r *Reader) BytesRead() int64 { return r.read.Load() }
+
+// progressReader counts the bytes read from an input file for BytesRead.
+type progressReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n.Add(int64(n))
+	return n, err
 }
 
 // NewReader returns a Reader over the named inputs; "-" is standard input. Files
@@ -121,6 +145,9 @@ func (r *Reader) Next(seg *Segment) error {
 		r.frame++
 		r.Inputs[len(r.Inputs)-1].Frames++
 		r.Stats.Frames++
+		if r.Stats.Frames&1023 == 0 {
+			r.frames.Store(r.Stats.Frames)
+		}
 		r.Stats.Bytes += uint64(len(data))
 		link := r.link
 		if r.ng && len(ci.AncillaryData) > 0 {
@@ -194,7 +221,7 @@ func (r *Reader) open(name string, in *Input) error {
 		}
 		f, r.closer = file, file
 	}
-	r.cnt = &counter{r: f}
+	r.cnt = &counter{r: &progressReader{f, &r.read}}
 	r.br = bufio.NewReaderSize(r.cnt, bufSize)
 	magic, err := r.br.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {

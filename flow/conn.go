@@ -66,3 +66,7 @@ func (c *Conn[T]) note(seg *capture.Segment, d Dir) {
 // closed reports whether the connection has ended as far as the wire shows:
 // reset, or a FIN seen in both directions.
 func (c *Conn[T]) closed() bool { return c.rstSeen || (c.finSeen[0] && c.finSeen[1]) }
+
+// Closed reports whether the connection has ended as far as the wire shows: a
+// RST, or a FIN in each direction.
+func (c *Conn[T]) Closed() bool { return c.closed() }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -35,7 +36,7 @@ func analyze(t *testing.T, path string, keep bool) *state.Result {
 	t.Helper()
 	r := capture.NewReader(path)
 	defer r.Close()
-	res := state.Run(r, state.Options{KeepRecords: keep}, nil)
+	res := state.Run(r, state.Options{KeepRecords: keep, Reassemble: &state.Reassembly{Options: flow.DefaultStreamOptions}}, nil)
 	for i := range res.Inputs {
 		res.Inputs[i].Name = filepath.Base(res.Inputs[i].Name)
 		var re *capture.ReadError

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"io"
 
@@ -43,6 +44,33 @@ type jsonDirStats struct {
 	RTT         *jsonRTT          `json:"ack_rtt"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
+}
+
+type jsonStream struct {
+	Bytes         int64         `json:"bytes"`
+	GapBytes      int64         `json:"gap_bytes"`
+	Gaps          []jsonGap     `json:"gaps"`
+	Retransmitted int64         `json:"retransmitted_bytes"`
+	OverlapCount  int           `json:"differing_overlap_count"`
+	Overlaps      []jsonOverlap `json:"differing_overlaps"`
+	SHA256        string        `json:"sha256"`
+	Proto         *string       `json:"proto"`
+	ProtoFrame    uint64        `json:"proto_frame,omitempty"`
+}
+
+type jsonStreams struct {
+	C2S jsonStream `json:"c2s"`
+	S2C jsonStream `json:"s2c"`
+}
+
+func streamJSON(f *flow.StreamFacts) jsonStream {
+	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
+		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
+	if f.Proto != "" {
+		p := f.Proto
+		js.Proto, js.ProtoFrame = &p, f.ProtoFrame
+	}
+	return js
 }
 
 type jsonStats struct {
@@ -104,6 +132,7 @@ type jsonConn struct {
 	ConnState    string       `json:"conn_state"`
 	History      string       `json:"history"`
 	Verdict      string       `json:"verdict"`
+	Streams      *jsonStreams `json:"streams,omitempty"` // when reassembled
 	ICMP         []jsonICMP   `json:"icmp_errors"`
 	Segments     *[]jsonSeg   `json:"segments,omitempty"` // absent in summary mode
 }
@@ -263,6 +292,9 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	jc.DurationS, jc.MaxIdleS = secs(dur), secs(a.MaxIdle)
 	jc.ConnState, jc.History, jc.Verdict = a.Zeek.ConnState(), a.Zeek.History(), verdict(c)
 	jc.Stats.C2S, jc.Stats.S2C = dirStatsJSON(c, flow.C2S, dur), dirStatsJSON(c, flow.S2C, dur)
+	if st := a.Streams; st != nil {
+		jc.Streams = &jsonStreams{streamJSON(&st.Facts[flow.C2S]), streamJSON(&st.Facts[flow.S2C])}
+	}
 	if a.CloseSeen {
 		s := a.Closer.String()
 		jc.ClosedBy = &s

@@ -119,6 +119,10 @@ func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
 		fmt.Fprintf(w, "%s: %s\n", r, endpointFacts(e, &a.EP[r^1]))
 	}
 	health(w, c)
+	if st := a.Streams; st != nil {
+		fmt.Fprintf(w, "client stream: %s\n", streamSummary(&st.Facts[flow.C2S]))
+		fmt.Fprintf(w, "server stream: %s\n", streamSummary(&st.Facts[flow.S2C]))
+	}
 	for _, e := range a.ICMP {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
 			e.Frame, seconds(e.Time-res.Stats.FirstTime), icmpText(e), state.Role(e.Dir), e.Seq)
@@ -181,7 +185,7 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 		}
 		shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir^1])
 		rows = append(rows, []string{u64(r.Frame), seconds(r.Time - res.Stats.FirstTime), dir, r.Flags.String(),
-			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), notes(r)})
+			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))})
 	}
 	widths := make([]int, len(header))
 	for i, h := range header {
@@ -229,6 +233,18 @@ func writeRow(w *bufio.Writer, row []string, widths []int) {
 	}
 	w.WriteString(strings.TrimRight(sb.String(), " "))
 	w.WriteByte('\n')
+}
+
+// protoNote names the application protocol a segment starts, if any.
+func protoNote(a *state.Conn, r *state.Record) string {
+	if a.Streams == nil {
+		return ""
+	}
+	f := &a.Streams.Facts[r.Dir]
+	if f.Proto == "" || f.ProtoFrame != r.Frame {
+		return ""
+	}
+	return " {" + escape([]byte(f.Proto)) + "}"
 }
 
 // notes is the last timeline column: findings in brackets, then options.

@@ -49,6 +49,15 @@ type Options struct {
 	// 4-tuple opens a new connection, where Wireshark would still count it in
 	// the old tcp.stream.
 	Linger int64
+	// Reassemble, when set, reassembles each selected connection's byte
+	// streams (Conn.Streams) and hands the bytes to its Sink.
+	Reassemble *Reassembly
+}
+
+// Reassembly configures stream reassembly.
+type Reassembly struct {
+	Sink    flow.StreamSink // may be nil: facts only
+	Options flow.StreamOptions
 }
 
 // DefaultLinger is longer than any TIME_WAIT (2 x MSL; 60 s on Linux), the
@@ -80,6 +89,8 @@ type Conn struct {
 	MaxIdle int64
 	// Zeek is Zeek's view of the connection: its conn_state and history.
 	Zeek Zeek
+	// Streams is the reassembly of both directions (Options.Reassemble).
+	Streams *flow.Streams
 
 	opts     Options
 	synTime  int64 // time of the first SYN, for the handshake RTT
@@ -88,6 +99,7 @@ type Conn struct {
 	selected bool  // Run's Select accepted it
 	closing  bool  // streaming Run: queued to finish once the linger time passes
 	finished bool  // streaming Run: handed to Options.Done
+	pending  bool  // in Run's list of streams with data waiting behind a gap
 	an       analyzer
 }
 

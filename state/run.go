@@ -39,6 +39,7 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 	}
 	var lastSweep int64
 	var closing []*Connection // closed connections waiting out the linger time
+	var pending []*Connection // connections with stream data waiting behind a gap
 	done := func(c *Connection) {
 		if c.Data == nil || c.Data.finished {
 			return
@@ -63,11 +64,15 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			res.Errors = append(res.Errors, err)
 			break
 		}
-		if opts.Done != nil && seg.Time-lastSweep >= 1e9 {
-			// Once a second of capture time, finish the connections that
-			// closed more than linger ago.
+		if seg.Time-lastSweep >= 1e9 {
+			// Once a second of capture time, deliver stream data that waited
+			// too long behind a gap, and finish the connections that closed
+			// more than linger ago.
 			lastSweep = seg.Time
-			closing = sweep(table, closing, seg.Time-linger, done)
+			pending = flushIdle(pending, seg.Time)
+			if opts.Done != nil {
+				closing = sweep(table, closing, seg.Time-linger, done)
+			}
 		}
 		var lr flow.Result[*Conn]
 		if seg.Quoted {
@@ -83,6 +88,9 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			c.Data = NewConn(opts)
 			if sel == nil || sel(c) {
 				c.Data.selected = true
+				if opts.Reassemble != nil {
+					c.Data.Streams = flow.NewStreams(c.ID, opts.Reassemble.Sink, opts.Reassemble.Options)
+				}
 				if opts.Done == nil {
 					kept = append(kept, c)
 				}
@@ -96,6 +104,13 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			continue
 		}
 		c.Data.Process(&seg, lr.Dir, lr.New, lr.Reused)
+		if st := c.Data.Streams; st != nil {
+			st.Feed(&seg, lr.Dir)
+			if !c.Data.pending && st.Pending() {
+				c.Data.pending = true
+				pending = append(pending, c)
+			}
+		}
 		if opts.Done != nil && !c.Data.closing && c.Closed() {
 			c.Data.closing = true
 			closing = append(closing, c)
@@ -112,6 +127,22 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 	}
 	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, kept
 	return res
+}
+
+// flushIdle delivers the stream data that waited behind a gap for longer than
+// the idle time, and returns the connections still waiting.
+func flushIdle(pending []*Connection, now int64) []*Connection {
+	waiting := pending[:0]
+	for _, c := range pending {
+		st := c.Data.Streams
+		st.FlushIdle(now)
+		if !c.Data.finished && st.Pending() {
+			waiting = append(waiting, c)
+		} else {
+			c.Data.pending = false
+		}
+	}
+	return waiting
 }
 
 // sweep finishes, in id order, the closed connections whose last segment is

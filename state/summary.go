@@ -138,6 +138,9 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 
 // finish closes what is still open at the end of the capture.
 func (c *Conn) finish() {
+	if c.Streams != nil {
+		c.Streams.Close()
+	}
 	for d := range c.Dir {
 		if s := &c.Dir[d]; s.zwOpen {
 			s.zwOpen = false

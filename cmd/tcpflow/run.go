@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/report"
 	"github.com/tcpflow/tcpflow/state"
 )
@@ -34,13 +35,23 @@ Flags:
 
 // flags holds every command-line option.
 type flags struct {
-	format  string
-	explain bool
-	abs     bool
-	summary bool
-	conns   []string
-	hosts   []string
-	ports   []string
+	format       string
+	explain      bool
+	abs          bool
+	summary      bool
+	conns        []string
+	hosts        []string
+	ports        []string
+	reassemble   bool
+	writeStreams string
+	force        bool
+	follow       int
+	followFormat string
+	side         string
+	raw          bool
+	quiet        bool
+	cpuProfile   string
+	memProfile   string
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -61,6 +72,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringSliceVar(&f.conns, "conn", nil, "select connection `ID` (tcp.stream in Wireshark); repeatable or comma-separated")
 	fs.StringSliceVar(&f.hosts, "host", nil, "select connections with an endpoint at `ADDR`; repeatable")
 	fs.StringSliceVar(&f.ports, "port", nil, "select connections with an endpoint on `PORT`; repeatable")
+	fs.BoolVar(&f.reassemble, "reassemble", false, "reassemble the byte streams also with --summary and --format jsonl (on by default for timelines and JSON)")
+	fs.StringVar(&f.writeStreams, "write-streams", "", "write each direction of each connection to `DIR`/<id>-c2s.bin and <id>-s2c.bin, with DIR/streams.json")
+	fs.BoolVar(&f.force, "force", false, "with --write-streams: overwrite files that already exist")
+	fs.IntVar(&f.follow, "follow", -1, "print connection `ID`'s conversation, both sides interleaved, like Wireshark's Follow TCP Stream")
+	fs.StringVar(&f.followFormat, "follow-format", "text", "with --follow: text (non-printable bytes escaped) or hex")
+	fs.StringVar(&f.side, "side", "", "with --follow --raw: client or server, the side whose bytes to write")
+	fs.BoolVar(&f.raw, "raw", false, "with --follow and --side: write that side's bytes unchanged to standard output")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -71,47 +92,143 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if f.format != "text" && f.format != "json" && f.format != "jsonl" {
-		fmt.Fprintf(stderr, "tcpflow: unknown --format %q (want text, json or jsonl)\n", f.format)
+	if err := checkFlags(&f); err != nil {
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
+	}
+	if f.follow >= 0 {
+		f.conns = []string{strconv.Itoa(f.follow)}
 	}
 	sel, err := selector(&f)
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
 	}
-	r := capture.NewReader(fs.Args()...)
+	stopProfile, err := startProfile(f.cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+		return exitUsage
+	}
+	code := analyze(&f, fs.Args(), sel, stdin, stdout, stderr)
+	stopProfile()
+	if f.memProfile != "" {
+		if err := writeHeapProfile(f.memProfile); err != nil {
+			fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+			return exitUsage
+		}
+	}
+	return code
+}
+
+func checkFlags(f *flags) error {
+	switch {
+	case f.format != "text" && f.format != "json" && f.format != "jsonl":
+		return fmt.Errorf("unknown --format %q (want text, json or jsonl)", f.format)
+	case f.followFormat != "text" && f.followFormat != "hex":
+		return fmt.Errorf("unknown --follow-format %q (want text or hex)", f.followFormat)
+	case f.raw && (f.follow < 0 || (f.side != "client" && f.side != "server")):
+		return errors.New("--raw needs --follow ID and --side client or --side server")
+	case f.side != "" && !f.raw:
+		return errors.New("--side is for --raw")
+	}
+	return nil
+}
+
+// analyze runs the analysis and writes the report; it returns the exit code.
+func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdout, stderr io.Writer) int {
+	r := capture.NewReader(inputs...)
 	if stdin != nil {
 		r.Stdin = stdin
 	}
 	defer r.Close()
-	keep := !f.summary || f.explain
-	opts := report.Options{Absolute: f.abs, Summary: f.summary}
-	var res *state.Result
+	bar := newProgress(r, inputs, stderr, f.quiet)
+	defer bar.done()
+	ropts := report.Options{Absolute: f.abs, Summary: f.summary}
+	opts := state.Options{KeepRecords: (!f.summary || f.explain) && f.follow < 0}
+
+	// Reassembly, and where its bytes go.
+	var sinks report.Sinks
+	var sw *report.StreamWriter
+	var follower *report.Follower
+	var rawSink *report.RawSink
+	if f.writeStreams != "" {
+		var err error
+		if sw, err = report.NewStreamWriter(f.writeStreams, f.force); err != nil {
+			fmt.Fprintf(stderr, "tcpflow: --write-streams: %v\n", err)
+			return exitUsage
+		}
+		sinks = append(sinks, sw)
+	}
 	switch {
-	case f.format == "jsonl":
+	case f.raw:
+		rawSink = &report.RawSink{ID: f.follow, Dir: flow.C2S, W: stdout}
+		if f.side == "server" {
+			rawSink.Dir = flow.S2C
+		}
+		sinks = append(sinks, rawSink)
+	case f.follow >= 0:
+		follower = &report.Follower{ID: f.follow}
+		sinks = append(sinks, follower)
+	}
+	if f.reassemble || len(sinks) > 0 || (!f.summary && f.format != "jsonl") {
+		opts.Reassemble = &state.Reassembly{Options: flow.DefaultStreamOptions}
+		if len(sinks) > 0 {
+			opts.Reassemble.Sink = sinks
+		}
+	}
+
+	var res *state.Result
+	var err error
+	if f.format == "jsonl" && f.follow < 0 {
 		// Streamed: each connection is written and forgotten once it finishes.
-		jw := report.NewJSONL(stdout, &r.Stats, opts)
+		jw := report.NewJSONL(stdout, &r.Stats, ropts)
 		n := 0
-		res = state.Run(r, state.Options{KeepRecords: keep, Done: func(c *state.Connection) {
+		opts.Done = func(c *state.Connection) {
+			if sw != nil {
+				sw.Finished(c)
+			}
 			jw.Conn(c)
 			n++
-		}}, sel)
+		}
+		res = state.Run(r, opts, sel)
+		bar.done()
 		err = jw.Close(res, n)
-	default:
-		res = state.Run(r, state.Options{KeepRecords: keep}, sel)
+	} else {
+		res = state.Run(r, opts, sel)
+		bar.done()
+		if sw != nil {
+			for _, c := range res.Conns {
+				sw.Finished(c)
+			}
+		}
+		switch {
+		case rawSink != nil:
+			err = rawSink.Err
+		case follower != nil:
+			if len(res.Conns) == 0 {
+				fmt.Fprintf(stderr, "tcpflow: --follow %d: no such connection\n", f.follow)
+				return exitUsage
+			}
+			mode := report.FollowText
+			if f.followFormat == "hex" {
+				mode = report.FollowHex
+			}
+			err = follower.Write(stdout, res.Conns[0], mode)
+		case f.format == "json":
+			err = report.JSON(stdout, res, ropts)
+		case f.explain:
+			err = report.Explain(stdout, res, ropts)
+		default:
+			err = report.Text(stdout, res, ropts)
+		}
 	}
-	switch {
-	case f.format == "jsonl":
-	case f.format == "json":
-		err = report.JSON(stdout, res, opts)
-	case f.explain:
-		err = report.Explain(stdout, res, opts)
-	default:
-		err = report.Text(stdout, res, opts)
+	if sw != nil {
+		if cerr := sw.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("--write-streams: %w", cerr)
+		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tcpflow: writing report: %v\n", err)
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
 	}
 	if len(res.Errors) > 0 {

@@ -1,0 +1,185 @@
+package state
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+)
+
+// TestStreamsMatchTshark checks, on every capture of the corpus, that for each
+// connection whose two directions reassembled without a gap the sha256 of
+// each direction equals that of the bytes `tshark -z follow,tcp,raw`
+// extracts. It needs tshark and TCPFLOW_CORPUS.
+func TestStreamsMatchTshark(t *testing.T) {
+	dir := os.Getenv("TCPFLOW_CORPUS")
+	if dir == "" {
+		t.Skip("TCPFLOW_CORPUS not set")
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*.cap"))
+	files = append(files, more...)
+	var mu sync.Mutex
+	compared, skipped := 0, 0
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for _, path := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, s, errs := compareWithTshark(path)
+			mu.Lock()
+			defer mu.Unlock()
+			compared += c
+			skipped += s
+			for _, e := range errs {
+				t.Errorf("%s: %s", filepath.Base(path), e)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d streams (directions) equal to tshark's; %d connections skipped for gaps", compared, skipped)
+	if compared == 0 {
+		t.Error("nothing compared")
+	}
+}
+
+// maxFollow caps the connections compared per capture (one tshark pass
+// follows them all).
+const maxFollow = 40
+
+func compareWithTshark(path string) (compared, skipped int, errs []string) {
+	r := capture.NewReader(path)
+	res := Run(r, Options{Reassemble: &Reassembly{Options: flow.DefaultStreamOptions}}, nil)
+	r.Close()
+	var pick []*Connection
+	for _, c := range res.Conns {
+		st := c.Data.Streams
+		if st == nil || st.Facts[0].Bytes+st.Facts[1].Bytes == 0 {
+			continue
+		}
+		if st.Facts[0].GapBytes+st.Facts[1].GapBytes > 0 || st.Facts[0].OverlapCount+st.Facts[1].OverlapCount > 0 {
+			skipped++
+			continue
+		}
+		if len(pick) < maxFollow {
+			pick = append(pick, c)
+		}
+	}
+	if len(pick) == 0 {
+		return 0, skipped, nil
+	}
+	args := []string{"-r", path, "-q", "-o", "tcp.desegment_tcp_streams:TRUE"}
+	for _, c := range pick {
+		args = append(args, "-z", fmt.Sprintf("follow,tcp,raw,%d", c.ID))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "tshark", args...).Output()
+	if err != nil && (len(res.Errors) == 0 || len(out) == 0) {
+		// tshark exits 2 on a cut or corrupt capture after following what
+		// came before the fault, as we do; anything else is a failure.
+		return 0, skipped, []string{fmt.Sprintf("tshark: %v", err)}
+	}
+	theirs := parseFollow(out)
+	for _, c := range pick {
+		f, ok := theirs[c.ID]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("connection %d: no tshark follow output", c.ID))
+			continue
+		}
+		// Node 0 is the endpoint tshark saw first; map it to our sides.
+		byDir := map[flow.Dir][]byte{}
+		switch {
+		case f.node[0] == c.Client && f.node[1] == c.Server:
+			byDir[flow.C2S], byDir[flow.S2C] = f.data[0], f.data[1]
+		case f.node[0] == c.Server && f.node[1] == c.Client:
+			byDir[flow.C2S], byDir[flow.S2C] = f.data[1], f.data[0]
+		default:
+			errs = append(errs, fmt.Sprintf("connection %d: tshark's nodes %v are not %v/%v", c.ID, f.node, c.Client, c.Server))
+			continue
+		}
+		for d := flow.C2S; d <= flow.S2C; d++ {
+			want := sha256.Sum256(byDir[d])
+			if got := c.Data.Streams.Facts[d].SHA256; got != want {
+				errs = append(errs, fmt.Sprintf("connection %d %s: sha256 %x, tshark's bytes (%d) give %x; we delivered %d bytes",
+					c.ID, d, got[:6], len(byDir[d]), want[:6], c.Data.Streams.Facts[d].Bytes))
+				continue
+			}
+			compared++
+		}
+	}
+	return compared, skipped, errs
+}
+
+type followOut struct {
+	node [2]netip.AddrPort
+	data [2][]byte
+}
+
+// parseFollow reads the blocks of `tshark -q -z follow,tcp,raw,N`: a
+// "Filter: tcp.stream eq N" line, "Node 0:" and "Node 1:" lines, then hex lines,
+// those of node 1 indented by a tab.
+func parseFollow(out []byte) map[int]*followOut {
+	all := map[int]*followOut{}
+	var cur *followOut
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "Filter: tcp.stream eq "):
+			id, _ := strconv.Atoi(strings.TrimPrefix(line, "Filter: tcp.stream eq "))
+			cur = &followOut{}
+			all[id] = cur
+		case cur == nil, strings.HasPrefix(line, "===="), strings.HasPrefix(line, "Follow:"):
+		case strings.HasPrefix(line, "Node 0: "), strings.HasPrefix(line, "Node 1: "):
+			n := line[5] - '0'
+			cur.node[n] = parseNode(line[8:])
+		default:
+			n := 0
+			if strings.HasPrefix(line, "\t") {
+				n = 1
+			}
+			b, err := hex.DecodeString(strings.TrimSpace(line))
+			if err == nil {
+				cur.data[n] = append(cur.data[n], b...)
+			}
+		}
+	}
+	return all
+}
+
+// parseNode reads "10.0.0.1:80" or "2001:db8::1:80" (tshark does not bracket
+// IPv6 addresses).
+func parseNode(s string) netip.AddrPort {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return netip.AddrPort{}
+	}
+	a, err1 := netip.ParseAddr(strings.Trim(s[:i], "[]"))
+	p, err2 := strconv.ParseUint(s[i+1:], 10, 16)
+	if err1 != nil || err2 != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(a, uint16(p))
+}
