@@ -516,6 +516,13 @@ func (x *explainer) dataSummary(data []int) {
 		s += fmt.Sprintf(" In all, the client sent %d bytes of data and the server %d (retransmitted bytes counted again).",
 			c.Bytes[flow.C2S], c.Bytes[flow.S2C])
 	}
+	if st := a.Streams; st != nil {
+		for d := flow.C2S; d <= flow.S2C; d++ {
+			if f := &st.Facts[d]; f.Proto != "" {
+				s += fmt.Sprintf(" The %s's first bytes (frame %d) are recognizable: %s.", x.side(d), f.ProtoFrame, escape([]byte(f.Proto)))
+			}
+		}
+	}
 	x.para(s)
 	var found []string
 	for _, an := range state.AllAnalysis() {

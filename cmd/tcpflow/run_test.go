@@ -23,6 +23,8 @@ import (
 //	!stdout RE        it does not
 //	stderr RE, !stderr RE   the same for stderr
 //	stdin FILE        the next run reads FILE (a path, or a file of the archive) as stdin
+//	file PATH RE      the file PATH exists and its content matches RE
+//	!file PATH        the file PATH does not exist
 //
 // Scripts that use $CORPUS are skipped when TCPFLOW_CORPUS is unset.
 func TestScripts(t *testing.T) {
@@ -88,6 +90,24 @@ func TestScripts(t *testing.T) {
 					}
 					if neg := cmd[0] == '!'; re.MatchString(out) == neg {
 						t.Errorf("%s: %s %q: got\n%s", where, cmd, re, out)
+					}
+				case "file":
+					path, pat, _ := strings.Cut(arg, " ")
+					data, err := os.ReadFile(path)
+					if err != nil {
+						t.Errorf("%s: %v", where, err)
+						continue
+					}
+					re, err := regexp.Compile("(?m)" + strings.Trim(pat, "'"))
+					if err != nil {
+						t.Fatalf("%s: %v", where, err)
+					}
+					if !re.Match(data) {
+						t.Errorf("%s: %s does not match %q: got\n%s", where, path, re, data)
+					}
+				case "!file":
+					if _, err := os.Stat(arg); err == nil {
+						t.Errorf("%s: %s exists", where, arg)
 					}
 				default:
 					t.Fatalf("%s: unknown command %q", where, cmd)

@@ -53,6 +53,8 @@ var cases = []pcapCase{
 	{"cutoff.pcap", cutOff(30, ethernet.pcap(textbook))},
 	{"non-tcp.pcap", ethernet.pcap(nonTCP)},
 	{"lossy.pcap", ethernet.pcap(lossy)},
+	{"textbook-again.pcap", ethernet.pcap(textbookAgain)},
+	{"textbook-retrans.pcap", ethernet.pcap(textbookRetrans)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
@@ -93,6 +95,70 @@ func textbook(w *craft.Wire) {
 	c.Server(ack, craft.Payload(resp[:seg]))
 	w.Advance(30 * us)
 	c.Server(psh|ack, craft.Payload(resp[seg:]))
+	w.Advance(60 * us)
+	c.Client(ack)
+	w.Advance(4 * ms)
+	c.Client(fin | ack)
+	w.Advance(rtt)
+	c.Server(ack)
+	w.Advance(200 * us)
+	c.Server(fin | ack)
+	w.Advance(50 * us)
+	c.Client(ack)
+}
+
+// textbookAgain is the textbook scenario captured another time: another
+// ephemeral port, other ISNs, a 10% slower path. A golden report that ignores
+// isn, ports and time and allows some RTT drift must still pass on it
+// (cmd/tcpflow/testdata/check.txtar).
+func textbookAgain(w *craft.Wire) {
+	w.Advance(3 * time.Hour)
+	c := w.Conn(ap("192.168.1.10:40022"), ap("93.184.216.34:80"), 0x11223344, 0x55667788)
+	const rtt = 22 * ms
+	c.Handshake(rtt)
+	w.Advance(150 * us)
+	c.Client(psh|ack, craft.Payload([]byte(textbookRequest)))
+	w.Advance(rtt)
+	c.Server(ack)
+	w.Advance(400 * us)
+	resp := textbookResponse()
+	c.Server(ack, craft.Payload(resp[:seg]))
+	w.Advance(30 * us)
+	c.Server(psh|ack, craft.Payload(resp[seg:]))
+	w.Advance(60 * us)
+	c.Client(ack)
+	w.Advance(4 * ms)
+	c.Client(fin | ack)
+	w.Advance(rtt)
+	c.Server(ack)
+	w.Advance(200 * us)
+	c.Server(fin | ack)
+	w.Advance(50 * us)
+	c.Client(ack)
+}
+
+// textbookRetrans is the textbook scenario where the first segment of the
+// response is lost after the capture point: the client acknowledges the
+// second one with a duplicate ACK and SACK, and the server sends the first
+// again after its retransmission timeout. The TCP behaviour changed, and a
+// golden check must say so.
+func textbookRetrans(w *craft.Wire) {
+	c := w.Conn(ap("192.168.1.10:51234"), ap("93.184.216.34:80"), 0x2ed1c6a5, 0x9b5c0e31)
+	const rtt = 20 * ms
+	c.Handshake(rtt)
+	w.Advance(150 * us)
+	c.Client(psh|ack, craft.Payload([]byte(textbookRequest)))
+	w.Advance(rtt)
+	c.Server(ack)
+	w.Advance(400 * us)
+	resp := textbookResponse()
+	first := c.Server(ack, craft.Payload(resp[:seg]), craft.Dropped)
+	w.Advance(30 * us)
+	c.Server(psh|ack, craft.Payload(resp[seg:]))
+	w.Advance(60 * us)
+	c.Client(ack)
+	w.Advance(200 * ms)
+	c.Server(ack, craft.Seq(first.Seq), craft.Payload(resp[:seg]))
 	w.Advance(60 * us)
 	c.Client(ack)
 	w.Advance(4 * ms)
