@@ -2,7 +2,9 @@ package flow
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"hash"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -19,11 +21,14 @@ import (
 // retransmitted bytes equal what was already delivered, hashes, and the
 // recognition of the application protocol.
 //
-// Each connection gets its own Assembler and StreamPool. That costs a few
-// hundred bytes per connection but lets a finished connection be flushed on
-// its own (the Assembler only flushes by age across all of its connections),
-// and keeps a reused 4-tuple, which flow.Table has already split into two
-// connections, from mixing in one gopacket connection.
+// One Reassembler (a gopacket Assembler and StreamPool) serves a whole run.
+// Its connections are keyed by our connection id, not by the 4-tuple, so a
+// reused 4-tuple, which flow.Table has already split into two connections,
+// never mixes two sessions in one gopacket connection. gopacket flushes only
+// by age across all connections; Streams.Close finishes one connection on its
+// own by flushing what is older than its own oldest waiting data (anything
+// that old elsewhere is overdue anyway) and then ending both halves with a
+// RST at the next expected sequence number, so gopacket forgets it.
 
 // StreamSink receives reassembled bytes as they are delivered: data of
 // direction d of connection id at stream offset off (bytes since the first
@@ -73,8 +78,10 @@ const (
 	maxGaps     = 1000
 	maxOverlaps = 100
 	// tailKeep is how many recently delivered bytes each direction keeps to
-	// compare retransmissions with.
-	tailKeep = 64 << 10
+	// compare retransmissions with (a ring, from a pool).
+	tailKeep = 16 << 10
+	// marksKeep is how many recent deliveries keep their frame number.
+	marksKeep = 64
 	// headKeep is how many bytes from the start of a stream are kept to
 	// recognize its protocol.
 	headKeep = 4 << 10
@@ -93,20 +100,54 @@ type StreamOptions struct {
 // DefaultStreamOptions: 2 MB behind a gap per connection, 30 s of waiting.
 var DefaultStreamOptions = StreamOptions{MaxPages: 1024, Idle: 30 * time.Second}
 
+// Reassembler reassembles the streams of many connections.
+type Reassembler struct {
+	asm  *reassembly.Assembler
+	opts StreamOptions
+	sink StreamSink
+	cur  *Streams // the Streams being fed, for the factory
+	tcp  layers.TCP
+	ctx  streamContext
+}
+
+// NewReassembler returns a Reassembler that hands bytes to sink (may be nil).
+func NewReassembler(sink StreamSink, opts StreamOptions) *Reassembler {
+	r := &Reassembler{opts: opts, sink: sink}
+	r.asm = reassembly.NewAssembler(reassembly.NewStreamPool(streamFactory{r}))
+	r.asm.MaxBufferedPagesPerConnection = opts.MaxPages
+	return r
+}
+
+// FlushIdle delivers data that has waited behind a gap for longer than the
+// idle time, recording the gaps; now is the capture time.
+func (r *Reassembler) FlushIdle(now int64) {
+	r.asm.FlushWithOptions(reassembly.FlushOptions{T: time.Unix(0, now).Add(-r.opts.Idle)})
+}
+
+// FlushAll delivers everything still waiting, at the end of the input.
+func (r *Reassembler) FlushAll() { r.asm.FlushAll() }
+
+type streamFactory struct{ r *Reassembler }
+
+func (f streamFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
+	return (*gopacketStream)(f.r.cur)
+}
+
 // Streams reassembles both directions of one connection.
 type Streams struct {
 	ID    int
 	Facts [2]StreamFacts
-	sink  StreamSink
-	opts  StreamOptions
-	asm   *reassembly.Assembler
+	r     *Reassembler
 	half  [2]halfStream
 	first Dir // direction of the first segment fed (gopacket's "client to server")
-	tcp   layers.TCP
-	ctx   streamContext
+	key   [2]gopacket.Flow
 	// LastTime is the capture time of the last segment fed.
 	LastTime int64
-	closed   bool
+	// waitSince is when data first waited behind a gap, since everything was
+	// last delivered.
+	waitSince int64
+	closing   bool // Close is ending gopacket's halves
+	closed    bool
 }
 
 // halfStream is the state of one direction.
@@ -115,8 +156,10 @@ type halfStream struct {
 	base    reassembly.Sequence
 	started bool
 	sum     hash.Hash
-	tail    []byte // the last delivered bytes, up to tailKeep, ending at offset
-	tailFr  []frameMark
+	tail    *[tailKeep]byte // ring of the last delivered bytes: offset o at o%tailKeep
+	tailLen int64           // valid bytes in the ring, ending at offset
+	marks   [marksKeep]frameMark
+	nMarks  int    // deliveries so far (marks is a ring)
 	head    []byte // the first bytes of the stream, for protocol recognition
 	headFr  uint64
 	recog   bool   // recognition done
@@ -140,6 +183,8 @@ func (s *Streams) Pending() bool {
 	return false
 }
 
+var tailPool = sync.Pool{New: func() any { return new([tailKeep]byte) }}
+
 // frameMark says which frame delivered the bytes from a tail offset on.
 type frameMark struct {
 	off   int64
@@ -154,30 +199,20 @@ type streamContext struct {
 
 func (c *streamContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
-// Endpoints standing for the two sides: the Assembler keys connections by
-// (network flow, transport flow), and each Streams has its own Assembler, so
-// two fixed endpoints suffice, also when both sides share an address.
-var (
-	sideA = gopacket.NewFlow(layers.EndpointIPv4, []byte{0, 0, 0, 1}, []byte{0, 0, 0, 2})
-	sideB = sideA.Reverse()
-)
-
-// NewStreams prepares the reassembly of connection id; sink may be nil.
-func NewStreams(id int, sink StreamSink, opts StreamOptions) *Streams {
-	s := &Streams{ID: id, sink: sink, opts: opts}
-	pool := reassembly.NewStreamPool(streamFactory{s})
-	s.asm = reassembly.NewAssembler(pool)
-	s.asm.MaxBufferedPagesPerConnection = opts.MaxPages
+// NewStreams prepares the reassembly of connection id (a key unique in the
+// run: gopacket's connection is keyed by it, with two endpoints standing for
+// the two sides, also when both sides share an address).
+func (r *Reassembler) NewStreams(id int) *Streams {
+	s := &Streams{ID: id, r: r}
+	var a, b [8]byte
+	binary.BigEndian.PutUint64(a[:], uint64(id)<<1)
+	binary.BigEndian.PutUint64(b[:], uint64(id)<<1|1)
+	s.key[0] = gopacket.NewFlow(layers.EndpointIPv4, a[:], b[:])
+	s.key[1] = s.key[0].Reverse()
 	for d := range s.half {
 		s.half[d].sum = sha256.New()
 	}
 	return s
-}
-
-type streamFactory struct{ s *Streams }
-
-func (f streamFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
-	return (*gopacketStream)(f.s)
 }
 
 // gopacketStream is Streams seen as a reassembly.Stream.
@@ -201,55 +236,76 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	if seg.Flags&capture.FIN != 0 {
 		s.half[d].fin = true
 	}
-	t := &s.tcp
+	r := s.r
+	t := &r.tcp
 	*t = layers.TCP{
 		Seq: seg.Seq, Ack: seg.Ack, Window: seg.Window, Urgent: seg.Urgent,
 		FIN: seg.Flags&capture.FIN != 0, SYN: seg.Flags&capture.SYN != 0, RST: seg.Flags&capture.RST != 0,
 		PSH: seg.Flags&capture.PSH != 0, ACK: seg.Flags&capture.ACK != 0, URG: seg.Flags&capture.URG != 0,
 	}
 	t.Payload = seg.Payload
-	s.ctx = streamContext{ci: gopacket.CaptureInfo{Timestamp: time.Unix(0, seg.Time)}, frame: seg.Frame}
+	r.ctx = streamContext{ci: gopacket.CaptureInfo{Timestamp: time.Unix(0, seg.Time)}, frame: seg.Frame}
 	// gopacket's CaptureInfo has no frame number; InterfaceIndex carries it
 	// into ReassembledSG, where CaptureInfo(offset) names the delivering packet.
-	s.ctx.ci.InterfaceIndex = int(seg.Frame)
-	net := sideA
-	if d != s.first {
-		net = sideB
+	r.ctx.ci.InterfaceIndex = int(seg.Frame)
+	s.assemble(d, t)
+	switch pending := s.Pending(); {
+	case !pending:
+		s.waitSince = 0
+	case s.waitSince == 0:
+		s.waitSince = seg.Time
 	}
-	s.asm.AssembleWithContext(net, t, &s.ctx)
 	h := &s.half[d]
-	if h.cutNext && len(seg.Payload) > 0 {
+	if h.cutNext && len(seg.Payload) > 0 && s.waitSince != 0 {
 		// The previous segment was cut by the snap length: its missing bytes
 		// will never come, so deliver what waits behind them now.
-		h.cutNext = false
-		s.flush(time.Unix(0, seg.Time+1), time.Time{})
+		s.flushOwn()
 	}
-	if seg.Truncated {
-		h.cutNext = true
-	}
+	h.cutNext = seg.Truncated
 }
 
-// FlushIdle delivers data that has waited behind a gap for longer than the
-// idle time, recording the gaps; now is the capture time.
-func (s *Streams) FlushIdle(now int64) {
-	if !s.closed && s.Pending() {
-		s.flush(time.Unix(0, now).Add(-s.opts.Idle), time.Time{})
+func (s *Streams) assemble(d Dir, t *layers.TCP) {
+	k := s.key[0]
+	if d != s.first {
+		k = s.key[1]
 	}
+	s.r.cur = s
+	s.r.asm.AssembleWithContext(k, t, &s.r.ctx)
 }
 
-func (s *Streams) flush(t, tc time.Time) {
-	s.asm.FlushWithOptions(reassembly.FlushOptions{T: t, TC: tc})
+// flushOwn delivers this connection's waiting data, recording gaps: it
+// flushes what waited at least as long as this connection's oldest data.
+func (s *Streams) flushOwn() {
+	if s.waitSince != 0 {
+		s.r.asm.FlushWithOptions(reassembly.FlushOptions{T: time.Unix(0, s.waitSince+1)})
+		s.waitSince = 0
+	}
 }
 
 // Close delivers everything still buffered, records the gaps the capture
 // shows at the end of each stream (data the peer acknowledged but the capture
-// never showed), and sets the hashes.
+// never showed), sets the hashes, and makes gopacket forget the connection.
 func (s *Streams) Close() {
 	if s.closed {
 		return
 	}
-	s.asm.FlushAll()
-	s.asm, s.closed = nil, true
+	if s.Pending() {
+		s.flushOwn()
+	}
+	// End each half gopacket still has open with a RST where it expects the
+	// next byte: an in-order RST closes the half, and with both halves closed
+	// gopacket drops the connection (ReassemblyComplete).
+	s.closing = true
+	for d := range s.half {
+		var next reassembly.Sequence
+		if h := &s.half[d]; h.started {
+			next = h.base.Add(int(h.offset))
+		}
+		s.r.tcp = layers.TCP{Seq: uint32(next), RST: true}
+		s.r.ctx.frame, s.r.ctx.ci.InterfaceIndex = 0, 0
+		s.assemble(Dir(d), &s.r.tcp)
+	}
+	s.closed = true
 	for d := range s.half {
 		h, f := &s.half[d], &s.Facts[d]
 		if h.started && h.ackSet {
@@ -267,7 +323,10 @@ func (s *Streams) Close() {
 			s.recognize(Dir(d))
 		}
 		copy(f.SHA256[:], h.sum.Sum(nil))
-		h.tail, h.tailFr, h.head = nil, nil, nil
+		if h.tail != nil {
+			tailPool.Put(h.tail)
+		}
+		h.tail, h.tailLen, h.head = nil, 0, nil
 	}
 }
 
@@ -277,11 +336,11 @@ func (s *Streams) gap(d Dir, n int64, frame uint64) {
 		f.Gaps = append(f.Gaps, Gap{Offset: h.offset, Size: n, Frame: frame})
 	}
 	f.GapBytes += n
-	if s.sink != nil {
-		s.sink.Gap(s.ID, d, h.offset, n, frame)
+	if sink := s.r.sink; sink != nil {
+		sink.Gap(s.ID, d, h.offset, n, frame)
 	}
 	h.offset += n
-	h.tail, h.tailFr = h.tail[:0], h.tailFr[:0]
+	h.tailLen = 0
 	if !h.recog && h.offset > int64(len(h.head)) {
 		s.recognize(d) // what came before the gap is all there is to go on
 	}
@@ -303,6 +362,17 @@ func (g *gopacketStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir rea
 	d := g.dir(dir)
 	h := &s.half[d]
 	seq := reassembly.Sequence(tcp.Seq)
+	if s.closing {
+		// Close ends the halves gopacket still has open: start one that
+		// never started, so that its RST is in order.
+		*start = nextSeq < 0
+		return tcp.RST
+	}
+	if h.started && nextSeq < 0 {
+		// gopacket forgot this half after it ended (ReassemblyComplete) and
+		// sees a late segment: nothing after the end is stream data.
+		return false
+	}
 	if !h.started && nextSeq < 0 {
 		switch {
 		case tcp.SYN:
@@ -331,13 +401,13 @@ func (s *Streams) compare(d Dir, seq reassembly.Sequence, b []byte, frame uint64
 	h, f := &s.half[d], &s.Facts[d]
 	f.Retransmitted += int64(len(b))
 	off := int64(h.base.Difference(seq))
-	tailStart := h.offset - int64(len(h.tail))
+	tailStart := h.offset - h.tailLen
 	for i := 0; i < len(b); i++ {
 		o := off + int64(i)
 		if o < tailStart || o >= h.offset {
 			continue
 		}
-		if h.tail[o-tailStart] != b[i] {
+		if h.tail[o%tailKeep] != b[i] {
 			f.OverlapCount++
 			if len(f.Overlaps) < maxOverlaps {
 				f.Overlaps = append(f.Overlaps, Overlap{Offset: o, Size: len(b) - i, Frame: frame, FirstSeen: h.frameAt(o)})
@@ -348,14 +418,13 @@ func (s *Streams) compare(d Dir, seq reassembly.Sequence, b []byte, frame uint64
 }
 
 func (h *halfStream) frameAt(off int64) uint64 {
-	var fr uint64
-	for _, m := range h.tailFr {
-		if m.off > off {
-			break
+	// The newest delivery that starts at or before off.
+	for i := 1; i <= min(h.nMarks, marksKeep); i++ {
+		if m := h.marks[(h.nMarks-i)%marksKeep]; m.off <= off {
+			return m.frame
 		}
-		fr = m.frame
 	}
-	return fr
+	return 0
 }
 
 // ReassembledSG receives bytes in stream order, after gopacket has skipped
@@ -383,8 +452,8 @@ func (g *gopacketStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly
 
 func (s *Streams) deliver(d Dir, b []byte, frame uint64, t int64) {
 	h, f := &s.half[d], &s.Facts[d]
-	if s.sink != nil {
-		s.sink.Data(s.ID, d, h.offset, b, frame, t)
+	if sink := s.r.sink; sink != nil {
+		sink.Data(s.ID, d, h.offset, b, frame, t)
 	}
 	h.sum.Write(b)
 	if !h.recog && int64(len(h.head)) == h.offset && len(h.head) < headKeep {
@@ -401,25 +470,29 @@ func (s *Streams) deliver(d Dir, b []byte, frame uint64, t int64) {
 		}
 	}
 	// Keep the tail for comparing retransmissions.
-	h.tailFr = append(h.tailFr, frameMark{h.offset, frame})
-	h.tail = append(h.tail, b...)
-	if extra := len(h.tail) - tailKeep; extra > 0 {
-		h.tail = h.tail[:copy(h.tail, h.tail[extra:])]
-		start := h.offset + int64(len(b)) - int64(len(h.tail))
-		i := 0
-		for i+1 < len(h.tailFr) && h.tailFr[i+1].off <= start {
-			i++
-		}
-		h.tailFr = h.tailFr[:copy(h.tailFr, h.tailFr[i:])]
+	h.marks[h.nMarks%marksKeep] = frameMark{h.offset, frame}
+	h.nMarks++
+	if h.tail == nil {
+		h.tail = tailPool.Get().(*[tailKeep]byte)
 	}
+	keep := b
+	if len(keep) > tailKeep {
+		keep = keep[len(keep)-tailKeep:]
+	}
+	at := (h.offset + int64(len(b)-len(keep))) % tailKeep
+	n := copy(h.tail[at:], keep)
+	copy(h.tail[:], keep[n:])
+	h.tailLen = min(h.tailLen+int64(len(b)), tailKeep)
 	h.offset += int64(len(b))
 	f.Bytes += int64(len(b))
 }
 
 // ReassemblyComplete is called when both directions ended (FIN or RST) or at
-// a flush; keeping the connection lets late segments still be compared.
+// a flush: gopacket may forget the connection. A late segment (a retransmitted
+// FIN) then opens a new gopacket connection on the same key, which Accept
+// leaves unstarted: nothing after the end is stream data.
 func (g *gopacketStream) ReassemblyComplete(reassembly.AssemblerContext) bool {
-	return false
+	return true
 }
 
 func (s *Streams) recognize(d Dir) {

@@ -57,7 +57,7 @@ const (
 func feed(t *testing.T, segs []sseg) (*Streams, *collect) {
 	t.Helper()
 	sink := &collect{}
-	s := NewStreams(7, sink, DefaultStreamOptions)
+	s := NewReassembler(sink, DefaultStreamOptions).NewStreams(7)
 	for i, x := range segs {
 		c := capture.Segment{Frame: uint64(i + 1), Time: int64(i+1) * 1e6, Seq: x.seq, Flags: x.flags | ack,
 			Payload: []byte(x.data), PayloadLen: len(x.data), Src: cliAP, Dst: srvAP}
@@ -147,7 +147,7 @@ func TestStreamGapRecorded(t *testing.T) {
 // capture never showed count as a gap at the end.
 func TestStreamAckedUnseen(t *testing.T) {
 	sink := &collect{}
-	s := NewStreams(1, sink, DefaultStreamOptions)
+	s := NewReassembler(sink, DefaultStreamOptions).NewStreams(1)
 	segs := []capture.Segment{
 		{Frame: 1, Seq: 100, Flags: syn, Src: cliAP, Dst: srvAP},
 		{Frame: 2, Seq: 101, Flags: ack, Payload: []byte("abc"), PayloadLen: 3, Src: cliAP, Dst: srvAP},

@@ -2,72 +2,110 @@ package state
 
 import (
 	"bytes"
-	"net"
+	"runtime"
 	"testing"
-	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/internal/gen"
 )
 
-// benchCapture crafts a pcap of conns connections, each a handshake, n data
-// segments of 1000 bytes from the server, one ACK per two segments, and a FIN
-// close: the shape of a bulk download.
-func benchCapture(b *testing.B, conns, n int) []byte {
+var profiles = []gen.Profile{gen.Many, gen.Bulk, gen.Lossy}
+
+func benchData(b *testing.B, p gen.Profile) []byte {
 	b.Helper()
-	var buf bytes.Buffer
-	w := pcapgo.NewWriter(&buf)
-	w.WriteFileHeader(65535, layers.LinkTypeEthernet)
-	ts := time.Unix(1700000000, 0)
-	payload := make([]byte, 1000)
-	write := func(src, dst net.IP, sp, dp uint16, seq, ack uint32, syn, fin bool, data []byte) {
-		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 1, 2, 3, 4, 5}, DstMAC: net.HardwareAddr{0, 1, 2, 3, 4, 6}, EthernetType: layers.EthernetTypeIPv4}
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src, DstIP: dst}
-		tcp := &layers.TCP{SrcPort: layers.TCPPort(sp), DstPort: layers.TCPPort(dp), Seq: seq, Ack: ack, ACK: !syn || ack != 0, SYN: syn, FIN: fin, Window: 1024}
-		tcp.SetNetworkLayerForChecksum(ip)
-		sb := gopacket.NewSerializeBuffer()
-		gopacket.SerializeLayers(sb, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp, gopacket.Payload(data))
-		ts = ts.Add(50 * time.Microsecond)
-		w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(sb.Bytes()), Length: len(sb.Bytes())}, sb.Bytes())
+	data, err := gen.Bytes(gen.BenchOptions[p])
+	if err != nil {
+		b.Fatal(err)
 	}
-	cl, sv := net.IP{10, 0, 0, 1}, net.IP{10, 0, 0, 2}
-	for c := 0; c < conns; c++ {
-		cp := uint16(20000 + c)
-		write(cl, sv, cp, 80, 100, 0, true, false, nil)
-		write(sv, cl, 80, cp, 500, 101, true, false, nil)
-		write(cl, sv, cp, 80, 101, 501, false, false, nil)
-		seq := uint32(501)
-		for i := 0; i < n; i++ {
-			write(sv, cl, 80, cp, seq, 101, false, false, payload)
-			seq += 1000
-			if i%2 == 1 {
-				write(cl, sv, cp, 80, 101, seq, false, false, nil)
-			}
-		}
-		write(sv, cl, 80, cp, seq, 101, false, true, nil)
-		write(cl, sv, cp, 80, 101, seq+1, false, true, nil)
-		write(sv, cl, 80, cp, seq+1, 102, false, false, nil)
-	}
-	return buf.Bytes()
+	return data
 }
 
-// BenchmarkPipeline measures read + decode + connection tracking + state and
-// analysis per packet, without keeping per-segment records (summary mode).
-func BenchmarkPipeline(b *testing.B) {
-	data := benchCapture(b, 20, 500)
+// perPacket reports the time and the allocations per packet besides the
+// figures per run (a run is the whole capture).
+func perPacket(b *testing.B, packets uint64, mallocs0 uint64) {
+	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	n := float64(uint64(b.N) * packets)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/packet")
+	b.ReportMetric(float64(ms.Mallocs-mallocs0)/n, "allocs/packet")
+}
+
+func mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}
+
+// runBench runs the whole pipeline (read, decode, track, analyze; no
+// per-segment records, as --summary) over the capture b.N times.
+func runBench(b *testing.B, data []byte, opts Options) {
 	var frames uint64
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	m0 := mallocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := capture.NewReader("-")
 		r.Stdin = bytes.NewReader(data)
-		res := Run(r, Options{}, nil)
+		res := Run(r, opts, nil)
 		frames = res.Stats.Frames
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(uint64(b.N)*frames), "ns/packet")
+	perPacket(b, frames, m0)
+}
+
+// BenchmarkPipeline: read + decode + connections + state + analysis, on one
+// goroutine.
+func BenchmarkPipeline(b *testing.B) {
+	for _, p := range profiles {
+		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{Workers: -1}) })
+	}
+}
+
+// BenchmarkPipelineParallel: the same with decoding and analysis on separate
+// goroutines (the default on more than one CPU).
+func BenchmarkPipelineParallel(b *testing.B) {
+	for _, p := range profiles {
+		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{}) })
+	}
+}
+
+// BenchmarkPipelineReassembly: the pipeline with both directions of every
+// connection reassembled (what --write-streams and the timelines add).
+func BenchmarkPipelineReassembly(b *testing.B) {
+	for _, p := range profiles {
+		b.Run(string(p), func(b *testing.B) {
+			runBench(b, benchData(b, p), Options{Workers: -1, Reassemble: &Reassembly{Options: flow.DefaultStreamOptions}})
+		})
+	}
+}
+
+// BenchmarkAnalysis measures connection tracking, state and analysis alone,
+// on segments decoded beforehand.
+func BenchmarkAnalysis(b *testing.B) {
+	for _, p := range profiles {
+		b.Run(string(p), func(b *testing.B) {
+			data := benchData(b, p)
+			var segs []capture.Segment
+			r := capture.NewReader("-")
+			r.Stdin = bytes.NewReader(data)
+			var seg capture.Segment
+			for r.Next(&seg) == nil {
+				seg.Payload = nil
+				segs = append(segs, seg)
+			}
+			b.ReportAllocs()
+			m0 := mallocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t := newTracker(Options{}, nil)
+				for j := range segs {
+					t.feed(&segs[j])
+				}
+				t.end()
+			}
+			perPacket(b, uint64(len(segs)), m0)
+		})
+	}
 }

@@ -52,6 +52,10 @@ type Options struct {
 	// Reassemble, when set, reassembles each selected connection's byte
 	// streams (Conn.Streams) and hands the bytes to its Sink.
 	Reassemble *Reassembly
+	// Workers is how many goroutines analyze while the calling one reads and
+	// decodes: 0 chooses (one less than GOMAXPROCS, sequential on one CPU),
+	// -1 forces a sequential run.
+	Workers int
 }
 
 // Reassembly configures stream reassembly.
@@ -99,7 +103,6 @@ type Conn struct {
 	selected bool  // Run's Select accepted it
 	closing  bool  // streaming Run: queued to finish once the linger time passes
 	finished bool  // streaming Run: handed to Options.Done
-	pending  bool  // in Run's list of streams with data waiting behind a gap
 	an       analyzer
 }
 

@@ -28,28 +28,17 @@ type Select func(c *Connection) bool
 // Run reads every segment of r, tracks every connection and returns the result.
 // The result is complete even when inputs are faulty: the faults are listed in
 // Errors and every frame before them is analyzed.
+//
+// Reading and decoding run in one goroutine and the analysis in others, so a
+// large capture uses two or more cores (see parallel.go); the result is the
+// same as a sequential run's, byte for byte.
 func Run(r *capture.Reader, opts Options, sel Select) *Result {
+	if w := workers(opts); w > 0 {
+		return runParallel(r, opts, sel, w)
+	}
 	res := &Result{}
-	table := flow.NewTable[*Conn]()
+	t := newTracker(opts, sel)
 	var seg capture.Segment
-	var kept []*Connection
-	linger := opts.Linger
-	if linger <= 0 {
-		linger = DefaultLinger
-	}
-	var lastSweep int64
-	var closing []*Connection // closed connections waiting out the linger time
-	var pending []*Connection // connections with stream data waiting behind a gap
-	done := func(c *Connection) {
-		if c.Data == nil || c.Data.finished {
-			return
-		}
-		c.Data.finished = true
-		if c.Data.selected {
-			c.Data.finish()
-			opts.Done(c)
-		}
-	}
 	for {
 		err := r.Next(&seg)
 		if err == io.EOF {
@@ -64,85 +53,118 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 			res.Errors = append(res.Errors, err)
 			break
 		}
-		if seg.Time-lastSweep >= 1e9 {
-			// Once a second of capture time, deliver stream data that waited
-			// too long behind a gap, and finish the connections that closed
-			// more than linger ago.
-			lastSweep = seg.Time
-			pending = flushIdle(pending, seg.Time)
-			if opts.Done != nil {
-				closing = sweep(table, closing, seg.Time-linger, done)
-			}
-		}
-		var lr flow.Result[*Conn]
-		if seg.Quoted {
-			lr = table.LookupQuoted(&seg)
-		} else {
-			lr = table.Lookup(&seg)
-		}
-		if lr.Previous != nil && opts.Done != nil {
-			done(lr.Previous)
-		}
-		c := lr.Conn
-		if c.Data == nil {
-			c.Data = NewConn(opts)
-			if sel == nil || sel(c) {
-				c.Data.selected = true
-				if opts.Reassemble != nil {
-					c.Data.Streams = flow.NewStreams(c.ID, opts.Reassemble.Sink, opts.Reassemble.Options)
-				}
-				if opts.Done == nil {
-					kept = append(kept, c)
-				}
-			} else {
-				c.Data.opts.KeepRecords = false
-			}
-		}
-		if seg.Quoted {
-			c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
-				V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq})
-			continue
-		}
-		c.Data.Process(&seg, lr.Dir, lr.New, lr.Reused)
-		if st := c.Data.Streams; st != nil {
-			st.Feed(&seg, lr.Dir)
-			if !c.Data.pending && st.Pending() {
-				c.Data.pending = true
-				pending = append(pending, c)
-			}
-		}
-		if opts.Done != nil && !c.Data.closing && c.Closed() {
-			c.Data.closing = true
-			closing = append(closing, c)
-		}
+		t.feed(&seg)
 	}
-	if opts.Done != nil {
-		table.Each(func(c *Connection) {
-			table.Remove(c)
-			done(c)
-		})
-	}
-	for _, c := range kept {
-		c.Data.finish()
-	}
-	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, kept
+	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, t.end()
 	return res
 }
 
-// flushIdle delivers the stream data that waited behind a gap for longer than
-// the idle time, and returns the connections still waiting.
-func flushIdle(pending []*Connection, now int64) []*Connection {
-	waiting := pending[:0]
-	for _, c := range pending {
-		st := c.Data.Streams
-		st.FlushIdle(now)
-		if !c.Data.finished && st.Pending() {
-			waiting = append(waiting, c)
-		} else {
-			c.Data.pending = false
+// tracker is the per-segment work of a run: connection lookup, state and
+// analysis, reassembly, and handing finished connections over.
+type tracker struct {
+	opts      Options
+	sel       Select
+	table     *flow.Table[*Conn]
+	kept      []*Connection
+	linger    int64
+	lastSweep int64
+	closing   []*Connection     // closed connections waiting out the linger time
+	reasm     *flow.Reassembler // when reassembling
+}
+
+func newTracker(opts Options, sel Select) *tracker {
+	t := &tracker{opts: opts, sel: sel, table: flow.NewTable[*Conn](), linger: opts.Linger}
+	if t.linger <= 0 {
+		t.linger = DefaultLinger
+	}
+	if opts.Reassemble != nil {
+		t.reasm = flow.NewReassembler(opts.Reassemble.Sink, opts.Reassemble.Options)
+	}
+	return t
+}
+
+// done hands a finished connection over to Options.Done, once.
+func (t *tracker) done(c *Connection) {
+	if c.Data == nil || c.Data.finished {
+		return
+	}
+	c.Data.finished = true
+	if c.Data.selected {
+		c.Data.finish()
+		t.opts.Done(c)
+	}
+}
+
+// feed processes one segment.
+func (t *tracker) feed(seg *capture.Segment) {
+	opts := &t.opts
+	if seg.Time-t.lastSweep >= 1e9 {
+		// Once a second of capture time, deliver stream data that waited
+		// too long behind a gap, and finish the connections that closed
+		// more than linger ago.
+		t.lastSweep = seg.Time
+		if t.reasm != nil {
+			t.reasm.FlushIdle(seg.Time)
+		}
+		if opts.Done != nil {
+			t.closing = sweep(t.table, t.closing, seg.Time-t.linger, t.done)
 		}
 	}
-	return waiting
+	var lr flow.Result[*Conn]
+	if seg.Quoted {
+		lr = t.table.LookupQuoted(seg)
+	} else {
+		lr = t.table.Lookup(seg)
+	}
+	if lr.Previous != nil && opts.Done != nil {
+		t.done(lr.Previous)
+	}
+	c := lr.Conn
+	if c.Data == nil {
+		c.Data = NewConn(*opts)
+		if t.sel == nil || t.sel(c) {
+			c.Data.selected = true
+			if opts.Reassemble != nil {
+				c.Data.Streams = t.reasm.NewStreams(c.ID)
+			}
+			if opts.Done == nil {
+				t.kept = append(t.kept, c)
+			}
+		} else {
+			c.Data.opts.KeepRecords = false
+		}
+	}
+	if seg.Quoted {
+		c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
+			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq})
+		return
+	}
+	c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
+	if st := c.Data.Streams; st != nil {
+		st.Feed(seg, lr.Dir)
+	}
+	if opts.Done != nil && !c.Data.closing && c.Closed() {
+		c.Data.closing = true
+		t.closing = append(t.closing, c)
+	}
+}
+
+// end finishes the run: it hands over what is left (streaming) or closes the
+// kept connections, and returns them.
+func (t *tracker) end() []*Connection {
+	if t.reasm != nil {
+		t.reasm.FlushAll()
+	}
+	if t.opts.Done != nil {
+		t.table.Each(func(c *Connection) {
+			t.table.Remove(c)
+			t.done(c)
+		})
+	}
+	for _, c := range t.kept {
+		c.Data.finish()
+	}
+	return t.kept
 }
 
 // sweep finishes, in id order, the closed connections whose last segment is

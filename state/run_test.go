@@ -36,7 +36,7 @@ func TestStreaming(t *testing.T) {
 				var got []*Connection
 				early := 0 // handed over before the last frame was read
 				r := capture.NewReader(path)
-				res := Run(r, Options{Linger: linger, Done: func(c *Connection) {
+				res := Run(r, Options{Linger: linger, Workers: -1, Done: func(c *Connection) {
 					got = append(got, c)
 					if r.Stats.Frames < whole.Stats.Frames {
 						early++

@@ -1,0 +1,42 @@
+package capture
+
+import (
+	"bytes"
+	"runtime"
+	"testing"
+
+	"github.com/tcpflow/tcpflow/internal/gen"
+)
+
+// BenchmarkReader measures reading and decoding alone: pcap records to
+// Segments, per packet and per byte.
+func BenchmarkReader(b *testing.B) {
+	for _, p := range []gen.Profile{gen.Many, gen.Bulk} {
+		b.Run(string(p), func(b *testing.B) {
+			data, err := gen.Bytes(gen.BenchOptions[p])
+			if err != nil {
+				b.Fatal(err)
+			}
+			var frames uint64
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			m0 := ms.Mallocs
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r := NewReader("-")
+				r.Stdin = bytes.NewReader(data)
+				var seg Segment
+				for r.Next(&seg) == nil {
+				}
+				frames = r.Stats.Frames
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&ms)
+			n := float64(uint64(b.N) * frames)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/packet")
+			b.ReportMetric(float64(ms.Mallocs-m0)/n, "allocs/packet")
+		})
+	}
+}
