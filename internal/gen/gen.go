@@ -83,6 +83,7 @@ type generator struct {
 	q       connQueue
 	started int
 	ports   [4]uint16 // next ephemeral port per client
+	open    map[[2]netip.AddrPort]bool
 }
 
 func newGenerator(pw craft.PacketWriter, o Options) (*generator, error) {
@@ -104,7 +105,8 @@ func newGenerator(pw craft.PacketWriter, o Options) (*generator, error) {
 	default:
 		return nil, fmt.Errorf("unknown profile %q (want many, bulk or lossy)", o.Profile)
 	}
-	g := &generator{o: o, w: craft.NewWire(pw, Start), rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}
+	g := &generator{o: o, w: craft.NewWire(pw, Start), rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
+		open: map[[2]netip.AddrPort]bool{}}
 	for i := range g.ports {
 		g.ports[i] = 32768 + uint16(i)*7919%28000
 	}
@@ -121,7 +123,7 @@ func (g *generator) run() {
 		if d, more := s.step(g); more {
 			s.due = g.w.Now().Add(d)
 			heap.Push(&g.q, s)
-		} else if g.w.Frames() < g.o.Packets {
+		} else if delete(g.open, s.tuple); g.w.Frames() < g.o.Packets {
 			g.startConn(g.w.Now().Add(time.Duration(g.rng.IntN(2000)) * time.Microsecond))
 		}
 	}
@@ -133,18 +135,25 @@ func (g *generator) startConn(t time.Time) {
 	client := g.rng.IntN(len(g.ports))
 	// Ephemeral ports cycle through a small range, so that a 4-tuple comes
 	// back after its connection closed: port reuse.
-	span := uint16(256)
-	if g.o.Profile == Bulk {
-		span = 1000
-	}
-	port := g.ports[client]
-	g.ports[client] = 32768 + (port-32768+1)%span
-	cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, 0, byte(10 + client)}), port)
+	// (at least twice the open connections, so a free one always exists).
+	span := uint16(min(28000, max(64, 2*g.o.Concurrent)))
 	srv := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 2, 0, byte(1 + g.rng.IntN(8))}), 80)
 	if g.o.Profile == Bulk {
 		srv = netip.AddrPortFrom(srv.Addr(), 5001)
 	}
-	s := &script{due: t, rtt: time.Duration(200+g.rng.IntN(30000)) * time.Microsecond}
+	var cli netip.AddrPort
+	for {
+		// The next port not in use with this server (a 4-tuple carries one
+		// connection at a time).
+		port := g.ports[client]
+		g.ports[client] = 32768 + (port-32768+1)%span
+		cli = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, 0, byte(10 + client)}), port)
+		if !g.open[[2]netip.AddrPort{cli, srv}] {
+			break
+		}
+	}
+	g.open[[2]netip.AddrPort{cli, srv}] = true
+	s := &script{due: t, rtt: time.Duration(200+g.rng.IntN(30000)) * time.Microsecond, tuple: [2]netip.AddrPort{cli, srv}}
 	s.c = g.w.Conn(cli, srv, g.rng.Uint32(), g.rng.Uint32())
 	switch g.o.Profile {
 	case Bulk:
@@ -177,6 +186,7 @@ const (
 // script is one connection's progress.
 type script struct {
 	c        *craft.Conn
+	tuple    [2]netip.AddrPort
 	due      time.Time
 	index    int
 	rtt      time.Duration
