@@ -194,6 +194,11 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 				}
 				quoted(seg, netip.AddrFrom4([4]byte(p[12:16])), netip.AddrFrom4([4]byte(p[16:20])), p[ihl:])
 				seg.ICMPType, seg.ICMPCode, seg.ICMPv6 = d.icmp4.TypeCode.Type(), d.icmp4.TypeCode.Code(), false
+				if seg.ICMPType == layers.ICMPv4TypeRedirect {
+					// Wireshark reads only the 8 bytes RFC 792 promises after
+					// a redirect's quoted IP header, whatever follows.
+					seg.QuotedFull = false
+				}
 				return ICMPQuoted, true
 			}
 			return NotTCP, false
@@ -321,7 +326,7 @@ func quoted(seg *Segment, src, dst netip.Addr, tcp []byte) {
 	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, Quoted: true,
 		Src: netip.AddrPortFrom(src, uint16(tcp[0])<<8|uint16(tcp[1])),
 		Dst: netip.AddrPortFrom(dst, uint16(tcp[2])<<8|uint16(tcp[3])),
-		Seq: be32(tcp[4:]), Opts: Options{MSS: -1, WScale: -1}}
+		Seq: be32(tcp[4:]), Opts: Options{MSS: -1, WScale: -1}, QuotedFull: len(tcp) >= 20}
 	if len(tcp) >= 14 {
 		seg.Ack, seg.Flags = be32(tcp[8:]), Flags(tcp[13])
 	}

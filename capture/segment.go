@@ -121,7 +121,11 @@ type Segment struct {
 	// when quoted, Flags describe the segment that caused the error. Wireshark
 	// gives such frames the tcp.stream of that 4-tuple, so they take part in
 	// numbering connections but not in their analysis.
-	Quoted             bool
+	Quoted bool
+	// QuotedFull is set when the ICMP error quotes the whole fixed TCP header
+	// (20 bytes), not only the 8 bytes RFC 792 guarantees. Wireshark numbers
+	// the frame in tcp.stream only then.
+	QuotedFull         bool
 	ICMPType, ICMPCode uint8
 	ICMPv6             bool
 }

@@ -80,6 +80,17 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	return res
 }
 
+// Find returns the connection a segment belongs to without creating one or
+// recording anything; ok is false when its 4-tuple has no connection.
+func (t *Table[T]) Find(seg *capture.Segment) (res Result[T], ok bool) {
+	k, _ := KeyOf(seg.Src, seg.Dst)
+	c, ok := t.conns[k]
+	if !ok {
+		return res, false
+	}
+	return Result[T]{Conn: c, Dir: c.Dir(seg.Src)}, true
+}
+
 // LookupQuoted finds the connection a TCP header quoted in an ICMP error belongs
 // to, creating it (with the next id, as Wireshark gives such frames a tcp.stream)
 // when the 4-tuple is new. It records no lifecycle facts: the quoted segment is

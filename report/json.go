@@ -146,6 +146,9 @@ type jsonICMP struct {
 	Code  uint8   `json:"code"`
 	Text  string  `json:"text"`
 	Seq   uint32  `json:"seq_abs"`
+	// Partial: only 8 bytes of TCP header quoted, so Wireshark gives the
+	// frame no tcp.stream.
+	Partial bool `json:"partial_quote,omitempty"`
 }
 
 type dirCounts struct {
@@ -310,7 +313,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 			proto = "icmpv6"
 		}
 		jc.ICMP = append(jc.ICMP, jsonICMP{Frame: e.Frame, Time: secs(e.Time - base), Dir: e.Dir.String(),
-			Proto: proto, Type: e.Type, Code: e.Code, Text: icmpText(e), Seq: e.Seq})
+			Proto: proto, Type: e.Type, Code: e.Code, Text: icmpText(e), Seq: e.Seq, Partial: e.Partial})
 	}
 	if opts.Summary {
 		return jc

@@ -14,6 +14,9 @@ type ICMPError struct {
 	V6         bool     // ICMPv6
 	Type, Code uint8
 	Seq        uint32 // sequence number of the quoted segment (absolute)
+	// Partial is set when only 8 bytes of the TCP header were quoted:
+	// Wireshark gives such a frame no tcp.stream.
+	Partial bool
 }
 
 // EndedBy says how a connection ended, as far as the capture shows.

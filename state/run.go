@@ -111,9 +111,18 @@ func (t *tracker) feed(seg *capture.Segment) {
 		}
 	}
 	var lr flow.Result[*Conn]
-	if seg.Quoted {
+	switch {
+	case seg.Quoted && !seg.QuotedFull:
+		// A quote of only 8 bytes of TCP header: Wireshark does not number
+		// it in tcp.stream, so it must not create a connection; it is still
+		// listed with the connection it is about, when there is one.
+		var ok bool
+		if lr, ok = t.table.Find(seg); !ok || lr.Conn.Data == nil || !lr.Conn.Data.selected {
+			return
+		}
+	case seg.Quoted:
 		lr = t.table.LookupQuoted(seg)
-	} else {
+	default:
 		lr = t.table.Lookup(seg)
 	}
 	if lr.Previous != nil && opts.Done != nil {
@@ -136,7 +145,7 @@ func (t *tracker) feed(seg *capture.Segment) {
 	}
 	if seg.Quoted {
 		c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
-			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq})
+			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
 		return
 	}
 	c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
