@@ -102,7 +102,10 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			}
 		}
 	}()
-	if f&DuplicateAck == 0 {
+	// The duplicate-ACK count restarts when the acknowledgment number
+	// changes (not on every segment that is not a duplicate ACK: data
+	// segments carrying the same ACK keep it, as in Wireshark 3.x and 4.0).
+	if !fwd.lastAckSet || ack != fwd.lastAck {
 		fwd.lastNonDup, fwd.dupAcks = seg.Frame, 0
 	}
 
@@ -114,8 +117,16 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		rev.maxToBeAcked = rev.nextSeq
 	}
 
-	// Sequence space sent again: which kind of retransmission.
-	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && fwd.nextSeqSet && seq.LessThan(fwd.nextSeq) && f&KeepAlive == 0 {
+	// Sequence space sent again: which kind of retransmission. A segment
+	// whose bytes the peer has all acknowledged is spurious whether or not it
+	// is behind the highest sequence number seen; the other kinds need it to
+	// be behind (except one byte behind with more than one byte: new data
+	// after a zero window probe).
+	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && f&KeepAlive == 0 {
+		notAdvanced := fwd.nextSeqSet && seq.LessThan(fwd.nextSeq)
+		if seglen > 1 && fwd.nextSeqSet && fwd.nextSeq.Add(-1) == seq {
+			notAdvanced = false
+		}
 		end := seq.Add(seglen)
 		if flags&(capture.SYN|capture.FIN) != 0 {
 			end = end.Add(1) // SYN and FIN occupy one sequence number each
@@ -125,14 +136,15 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			ooo = c.HandshakeRTT
 		}
 		switch {
+		case seglen > 0 && rev.lastAckSet && seq.Add(seglen).LessEq(rev.lastAck):
+			// Wireshark sets tcp.analysis.retransmission as well on
+			// spurious and fast retransmissions.
+			f |= SpuriousRetransmission | Retransmission
+		case !notAdvanced:
 		case rev.dupAcks >= 2 && rev.lastAck == seq && seg.Time-rev.lastAckTime < 20e6:
-			// Wireshark sets tcp.analysis.retransmission as well on fast
-			// and spurious retransmissions.
 			f |= FastRetransmission | Retransmission
 		case seg.Time-fwd.nextSeqTime < ooo && fwd.nextSeq != end:
 			f |= OutOfOrder
-		case seglen > 0 && rev.lastAckSet && seq.Add(seglen).LessEq(rev.lastAck):
-			f |= SpuriousRetransmission | Retransmission
 		default:
 			f |= Retransmission
 		}
@@ -149,11 +161,18 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
 		}
 	}
-	if (!fwd.maxSet || fwd.maxToBeAcked.LessThan(next)) && f&ZeroWindowProbe == 0 {
+	// The highest sequence number the peer may acknowledge advances only
+	// with contiguous segments (one that starts where it stands): an ACK
+	// beyond a hole acknowledges bytes the capture missed.
+	if (!fwd.maxSet || seq == fwd.maxToBeAcked) && f&ZeroWindowProbe == 0 && fwd.nextSeqSet {
 		fwd.maxToBeAcked, fwd.maxSet = fwd.nextSeq, true
 	}
+	// Wireshark remembers the window of every segment, a RST's too (whose
+	// window is usually 0, so data the peer still sends after it can be
+	// zero-window probes). The largest window, for judging RSTs, leaves
+	// RSTs out.
+	fwd.window, fwd.windowSet = window, true
 	if flags&capture.RST == 0 {
-		fwd.window, fwd.windowSet = window, true
 		fwd.maxWin = max(fwd.maxWin, window)
 	}
 	if flags&capture.ACK != 0 {

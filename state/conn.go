@@ -100,7 +100,7 @@ type Conn struct {
 	Streams *flow.Streams
 
 	opts     Options
-	synTime  int64 // time of the first SYN, for the handshake RTT
+	synTime  int64 // time of the client's most recent SYN, for the handshake RTT
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
 	selected bool  // Run's Select accepted it
@@ -251,6 +251,12 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 		}
 	} else {
+		if syn && !ack && sndRole == Client && c.synTime != 0 && !c.synAck {
+			// A retransmitted SYN: the handshake RTT counts from the most
+			// recent one, which is the one the SYN-ACK answers (as
+			// Wireshark's tcp.analysis.initial_rtt).
+			c.synTime = seg.Time
+		}
 		if ack && !syn && snd.sentSYN && !snd.gotSYN && !rcv.sentSYN {
 			// The SYN-ACK was not captured, but this ACK shows it arrived.
 			rcv.sentSYN, rcv.synSeq = true, seg.Ack-1

@@ -75,9 +75,12 @@ func (e *Endpoint) derive() State {
 //   - this side's SYN seen with the option but the peer's SYN not captured: its
 //     shift, assumed agreed, as Wireshark assumes (a peer that answers a SYN
 //     offering scaling almost always offers it too); with no option: 0;
-//   - this side's SYN not captured: -1, unknown.
+//   - this side's SYN not captured: -1, unknown; unless the peer's SYN was
+//     seen without the option, which turns scaling off both ways: 0.
 func (e *Endpoint) Scale(peer *Endpoint) (shift int, assumed bool) {
 	switch {
+	case !e.SYNSeen && peer.SYNSeen && peer.WScale < 0:
+		return 0, false // the peer's SYN did not offer scaling: it is off both ways
 	case !e.SYNSeen:
 		return -1, false
 	case e.WScale < 0 || (peer.SYNSeen && peer.WScale < 0):
