@@ -10,11 +10,15 @@ import (
 type Table[T any] struct {
 	conns map[Key]*Conn[T]
 	next  int
+	// gone remembers the 4-tuples of removed (finished) connections, so that
+	// a SYN on one of them is still seen as port reuse after its connection
+	// was handed over and freed: a few bytes per connection.
+	gone map[Key]struct{}
 }
 
 // NewTable returns an empty table.
 func NewTable[T any]() *Table[T] {
-	return &Table[T]{conns: make(map[Key]*Conn[T], 1024)}
+	return &Table[T]{conns: make(map[Key]*Conn[T], 1024), gone: map[Key]struct{}{}}
 }
 
 // Result says what Lookup did with a segment.
@@ -68,6 +72,10 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 			res.Conn, res.Dir = c, d
 			return res
 		}
+	}
+	if _, ok := t.gone[k]; ok && seg.Flags&(capture.SYN|capture.ACK) == capture.SYN {
+		delete(t.gone, k)
+		res.Reused = true // its earlier connection finished and was removed
 	}
 	c = &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time}
 	t.next++
@@ -146,6 +154,7 @@ func (t *Table[T]) Count() int { return t.next }
 func (t *Table[T]) Remove(c *Conn[T]) {
 	if t.conns[c.Key] == c {
 		delete(t.conns, c.Key)
+		t.gone[c.Key] = struct{}{}
 	}
 }
 

@@ -205,8 +205,9 @@ func expert(res *state.Result) []expertRow {
 }
 
 // expertText writes the expert summary, one line per finding kind.
-func expertText(w *bufio.Writer, res *state.Result) {
-	rows := expert(res)
+func expertText(w *bufio.Writer, res *state.Result) { expertLines(w, expert(res)) }
+
+func expertLines(w *bufio.Writer, rows []expertRow) {
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "expert summary: no findings (no retransmissions, losses, duplicate ACKs or window problems)")
 		return

@@ -80,17 +80,23 @@ func writeHeader(w *bufio.Writer, res *state.Result) {
 }
 
 func summaryTable(w io.Writer, res *state.Result) error {
-	header := []string{"id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end", "zeek", "verdict"}
 	rows := make([][]string, 0, len(res.Conns))
 	for _, c := range res.Conns {
-		a := c.Data
-		rows = append(rows, []string{strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
-			utc(c.FirstTime)[11:26], seconds(c.LastTime - c.FirstTime),
-			u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
-			a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c),
-			a.Zeek.ConnState() + " " + a.Zeek.History(), verdict(c)})
+		rows = append(rows, tableRow(c))
 	}
-	return asciiTable(w, header, rows)
+	return asciiTable(w, tableHeader, rows)
+}
+
+var tableHeader = []string{"id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end", "zeek", "verdict"}
+
+// tableRow is a connection's row of the summary table.
+func tableRow(c *state.Connection) []string {
+	a := c.Data
+	return []string{strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
+		utc(c.FirstTime)[11:26], seconds(c.LastTime - c.FirstTime),
+		u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
+		a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c),
+		a.Zeek.ConnState() + " " + a.Zeek.History(), verdict(c)}
 }
 
 // bigTable is the row count from which asciiTable draws tables itself:
@@ -99,6 +105,43 @@ func summaryTable(w io.Writer, res *state.Result) error {
 // with tens of thousands of connections. Both ways draw the same bytes
 // (TestASCIITableMatchesTablewriter).
 const bigTable = 500
+
+// tableDrawer draws a table in tablewriter's ASCII style with column widths
+// known beforehand, row by row.
+type tableDrawer struct {
+	w      *bufio.Writer
+	widths []int
+}
+
+func (t *tableDrawer) rule() {
+	for _, wd := range t.widths {
+		t.w.WriteByte('+')
+		t.w.WriteString(strings.Repeat("-", wd+2))
+	}
+	t.w.WriteString("+\n")
+}
+
+func (t *tableDrawer) begin(header []string) {
+	t.rule()
+	for i, h := range header {
+		left := (t.widths[i] - len(h)) / 2
+		t.w.WriteString("| " + strings.Repeat(" ", left) + h + strings.Repeat(" ", t.widths[i]-len(h)-left) + " ")
+	}
+	t.w.WriteString("|\n")
+	t.rule()
+}
+
+func (t *tableDrawer) row(r []string) {
+	for i, c := range r {
+		t.w.WriteString("| ")
+		t.w.WriteString(c)
+		t.w.WriteString(strings.Repeat(" ", t.widths[i]-len(c)))
+		t.w.WriteString(" ")
+	}
+	t.w.WriteString("|\n")
+}
+
+func (t *tableDrawer) end() { t.rule() }
 
 // asciiTable draws a table in tablewriter's ASCII style: a centered header,
 // left-aligned cells, all cells plain ASCII.
@@ -125,27 +168,12 @@ func asciiTable(w io.Writer, header []string, rows [][]string) error {
 		}
 	}
 	bw := bufio.NewWriter(w)
-	rule := func() {
-		for _, wd := range widths {
-			bw.WriteByte('+')
-			bw.WriteString(strings.Repeat("-", wd+2))
-		}
-		bw.WriteString("+\n")
-	}
-	rule()
-	for i, h := range header {
-		left := (widths[i] - len(h)) / 2
-		bw.WriteString("| " + strings.Repeat(" ", left) + h + strings.Repeat(" ", widths[i]-len(h)-left) + " ")
-	}
-	bw.WriteString("|\n")
-	rule()
+	t := tableDrawer{w: bw, widths: widths}
+	t.begin(header)
 	for _, r := range rows {
-		for i, c := range r {
-			bw.WriteString("| " + c + strings.Repeat(" ", widths[i]-len(c)) + " ")
-		}
-		bw.WriteString("|\n")
+		t.row(r)
 	}
-	rule()
+	t.end()
 	return bw.Flush()
 }
 
@@ -153,10 +181,15 @@ func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
 // connFacts writes the per-connection header: endpoints, handshake facts, how it ended.
 func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
+	connFactsAt(w, res.Stats.FirstTime, c)
+}
+
+// connFactsAt is connFacts with relative times counted from base (ns).
+func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	a := c.Data
 	fmt.Fprintf(w, "== connection %d: client %s -> server %s ==\n", c.ID, c.Client, c.Server)
 	fmt.Fprintf(w, "frames %d to %d, %s to %s (%s)\n", c.FirstFrame, c.LastFrame,
-		seconds(c.FirstTime-res.Stats.FirstTime), seconds(c.LastTime-res.Stats.FirstTime), duration(c.LastTime-c.FirstTime))
+		seconds(c.FirstTime-base), seconds(c.LastTime-base), duration(c.LastTime-c.FirstTime))
 	if c.MidStream {
 		fmt.Fprintln(w, "joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1")
 	}
@@ -175,7 +208,7 @@ func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
 	}
 	for _, e := range a.ICMP {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
-			e.Frame, seconds(e.Time-res.Stats.FirstTime), icmpText(e), state.Role(e.Dir), e.Seq)
+			e.Frame, seconds(e.Time-base), icmpText(e), state.Role(e.Dir), e.Seq)
 	}
 }
 

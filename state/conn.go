@@ -67,9 +67,13 @@ type Reassembly struct {
 	Options flow.StreamOptions
 }
 
-// DefaultLinger is longer than any TIME_WAIT (2 x MSL; 60 s on Linux), the
-// longest a closed connection's 4-tuple normally still carries segments.
-const DefaultLinger = 120e9
+// DefaultLinger covers the late segments of a closed connection (a FIN or ACK
+// sent again after a retransmission timeout, a RST answering a late segment),
+// which come within seconds, while keeping memory low on captures with many
+// short connections. A segment on the same 4-tuple later than that opens a new
+// connection in a streamed run (where Wireshark would still count it in the
+// old tcp.stream); the reports that keep every connection never do.
+const DefaultLinger = 10e9
 
 // Conn is the analysis of one connection. Feed it every segment with Process.
 type Conn struct {

@@ -179,7 +179,8 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 
 	var res *state.Result
 	var err error
-	if f.format == "jsonl" && f.follow < 0 {
+	switch {
+	case f.format == "jsonl" && f.follow < 0:
 		// Streamed: each connection is written and forgotten once it finishes.
 		jw := report.NewJSONL(stdout, &r.Stats, ropts)
 		n := 0
@@ -193,7 +194,32 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 		res = state.Run(r, opts, sel)
 		bar.done()
 		err = jw.Close(res, n)
-	} else {
+	case f.format == "text" && f.summary && !f.explain && f.follow < 0:
+		// Streamed too: each finished connection is rendered at once and
+		// only its text is kept, to be written in id order at the end.
+		// Rendering runs on its own goroutine, beside reading and analysis:
+		// a finished connection is no longer touched by the analysis.
+		ss := report.NewSummaryStream(&r.Stats)
+		finished := make(chan *state.Connection, 256)
+		rendered := make(chan struct{})
+		go func() {
+			for c := range finished {
+				ss.Conn(c)
+			}
+			close(rendered)
+		}()
+		opts.Done = func(c *state.Connection) {
+			if sw != nil {
+				sw.Finished(c)
+			}
+			finished <- c
+		}
+		res = state.Run(r, opts, sel)
+		close(finished)
+		<-rendered
+		bar.done()
+		err = ss.Close(stdout, res)
+	default:
 		res = state.Run(r, opts, sel)
 		bar.done()
 		if sw != nil {
