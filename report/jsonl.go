@@ -10,10 +10,10 @@ import (
 )
 
 // JSONL writes the report as JSON Lines, one object per line, for pipelines and
-// big captures. It is fed while the capture is read: Conn for each connection
-// as it finishes (a "connection" line, then one "segment" line per segment
-// unless opts.Summary), and Close at the end (a "capture" line with the frame
-// counts, errors and the expert summary). Lines carry a "type" field; the other
+// big captures. It is fed while the capture is read: Segment for each segment
+// as it is analyzed (a "segment" line), Conn for each connection as it
+// finishes (a "connection" line), and Close at the end (a "capture" line with
+// the frame counts, errors and the expert summary). Lines carry a "type" field; the other
 // fields are those of the JSON report (docs/json-schema.md). Connections come
 // in the order they finish, so a consumer should key them by "id".
 type JSONL struct {
@@ -23,6 +23,7 @@ type JSONL struct {
 	opts   Options
 	expert expertAcc
 	err    error
+	line   []byte // the segment line being encoded, reused
 }
 
 // NewJSONL returns a JSONL writer; stats is the capture reader's statistics,
@@ -50,7 +51,18 @@ type jsonlCapture struct {
 	Expert      []jsonExpert `json:"expert"`
 }
 
-// Conn writes one finished connection and, unless Summary, its segments.
+// Segment writes one segment line as the segment is analyzed (wire it to
+// state.Options.Segment); with it, no Records need to be kept.
+func (j *JSONL) Segment(c *state.Connection, r *state.Record, trans []state.Transition) {
+	if j.err != nil {
+		return
+	}
+	j.line = appendSegmentLine(j.line[:0], c.ID, j.stats.FirstTime, r, trans)
+	_, j.err = j.w.Write(j.line)
+}
+
+// Conn writes one finished connection and, when its Records were kept, its
+// segments after it.
 func (j *JSONL) Conn(c *state.Connection) {
 	if j.err != nil {
 		return

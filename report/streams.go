@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
@@ -31,6 +32,8 @@ const ManifestName = "streams.json"
 // directory, and a manifest. It never overwrites a file unless Force: every
 // file is created exclusively. Open files are capped (an LRU list), so a
 // capture with many concurrent connections does not run out of descriptors.
+// Bytes are gathered in 256 KB buffers per file and written by a goroutine
+// of its own, so the writes (mostly kernel time) overlap with the analysis.
 type StreamWriter struct {
 	dir     string
 	force   bool
@@ -38,16 +41,30 @@ type StreamWriter struct {
 	lru     *list.List // of *openFile, most recent first
 	created map[string]bool
 	entries []manifestEntry
-	err     error
+	err     error // the first error met here
+	jobs    chan writeJob
+	done    chan struct{}
+	werr    error // the writer goroutine's first error, read after done
+	bufs    sync.Pool
 }
 
 type openFile struct {
 	name string
 	f    *os.File
-	w    *bufio.Writer
+	buf  []byte
 }
 
-const maxOpenStreams = 128
+// writeJob is a buffer to write to f, then, if close, the end of f.
+type writeJob struct {
+	f     *os.File
+	buf   []byte
+	close bool
+}
+
+const (
+	maxOpenStreams = 128
+	streamBuf      = 256 << 10
+)
 
 // NewStreamWriter prepares writing into dir, creating it if needed. It fails
 // when the manifest already exists and force is off, before anything is
@@ -61,7 +78,28 @@ func NewStreamWriter(dir string, force bool) (*StreamWriter, error) {
 			return nil, fmt.Errorf("%s already holds %s: not overwriting (use --force)", dir, ManifestName)
 		}
 	}
-	return &StreamWriter{dir: dir, force: force, open: map[string]*list.Element{}, lru: list.New(), created: map[string]bool{}}, nil
+	sw := &StreamWriter{dir: dir, force: force, open: map[string]*list.Element{}, lru: list.New(), created: map[string]bool{},
+		jobs: make(chan writeJob, 8), done: make(chan struct{})}
+	sw.bufs.New = func() any { return make([]byte, 0, streamBuf) }
+	go sw.writer()
+	return sw, nil
+}
+
+func (sw *StreamWriter) writer() {
+	defer close(sw.done)
+	for j := range sw.jobs {
+		if len(j.buf) > 0 {
+			if _, err := j.f.Write(j.buf); err != nil && sw.werr == nil {
+				sw.werr = err
+			}
+			sw.bufs.Put(j.buf[:0])
+		}
+		if j.close {
+			if err := j.f.Close(); err != nil && sw.werr == nil {
+				sw.werr = err
+			}
+		}
+	}
 }
 
 // Data implements flow.StreamSink.
@@ -74,8 +112,14 @@ func (sw *StreamWriter) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ 
 		sw.err = err
 		return
 	}
-	if _, err := of.w.Write(b); err != nil {
-		sw.err = err
+	for len(b) > 0 {
+		n := min(len(b), streamBuf-len(of.buf))
+		of.buf = append(of.buf, b[:n]...)
+		b = b[n:]
+		if len(of.buf) == streamBuf {
+			sw.jobs <- writeJob{f: of.f, buf: of.buf}
+			of.buf = sw.bufs.Get().([]byte)
+		}
 	}
 }
 
@@ -103,7 +147,7 @@ func (sw *StreamWriter) file(name string) (*openFile, error) {
 		return nil, err
 	}
 	sw.created[name] = true
-	of := &openFile{name: name, f: f, w: bufio.NewWriterSize(f, 32<<10)}
+	of := &openFile{name: name, f: f, buf: sw.bufs.Get().([]byte)}
 	sw.open[name] = sw.lru.PushFront(of)
 	if sw.lru.Len() > maxOpenStreams {
 		sw.closeFile(sw.lru.Back())
@@ -111,16 +155,13 @@ func (sw *StreamWriter) file(name string) (*openFile, error) {
 	return of, nil
 }
 
+// closeFile hands what is left of a file's buffer and its closing to the
+// writer.
 func (sw *StreamWriter) closeFile(e *list.Element) {
 	of := e.Value.(*openFile)
 	sw.lru.Remove(e)
 	delete(sw.open, of.name)
-	if err := of.w.Flush(); err != nil && sw.err == nil {
-		sw.err = err
-	}
-	if err := of.f.Close(); err != nil && sw.err == nil {
-		sw.err = err
-	}
+	sw.jobs <- writeJob{f: of.f, buf: of.buf, close: true}
 }
 
 type manifestEntry struct {
@@ -165,6 +206,11 @@ func (sw *StreamWriter) Finished(c *state.Connection) {
 func (sw *StreamWriter) Close() error {
 	for sw.lru.Len() > 0 {
 		sw.closeFile(sw.lru.Front())
+	}
+	close(sw.jobs)
+	<-sw.done
+	if sw.err == nil {
+		sw.err = sw.werr
 	}
 	if sw.err != nil {
 		return sw.err

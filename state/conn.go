@@ -52,6 +52,11 @@ type Options struct {
 	// 4-tuple opens a new connection, where Wireshark would still count it in
 	// the old tcp.stream.
 	Linger int64
+	// Segment, when set, receives each segment of a selected connection as
+	// it is analyzed, with the transitions it caused: a streamed report can
+	// write it at once instead of keeping Records. rec and trans are only
+	// valid during the call.
+	Segment func(c *Connection, rec *Record, trans []Transition)
 	// Reassemble, when set, reassembles each selected connection's byte
 	// streams (Conn.Streams) and hands the bytes to its Sink.
 	Reassemble *Reassembly

@@ -21,7 +21,13 @@ import (
 // are used only when nothing needs final ids during the run (no Select, Done or
 // stream sink).
 
-const batchSize = 512
+// A batch holds up to batchSize segments, or arenaSize bytes of payload
+// copies when reassembling, whichever fills first, so memory stays bounded
+// with large segments too.
+const (
+	batchSize = 512
+	arenaSize = 512 << 10
+)
 
 type batch struct {
 	segs  []capture.Segment
@@ -44,13 +50,17 @@ func workers(opts Options) int {
 }
 
 func runParallel(r *capture.Reader, opts Options, sel Select, n int) *Result {
-	if sel != nil || opts.Done != nil || (opts.Reassemble != nil && opts.Reassemble.Sink != nil) {
+	if sel != nil || opts.Done != nil || opts.Segment != nil || (opts.Reassemble != nil && opts.Reassemble.Sink != nil) {
 		n = 1
 	}
 	copyPayload := opts.Reassemble != nil
 	free := make(chan *batch, 4*n+4)
 	for i := 0; i < cap(free); i++ {
-		free <- &batch{segs: make([]capture.Segment, 0, batchSize)}
+		b := &batch{segs: make([]capture.Segment, 0, batchSize)}
+		if copyPayload {
+			b.arena = make([]byte, 0, arenaSize+64<<10)
+		}
+		free <- b
 	}
 	in := make([]chan *batch, n)
 	trackers := make([]*tracker, n)
@@ -108,7 +118,7 @@ func runParallel(r *capture.Reader, opts Options, sel Select, n int) *Result {
 		} else {
 			last.Payload = nil
 		}
-		if len(b.segs) == batchSize {
+		if len(b.segs) == batchSize || len(b.arena) >= arenaSize {
 			in[s] <- b
 			cur[s] = <-free
 		}

@@ -148,7 +148,13 @@ func (t *tracker) feed(seg *capture.Segment) {
 			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
 		return
 	}
-	c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
+	if opts.Segment != nil && c.Data.selected {
+		n := len(c.Data.Transitions)
+		rec := c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
+		opts.Segment(c, &rec, c.Data.Transitions[n:])
+	} else {
+		c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
+	}
 	if st := c.Data.Streams; st != nil {
 		st.Feed(seg, lr.Dir)
 	}

@@ -184,6 +184,12 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 		// Streamed: each connection is written and forgotten once it finishes.
 		jw := report.NewJSONL(stdout, &r.Stats, ropts)
 		n := 0
+		if !f.summary {
+			// Segment lines are written as segments are analyzed, so no
+			// per-segment records are kept.
+			opts.KeepRecords = false
+			opts.Segment = jw.Segment
+		}
 		opts.Done = func(c *state.Connection) {
 			if sw != nil {
 				sw.Finished(c)
