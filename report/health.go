@@ -83,50 +83,87 @@ func verdict(c *state.Connection) string {
 	return strings.Join(p, ", ")
 }
 
-// health writes the per-connection summary facts under the connection header.
+// health writes the per-connection summary facts under the connection header
+// (directly, not through fmt: it runs once per connection of a summary).
 func health(w *bufio.Writer, c *state.Connection) {
 	a := c.Data
+	var nb [24]byte
+	num := func(n int64) { w.Write(strconv.AppendInt(nb[:0], n, 10)) }
 	z := a.Zeek.ConnState()
-	fmt.Fprintf(w, "zeek: conn_state %s (%s), history %s\n", z, state.ZeekStateText[z], a.Zeek.History())
+	w.WriteString("zeek: conn_state ")
+	w.WriteString(z)
+	w.WriteString(" (")
+	w.WriteString(state.ZeekStateText[z])
+	w.WriteString("), history ")
+	w.WriteString(a.Zeek.History())
+	w.WriteByte('\n')
 	dur := c.LastTime - c.FirstTime
+	pluralW := func(n int64, one, many string) {
+		num(n)
+		if n == 1 {
+			w.WriteString(" " + one)
+		} else {
+			w.WriteString(" " + many)
+		}
+	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		s := &a.Dir[d]
-		parts := []string{
-			plural(int64(c.Packets[d]), "segment", "segments"),
-			plural(int64(c.Bytes[d]), "byte", "bytes"),
+		if d == flow.C2S {
+			w.WriteString("client -> server: ")
+		} else {
+			w.WriteString("server -> client: ")
 		}
+		pluralW(int64(c.Packets[d]), "segment", "segments")
+		w.WriteString("; ")
+		pluralW(int64(c.Bytes[d]), "byte", "bytes")
 		if dur > 0 && c.Bytes[d] > 0 {
-			parts = append(parts, rate(float64(c.Bytes[d])/(float64(dur)/1e9)))
+			w.WriteString("; ")
+			w.WriteString(rate(float64(c.Bytes[d]) / (float64(dur) / 1e9)))
 		}
 		if g := s.GapBytes(); g > 0 {
-			parts = append(parts, plural(g, "byte", "bytes")+" not captured")
+			w.WriteString("; ")
+			pluralW(g, "byte", "bytes")
+			w.WriteString(" not captured")
 		}
 		if s.RTTCount > 0 {
-			parts = append(parts, fmt.Sprintf("ACK RTT min/avg/max %s/%s/%s (%s)", duration(s.RTTMin), duration(s.RTTAvg()),
-				duration(s.RTTMax), plural(int64(s.RTTCount), "sample", "samples")))
+			w.WriteString("; ACK RTT min/avg/max ")
+			w.WriteString(duration(s.RTTMin))
+			w.WriteByte('/')
+			w.WriteString(duration(s.RTTAvg()))
+			w.WriteByte('/')
+			w.WriteString(duration(s.RTTMax))
+			w.WriteString(" (")
+			pluralW(int64(s.RTTCount), "sample", "samples")
+			w.WriteByte(')')
 		}
 		if s.ZeroWindow > 0 {
-			parts = append(parts, "zero window for "+duration(s.ZeroWindow))
+			w.WriteString("; zero window for ")
+			w.WriteString(duration(s.ZeroWindow))
 		}
-		var found []string
+		first := true
 		for _, an := range state.AllAnalysis() {
 			if n := a.Count[d][an.Index()]; n > 0 {
-				found = append(found, fmt.Sprintf("%d %s", n, an.Text()))
+				if first {
+					w.WriteString("; findings: ")
+					first = false
+				} else {
+					w.WriteString(", ")
+				}
+				num(int64(n))
+				w.WriteByte(' ')
+				w.WriteString(an.Text())
 			}
 		}
-		if found != nil {
-			parts = append(parts, "findings: "+strings.Join(found, ", "))
-		}
-		arrow := "client -> server"
-		if d == flow.S2C {
-			arrow = "server -> client"
-		}
-		fmt.Fprintf(w, "%s: %s\n", arrow, strings.Join(parts, "; "))
+		w.WriteByte('\n')
 	}
 	if a.MaxIdle > 0 {
-		fmt.Fprintf(w, "longest idle time between segments: %s\n", duration(a.MaxIdle))
+		w.WriteString("longest idle time between segments: ")
+		w.WriteString(duration(a.MaxIdle))
+		w.WriteByte('\n')
 	}
-	fmt.Fprintf(w, "verdict: %s\n", verdict(c))
+	w.WriteString("verdict: ")
+	w.WriteString(verdict(c))
+	w.WriteByte('\n')
 }
 
 // rate formats bytes per second.

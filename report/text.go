@@ -184,22 +184,49 @@ func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
 	connFactsAt(w, res.Stats.FirstTime, c)
 }
 
-// connFactsAt is connFacts with relative times counted from base (ns).
+// connFactsAt is connFacts with relative times counted from base (ns). It
+// runs once per connection of a summary, tens of thousands of times on a big
+// capture, so it writes pieces directly rather than through fmt.
 func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	a := c.Data
-	fmt.Fprintf(w, "== connection %d: client %s -> server %s ==\n", c.ID, c.Client, c.Server)
-	fmt.Fprintf(w, "frames %d to %d, %s to %s (%s)\n", c.FirstFrame, c.LastFrame,
-		seconds(c.FirstTime-base), seconds(c.LastTime-base), duration(c.LastTime-c.FirstTime))
+	var nb [24]byte
+	num := func(n int64) { w.Write(strconv.AppendInt(nb[:0], n, 10)) }
+	unum := func(n uint64) { w.Write(strconv.AppendUint(nb[:0], n, 10)) }
+	w.WriteString("== connection ")
+	num(int64(c.ID))
+	w.WriteString(": client ")
+	w.WriteString(c.Client.String())
+	w.WriteString(" -> server ")
+	w.WriteString(c.Server.String())
+	w.WriteString(" ==\nframes ")
+	unum(c.FirstFrame)
+	w.WriteString(" to ")
+	unum(c.LastFrame)
+	w.WriteString(", ")
+	w.WriteString(seconds(c.FirstTime - base))
+	w.WriteString(" to ")
+	w.WriteString(seconds(c.LastTime - base))
+	w.WriteString(" (")
+	w.WriteString(duration(c.LastTime - c.FirstTime))
+	w.WriteString(")\n")
 	if c.MidStream {
-		fmt.Fprintln(w, "joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1")
+		w.WriteString("joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1\n")
 	}
 	if a.HandshakeRTT >= 0 {
-		fmt.Fprintf(w, "handshake RTT %s (SYN to SYN-ACK %s)\n", duration(a.HandshakeRTT), duration(a.SynAckRTT))
+		w.WriteString("handshake RTT ")
+		w.WriteString(duration(a.HandshakeRTT))
+		w.WriteString(" (SYN to SYN-ACK ")
+		w.WriteString(duration(a.SynAckRTT))
+		w.WriteString(")\n")
 	}
-	fmt.Fprintf(w, "ended: %s\n", endText(c))
+	w.WriteString("ended: ")
+	w.WriteString(endText(c))
+	w.WriteByte('\n')
 	for r := state.Client; r <= state.Server; r++ {
-		e := &a.EP[r]
-		fmt.Fprintf(w, "%s: %s\n", r, endpointFacts(e, &a.EP[r^1]))
+		w.WriteString(r.String())
+		w.WriteString(": ")
+		writeEndpointFacts(w, &a.EP[r], &a.EP[r^1])
+		w.WriteByte('\n')
 	}
 	health(w, c)
 	if st := a.Streams; st != nil {
@@ -213,35 +240,57 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 }
 
 func endpointFacts(e, peer *state.Endpoint) string {
-	var parts []string
+	var sb strings.Builder
+	bw := bufio.NewWriter(&sb)
+	writeEndpointFacts(bw, e, peer)
+	bw.Flush()
+	return sb.String()
+}
+
+// writeEndpointFacts writes one side's handshake facts and final state.
+func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
+	var nb [24]byte
+	num := func(n int64) { w.Write(strconv.AppendInt(nb[:0], n, 10)) }
 	if e.SYNSeen {
-		parts = append(parts, fmt.Sprintf("ISN %d", e.ISN))
+		w.WriteString("ISN ")
+		num(int64(e.ISN))
 		if e.MSS >= 0 {
-			parts = append(parts, fmt.Sprintf("MSS %d", e.MSS))
+			w.WriteString(", MSS ")
+			num(int64(e.MSS))
 		} else {
-			parts = append(parts, "no MSS option")
+			w.WriteString(", no MSS option")
 		}
 		switch s, assumed := e.Scale(peer); {
 		case e.WScale < 0:
-			parts = append(parts, "no window scale")
+			w.WriteString(", no window scale")
 		case assumed:
-			parts = append(parts, fmt.Sprintf("window scale %d (x%d), assumed agreed: the peer's SYN was not captured", e.WScale, 1<<s))
+			w.WriteString(", window scale ")
+			num(int64(e.WScale))
+			w.WriteString(" (x")
+			num(int64(1) << s)
+			w.WriteString("), assumed agreed: the peer's SYN was not captured")
 		case s == 0:
-			parts = append(parts, fmt.Sprintf("window scale %d offered, not in effect (peer did not offer it)", e.WScale))
+			w.WriteString(", window scale ")
+			num(int64(e.WScale))
+			w.WriteString(" offered, not in effect (peer did not offer it)")
 		default:
-			parts = append(parts, fmt.Sprintf("window scale %d (x%d)", e.WScale, 1<<s))
+			w.WriteString(", window scale ")
+			num(int64(e.WScale))
+			w.WriteString(" (x")
+			num(int64(1) << s)
+			w.WriteString(")")
 		}
 		if e.SACKPermitted {
-			parts = append(parts, "SACK permitted")
+			w.WriteString(", SACK permitted")
 		}
 	} else {
-		parts = append(parts, "SYN not captured (ISN, MSS and window scale unknown)")
+		w.WriteString("SYN not captured (ISN, MSS and window scale unknown)")
 	}
 	if e.Timestamps {
-		parts = append(parts, "timestamps")
+		w.WriteString(", timestamps")
 	}
-	parts = append(parts, "final state "+e.State.String())
-	return strings.Join(parts, ", ")
+	w.WriteString(", final state ")
+	w.WriteString(e.State.String())
 }
 
 // timeline writes one row per segment and, under it, the transitions it caused.
