@@ -35,7 +35,8 @@ func TestStreamsMatchTshark(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
 	more, _ := filepath.Glob(filepath.Join(dir, "*.cap"))
-	files = append(files, more...)
+	own, _ := filepath.Glob("../testdata/pcaps/*.pcap*")
+	files = append(append(files, more...), own...)
 	var mu sync.Mutex
 	compared, skipped := 0, 0
 	sem := make(chan struct{}, 2)
@@ -57,7 +58,7 @@ func TestStreamsMatchTshark(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d streams (directions) equal to tshark's; %d connections skipped for gaps", compared, skipped)
+	t.Logf("%d streams (directions) equal to tshark's (up to the sender's RST, after which tcpflow delivers nothing); %d connections skipped for gaps", compared, skipped)
 	if compared == 0 {
 		t.Error("nothing compared")
 	}
@@ -69,7 +70,8 @@ const maxFollow = 40
 
 func compareWithTshark(path string) (compared, skipped int, errs []string) {
 	r := capture.NewReader(path)
-	res := Run(r, Options{Reassemble: &Reassembly{Options: flow.DefaultStreamOptions}}, nil)
+	ours := collected{}
+	res := Run(r, Options{Reassemble: &Reassembly{Sink: ours, Options: flow.DefaultStreamOptions}}, nil)
 	r.Close()
 	var pick []*Connection
 	for _, c := range res.Conns {
@@ -121,6 +123,13 @@ func compareWithTshark(path string) (compared, skipped int, errs []string) {
 		for d := flow.C2S; d <= flow.S2C; d++ {
 			want := sha256.Sum256(byDir[d])
 			if got := c.Data.Streams.Facts[d].SHA256; got != want {
+				if mine := ours.bytes(c.ID, d); c.Data.EP[d].RSTFrame != 0 && bytes.HasPrefix(byDir[d], mine) {
+					// This side sent data after its own RST: tcpflow ends the
+					// stream at the RST (docs/streams.md), tshark's follow
+					// keeps every payload.
+					compared++
+					continue
+				}
 				errs = append(errs, fmt.Sprintf("connection %d %s: sha256 %x, tshark's bytes (%d) give %x; we delivered %d bytes",
 					c.ID, d, got[:6], len(byDir[d]), want[:6], c.Data.Streams.Facts[d].Bytes))
 				continue
@@ -182,4 +191,24 @@ func parseNode(s string) netip.AddrPort {
 		return netip.AddrPort{}
 	}
 	return netip.AddrPortFrom(a, uint16(p))
+}
+
+// collected keeps every delivered byte, per connection and direction.
+type collected map[[2]int]*bytes.Buffer
+
+func (c collected) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+	k := [2]int{id, int(d)}
+	if c[k] == nil {
+		c[k] = new(bytes.Buffer)
+	}
+	c[k].Write(b)
+}
+
+func (c collected) Gap(int, flow.Dir, int64, int64, uint64) {}
+
+func (c collected) bytes(id int, d flow.Dir) []byte {
+	if b := c[[2]int{id, int(d)}]; b != nil {
+		return b.Bytes()
+	}
+	return nil
 }

@@ -55,6 +55,7 @@ var cases = []pcapCase{
 	{"lossy.pcap", ethernet.pcap(lossy)},
 	{"textbook-again.pcap", ethernet.pcap(textbookAgain)},
 	{"textbook-retrans.pcap", ethernet.pcap(textbookRetrans)},
+	{"reassembly.pcap", ethernet.pcap(reassembly)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
