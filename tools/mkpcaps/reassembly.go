@@ -76,7 +76,7 @@ var reassemblyCases = []reassemblyCase{
 			c.Client(psh|ack, craft.Payload([]byte("hello")))
 			w.Advance(ms)
 			c.Server(psh|ack, craft.Payload([]byte("no")))
-			c.Server(rst|ack)
+			c.Server(rst | ack)
 			c.Server(psh|ack, craft.Payload([]byte("late")))
 		}},
 }
