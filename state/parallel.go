@@ -1,8 +1,6 @@
 package state
 
 import (
-	"errors"
-	"io"
 	"runtime"
 	"slices"
 	"sync"
@@ -87,20 +85,7 @@ func runParallel(r *capture.Reader, opts Options, sel Select, n int) *Result {
 		cur[i] = <-free
 	}
 	var seg capture.Segment
-	for {
-		err := r.Next(&seg)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var re *capture.ReadError
-			if errors.As(err, &re) {
-				res.Errors = append(res.Errors, re)
-				continue
-			}
-			res.Errors = append(res.Errors, err)
-			break
-		}
+	for nextSegment(r, &seg, res) {
 		s := 0
 		if n > 1 {
 			s = int(shardOf(&seg) % uint32(n))

@@ -39,24 +39,32 @@ func Run(r *capture.Reader, opts Options, sel Select) *Result {
 	res := &Result{}
 	t := newTracker(opts, sel)
 	var seg capture.Segment
-	for {
-		err := r.Next(&seg)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var re *capture.ReadError
-			if errors.As(err, &re) {
-				res.Errors = append(res.Errors, re)
-				continue
-			}
-			res.Errors = append(res.Errors, err)
-			break
-		}
+	for nextSegment(r, &seg, res) {
 		t.feed(&seg)
 	}
 	res.Inputs, res.Stats, res.Conns = r.Inputs, r.Stats, t.end()
 	return res
+}
+
+// nextSegment reads the next segment into seg and reports whether there is
+// one. A faulty input is recorded in res.Errors and reading goes on with the
+// next input; any other error ends the run.
+func nextSegment(r *capture.Reader, seg *capture.Segment, res *Result) bool {
+	for {
+		err := r.Next(seg)
+		switch {
+		case err == nil:
+			return true
+		case err == io.EOF:
+			return false
+		}
+		var re *capture.ReadError
+		if !errors.As(err, &re) {
+			res.Errors = append(res.Errors, err)
+			return false
+		}
+		res.Errors = append(res.Errors, re)
+	}
 }
 
 // tracker is the per-segment work of a run: connection lookup, state and

@@ -84,28 +84,7 @@ const seg = 1448
 // server 20 ms away, captured on the client. Three-way handshake, request,
 // a two-segment response, and a four-way teardown that the client starts.
 func textbook(w *craft.Wire) {
-	c := w.Conn(ap("192.168.1.10:51234"), ap("93.184.216.34:80"), 0x2ed1c6a5, 0x9b5c0e31)
-	const rtt = 20 * ms
-	c.Handshake(rtt)
-	w.Advance(150 * us)
-	c.Client(psh|ack, craft.Payload([]byte(textbookRequest)))
-	w.Advance(rtt)
-	c.Server(ack)
-	w.Advance(400 * us)
-	resp := textbookResponse()
-	c.Server(ack, craft.Payload(resp[:seg]))
-	w.Advance(30 * us)
-	c.Server(psh|ack, craft.Payload(resp[seg:]))
-	w.Advance(60 * us)
-	c.Client(ack)
-	w.Advance(4 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(ack)
-	w.Advance(200 * us)
-	c.Server(fin | ack)
-	w.Advance(50 * us)
-	c.Client(ack)
+	textbookStory(w, textbookRun{port: 51234, clientISN: 0x2ed1c6a5, serverISN: 0x9b5c0e31, rtt: 20 * ms})
 }
 
 // textbookAgain is the textbook scenario captured another time: another
@@ -114,28 +93,7 @@ func textbook(w *craft.Wire) {
 // (cmd/tcpflow/testdata/check.txtar).
 func textbookAgain(w *craft.Wire) {
 	w.Advance(3 * time.Hour)
-	c := w.Conn(ap("192.168.1.10:40022"), ap("93.184.216.34:80"), 0x11223344, 0x55667788)
-	const rtt = 22 * ms
-	c.Handshake(rtt)
-	w.Advance(150 * us)
-	c.Client(psh|ack, craft.Payload([]byte(textbookRequest)))
-	w.Advance(rtt)
-	c.Server(ack)
-	w.Advance(400 * us)
-	resp := textbookResponse()
-	c.Server(ack, craft.Payload(resp[:seg]))
-	w.Advance(30 * us)
-	c.Server(psh|ack, craft.Payload(resp[seg:]))
-	w.Advance(60 * us)
-	c.Client(ack)
-	w.Advance(4 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(ack)
-	w.Advance(200 * us)
-	c.Server(fin | ack)
-	w.Advance(50 * us)
-	c.Client(ack)
+	textbookStory(w, textbookRun{port: 40022, clientISN: 0x11223344, serverISN: 0x55667788, rtt: 22 * ms})
 }
 
 // textbookRetrans is the textbook scenario where the first segment of the
@@ -144,8 +102,20 @@ func textbookAgain(w *craft.Wire) {
 // again after its retransmission timeout. The TCP behaviour changed, and a
 // golden check must say so.
 func textbookRetrans(w *craft.Wire) {
-	c := w.Conn(ap("192.168.1.10:51234"), ap("93.184.216.34:80"), 0x2ed1c6a5, 0x9b5c0e31)
-	const rtt = 20 * ms
+	textbookStory(w, textbookRun{port: 51234, clientISN: 0x2ed1c6a5, serverISN: 0x9b5c0e31, rtt: 20 * ms, loseFirst: true})
+}
+
+// textbookRun is what varies between captures of the textbook scenario.
+type textbookRun struct {
+	port                 uint16
+	clientISN, serverISN uint32
+	rtt                  time.Duration
+	loseFirst            bool // the first response segment is lost after the tap and resent
+}
+
+func textbookStory(w *craft.Wire, run textbookRun) {
+	c := w.Conn(ap(fmt.Sprintf("192.168.1.10:%d", run.port)), ap("93.184.216.34:80"), run.clientISN, run.serverISN)
+	rtt := run.rtt
 	c.Handshake(rtt)
 	w.Advance(150 * us)
 	c.Client(psh|ack, craft.Payload([]byte(textbookRequest)))
@@ -153,15 +123,21 @@ func textbookRetrans(w *craft.Wire) {
 	c.Server(ack)
 	w.Advance(400 * us)
 	resp := textbookResponse()
-	first := c.Server(ack, craft.Payload(resp[:seg]), craft.Dropped)
+	lost := craft.Fields()
+	if run.loseFirst {
+		lost = craft.Dropped
+	}
+	first := c.Server(ack, craft.Payload(resp[:seg]), lost)
 	w.Advance(30 * us)
 	c.Server(psh|ack, craft.Payload(resp[seg:]))
 	w.Advance(60 * us)
 	c.Client(ack)
-	w.Advance(200 * ms)
-	c.Server(ack, craft.Seq(first.Seq), craft.Payload(resp[:seg]))
-	w.Advance(60 * us)
-	c.Client(ack)
+	if run.loseFirst {
+		w.Advance(200 * ms)
+		c.Server(ack, craft.Seq(first.Seq), craft.Payload(resp[:seg]))
+		w.Advance(60 * us)
+		c.Client(ack)
+	}
 	w.Advance(4 * ms)
 	c.Client(fin | ack)
 	w.Advance(rtt)
