@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,6 +24,19 @@ func utc(ns int64) string {
 
 // seconds formats a duration in ns as seconds with microsecond precision.
 func seconds(ns int64) string { return strconv.FormatFloat(float64(ns)/1e9, 'f', 6, 64) }
+
+// appendDuration appends duration(ns) without building a string.
+func appendDuration(b []byte, ns int64) []byte {
+	switch d := float64(ns); {
+	case ns < 0:
+		return append(b, '-')
+	case ns < 1e6:
+		return append(strconv.AppendFloat(b, d/1e3, 'f', 1, 64), " µs"...)
+	case ns < 1e9:
+		return append(strconv.AppendFloat(b, d/1e6, 'f', 3, 64), " ms"...)
+	}
+	return append(strconv.AppendFloat(b, float64(ns)/1e9, 'f', 3, 64), " s"...)
+}
 
 // duration formats ns in the most readable unit.
 func duration(ns int64) string {
@@ -166,4 +180,10 @@ func icmpText(e state.ICMPError) string {
 		return "parameter problem"
 	}
 	return "ICMP type " + strconv.Itoa(int(e.Type))
+}
+
+// writeDuration writes duration(ns) to w.
+func writeDuration(w *bufio.Writer, ns int64) {
+	var b [32]byte
+	w.Write(appendDuration(b[:0], ns))
 }

@@ -127,18 +127,18 @@ func health(w *bufio.Writer, c *state.Connection) {
 		}
 		if s.RTTCount > 0 {
 			w.WriteString("; ACK RTT min/avg/max ")
-			w.WriteString(duration(s.RTTMin))
+			writeDuration(w, s.RTTMin)
 			w.WriteByte('/')
-			w.WriteString(duration(s.RTTAvg()))
+			writeDuration(w, s.RTTAvg())
 			w.WriteByte('/')
-			w.WriteString(duration(s.RTTMax))
+			writeDuration(w, s.RTTMax)
 			w.WriteString(" (")
 			pluralW(int64(s.RTTCount), "sample", "samples")
 			w.WriteByte(')')
 		}
 		if s.ZeroWindow > 0 {
 			w.WriteString("; zero window for ")
-			w.WriteString(duration(s.ZeroWindow))
+			writeDuration(w, s.ZeroWindow)
 		}
 		first := true
 		for _, an := range state.AllAnalysis() {
@@ -158,7 +158,7 @@ func health(w *bufio.Writer, c *state.Connection) {
 	}
 	if a.MaxIdle > 0 {
 		w.WriteString("longest idle time between segments: ")
-		w.WriteString(duration(a.MaxIdle))
+		writeDuration(w, a.MaxIdle)
 		w.WriteByte('\n')
 	}
 	w.WriteString("verdict: ")

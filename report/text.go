@@ -207,16 +207,16 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	w.WriteString(" to ")
 	w.WriteString(seconds(c.LastTime - base))
 	w.WriteString(" (")
-	w.WriteString(duration(c.LastTime - c.FirstTime))
+	writeDuration(w, c.LastTime-c.FirstTime)
 	w.WriteString(")\n")
 	if c.MidStream {
 		w.WriteString("joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1\n")
 	}
 	if a.HandshakeRTT >= 0 {
 		w.WriteString("handshake RTT ")
-		w.WriteString(duration(a.HandshakeRTT))
+		writeDuration(w, a.HandshakeRTT)
 		w.WriteString(" (SYN to SYN-ACK ")
-		w.WriteString(duration(a.SynAckRTT))
+		writeDuration(w, a.SynAckRTT)
 		w.WriteString(")\n")
 	}
 	w.WriteString("ended: ")

@@ -112,6 +112,10 @@ type Conn struct {
 	synTime  int64 // time of the client's most recent SYN, for the handshake RTT
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
+	// transBuf holds the first transitions in the Conn itself: a connection
+	// makes about ten, and a summary of a big capture creates tens of
+	// thousands of connections.
+	transBuf [12]Transition
 	selected bool  // Run's Select accepted it
 	closing  bool  // streaming Run: queued to finish once the linger time passes
 	finished bool  // streaming Run: handed to Options.Done
@@ -122,6 +126,7 @@ type Conn struct {
 // describe its first segment (see flow.Conn.MidStream).
 func NewConn(opts Options) *Conn {
 	c := &Conn{opts: opts, HandshakeRTT: -1, SynAckRTT: -1}
+	c.Transitions = c.transBuf[:0]
 	for r := range c.EP {
 		e := &c.EP[r]
 		e.Role, e.MSS, e.WScale, e.initial = Role(r), -1, -1, Closed
