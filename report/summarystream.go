@@ -30,9 +30,10 @@ type SummaryStream struct {
 }
 
 type spooled struct {
-	id               int
-	row, facts       int64 // offsets in the spool
-	rowLen, factsLen int
+	id       int
+	row      string // the table row's cells joined by NUL (kept in memory: ~150 bytes)
+	facts    int64  // offset in the spool
+	factsLen int
 }
 
 // NewSummaryStream prepares a streamed summary; stats is the capture reader's.
@@ -53,8 +54,7 @@ func (s *SummaryStream) Conn(c *state.Connection) {
 		s.widths[i] = max(s.widths[i], len(cell))
 	}
 	e := spooled{id: c.ID}
-	line := strings.Join(row, "\x00")
-	e.row, e.rowLen = s.spool.write([]byte(line))
+	e.row = strings.Join(row, "\x00")
 	s.buf.Reset()
 	connFactsAt(s.bw, s.stats.FirstTime, c)
 	s.bw.Flush()
@@ -79,7 +79,7 @@ func (s *SummaryStream) Close(w io.Writer, res *state.Result) error {
 	if len(s.index) < bigTable {
 		rows := make([][]string, len(s.index))
 		for i, e := range s.index {
-			rows[i] = strings.Split(string(s.spool.read(e.row, e.rowLen)), "\x00")
+			rows[i] = strings.Split(e.row, "\x00")
 		}
 		if err := asciiTable(bw, tableHeader, rows); err != nil {
 			return err
@@ -88,7 +88,7 @@ func (s *SummaryStream) Close(w io.Writer, res *state.Result) error {
 		t := tableDrawer{w: bw, widths: s.widths}
 		t.begin(tableHeader)
 		for _, e := range s.index {
-			t.row(strings.Split(string(s.spool.read(e.row, e.rowLen)), "\x00"))
+			t.row(strings.Split(e.row, "\x00"))
 		}
 		t.end()
 	}

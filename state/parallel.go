@@ -23,7 +23,7 @@ import (
 // copies when reassembling, whichever fills first, so memory stays bounded
 // with large segments too.
 const (
-	batchSize = 512
+	batchSize = 2048
 	arenaSize = 512 << 10
 )
 

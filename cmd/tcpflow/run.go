@@ -205,22 +205,30 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 		// only its text is kept, to be written in id order at the end.
 		// Rendering runs on its own goroutine, beside reading and analysis:
 		// a finished connection is no longer touched by the analysis.
+		// Connections go over in groups, to wake the renderer seldom.
 		ss := report.NewSummaryStream(&r.Stats)
-		finished := make(chan *state.Connection, 256)
+		finished := make(chan []*state.Connection, 8)
 		rendered := make(chan struct{})
 		go func() {
-			for c := range finished {
-				ss.Conn(c)
+			for group := range finished {
+				for _, c := range group {
+					ss.Conn(c)
+				}
 			}
 			close(rendered)
 		}()
+		var group []*state.Connection
 		opts.Done = func(c *state.Connection) {
 			if sw != nil {
 				sw.Finished(c)
 			}
-			finished <- c
+			if group = append(group, c); len(group) == 128 {
+				finished <- group
+				group = nil
+			}
 		}
 		res = state.Run(r, opts, sel)
+		finished <- group
 		close(finished)
 		<-rendered
 		bar.done()
