@@ -202,7 +202,7 @@ func (x *explainer) phases() (open, data, closing []int) {
 func (x *explainer) segment(i int) {
 	a := x.a
 	r := &a.Records[i]
-	snd, rcv := &a.EP[r.Dir], &a.EP[r.Dir^1]
+	snd := &a.EP[r.Dir]
 	who := x.side(r.Dir)
 	var s, bullets []string
 	s = append(s, fmt.Sprintf("Frame %d, at %s: the %s sends %s.", r.Frame, x.rel(r.Time), who, flagWords(r.Flags)))
@@ -240,7 +240,6 @@ func (x *explainer) segment(i int) {
 			"Like a SYN, a FIN uses up one sequence number (relative %d here), so the %s will acknowledge it with ack %d.",
 			who, finSeq, x.side(r.Dir^1), finSeq+1))
 	}
-	_ = rcv
 	x.wrapped(strings.Join(s, " "), "  ", "  ")
 	for _, b := range bullets {
 		x.wrapped(b, "    - ", "      ")

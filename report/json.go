@@ -251,7 +251,7 @@ func captureJSON(res *state.Result) jsonCapture {
 }
 
 func endpointJSON(c *state.Connection, r state.Role) jsonEndpoint {
-	e, peer := &c.Data.EP[r], &c.Data.EP[r^1]
+	e := &c.Data.EP[r]
 	ap := c.Client
 	if r == state.Server {
 		ap = c.Server
@@ -270,7 +270,6 @@ func endpointJSON(c *state.Connection, r state.Role) jsonEndpoint {
 			je.WScale = &ws
 		}
 	}
-	_ = peer
 	return je
 }
 

@@ -68,6 +68,8 @@ func run(name string) (frames, tcpSegs, payload int64, err error) {
 			return frames, tcpSegs, payload, err
 		}
 		frames++
+		// Errors (unsupported layers, cut frames) leave what was decoded in
+		// decoded; the limit loop counts what it got, like tcpflow.
 		_ = parser.DecodeLayers(data, &decoded)
 		for _, t := range decoded {
 			if t == layers.LayerTypeTCP {
