@@ -209,9 +209,22 @@ func (x *explainer) segment(i int) {
 
 	syn, ack, fin, rst := r.Flags&capture.SYN != 0, r.Flags&capture.ACK != 0, r.Flags&capture.FIN != 0, r.Flags&capture.RST != 0
 	switch {
+	case syn && ack && snd.SYNSeen && r.Frame != snd.SYNFrame && !x.synHadACK(r.Dir):
+		// The answer of a simultaneous open (RFC 9293 figure 8).
+		s = append(s, fmt.Sprintf("It repeats its SYN (the same ISN, %d, first sent in frame %d), now with the ACK flag: "+
+			"in a simultaneous open each side answers the other's SYN with a SYN-ACK that carries its own SYN again.", r.Seq, snd.SYNFrame))
+		s = append(s, x.ackOfSYN(r))
 	case syn && snd.SYNSeen && r.Frame != snd.SYNFrame:
 		s = append(s, fmt.Sprintf("It is the same SYN again (sequence number %d, first sent in frame %d): it was sent again because no answer had arrived.",
 			r.Seq, snd.SYNFrame))
+	case syn && !ack && x.a.EP[r.Dir^1].SYNSeen && !x.synHadACK(r.Dir^1):
+		s = append(s, fmt.Sprintf("The %s sent a SYN too, without waiting for an answer: the two SYNs crossed. "+
+			"This is a simultaneous open (RFC 9293 section 3.5, figure 8), as in NAT hole punching: each side will answer the other's SYN with a SYN-ACK, "+
+			"four segments instead of three. (Until this SYN, the capture point could only assume that the %s was listening: hence its LISTEN at the start.)",
+			x.side(r.Dir^1), who))
+		s = append(s, fmt.Sprintf("SYN means \"synchronize\": the %s picks its initial sequence number (ISN), %d; its SYN uses up that number, so its first data byte will be number %d (relative 1).",
+			who, r.Seq, r.Seq+1))
+		bullets = x.synOptions(r)
 	case syn:
 		s = append(s, fmt.Sprintf("SYN means \"synchronize\": the %s picks its initial sequence number (ISN), %d, the number its byte stream counts from. "+
 			"The SYN itself uses up that one number, so the %s's first byte of data will be number %d. "+
@@ -245,7 +258,12 @@ func (x *explainer) segment(i int) {
 		x.wrapped(b, "    - ", "      ")
 	}
 	for _, t := range x.trans[r.Frame] {
-		x.wrapped(fmt.Sprintf("%s: %s -> %s. %s", t.Endpoint, t.From, t.To, stateMeaning(t.To)), "    => ", "       ")
+		meaning := stateMeaning(t.To)
+		if t.From == state.CloseWait && t.To == state.Closing {
+			meaning = "Its FIN does not acknowledge the peer's FIN, so it was sent before that FIN arrived: the two FINs crossed (a simultaneous close), " +
+				"although from the capture point the peer's FIN seemed to have arrived already. It waits for the ACK of its own FIN."
+		}
+		x.wrapped(fmt.Sprintf("%s: %s -> %s. %s", t.Endpoint, t.From, t.To, meaning), "    => ", "       ")
 	}
 	x.w.WriteByte('\n')
 }
@@ -365,6 +383,9 @@ func (x *explainer) synOptions(r *state.Record) []string {
 func (x *explainer) handshakeSummary() {
 	a := x.a
 	switch {
+	case x.simultaneousOpen() && a.HandshakeRTT >= 0:
+		x.para(fmt.Sprintf("The simultaneous open took %s from the first SYN to the last segment that completed it, as seen where the capture was taken.",
+			duration(a.HandshakeRTT)))
 	case a.HandshakeRTT >= 0:
 		x.para(fmt.Sprintf("The three-way handshake took %s from the first SYN to the ACK of the SYN-ACK, as seen where the capture was taken. "+
 			"The SYN to SYN-ACK part, %s, is the round trip from the capture point to the server and back; the rest, %s, the round trip to the client.",
@@ -377,6 +398,21 @@ func (x *explainer) handshakeSummary() {
 	default:
 		x.para("The handshake did not complete within the capture.")
 	}
+}
+
+// synHadACK reports whether side d's first SYN carried the ACK flag (it was
+// a SYN-ACK).
+func (x *explainer) synHadACK(d flow.Dir) bool {
+	if r := x.record(x.a.EP[d].SYNFrame); r != nil {
+		return r.Flags&capture.ACK != 0
+	}
+	return false
+}
+
+// simultaneousOpen reports whether both sides opened with a bare SYN.
+func (x *explainer) simultaneousOpen() bool {
+	cl, sv := &x.a.EP[state.Client], &x.a.EP[state.Server]
+	return cl.SYNSeen && sv.SYNSeen && !x.synHadACK(flow.C2S) && !x.synHadACK(flow.S2C)
 }
 
 // reached reports whether side r was ever in state st.
@@ -556,6 +592,12 @@ func (x *explainer) closeSummary() {
 	case state.Fin:
 		closer := a.Closer
 		other := closer ^ 1
+		if x.reached(state.Client, state.Closing) && x.reached(state.Server, state.Closing) {
+			x.para(fmt.Sprintf("Both sides closed at the same time (a simultaneous close, RFC 9293 section 3.6): each sent its FIN (frames %d and %d) before the other's reached it, "+
+				"each went from FIN_WAIT_1 to CLOSING and then to TIME_WAIT once its FIN was acknowledged, so both wait in TIME_WAIT.",
+				a.EP[closer].FINFrame, a.EP[other].FINFrame))
+			break
+		}
 		x.para(fmt.Sprintf("The %s closed first (the \"active close\", frame %d); the %s closed in answer (the \"passive close\", frame %d). "+
 			"The side that closes first is the one that waits in TIME_WAIT: it sent the last ACK and must be able to send it again should the other side's FIN be repeated.",
 			closer, a.EP[closer].FINFrame, other, a.EP[other].FINFrame))
