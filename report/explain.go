@@ -335,7 +335,8 @@ func (x *explainer) rstWords(r *state.Record) string {
 	s := fmt.Sprintf("RST means \"reset\": the %s aborts the connection at once, without the orderly FIN exchange. "+
 		"It is not acknowledged; data still in flight or unread is thrown away.", x.side(r.Dir))
 	if r.Frame != a.EP[r.Dir].RSTFrame {
-		s = fmt.Sprintf("Another RST from the %s (the first was frame %d).", x.side(r.Dir), a.EP[r.Dir].RSTFrame)
+		s = fmt.Sprintf("Another RST from the %s (the first was frame %d): a host answers with RST any segment that arrives for a connection it no longer has, "+
+			"such as data the peer sent before the first RST reached it.", x.side(r.Dir), a.EP[r.Dir].RSTFrame)
 	}
 	return s
 }
