@@ -116,9 +116,9 @@ type Conn struct {
 	// makes about ten, and a summary of a big capture creates tens of
 	// thousands of connections.
 	transBuf [12]Transition
-	selected bool  // Run's Select accepted it
-	closing  bool  // streaming Run: queued to finish once the linger time passes
-	finished bool  // streaming Run: handed to Options.Done
+	selected bool // Run's Select accepted it
+	closing  bool // streaming Run: queued to finish once the linger time passes
+	finished bool // streaming Run: handed to Options.Done
 	an       analyzer
 }
 
