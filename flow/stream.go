@@ -191,11 +191,10 @@ type frameMark struct {
 	frame uint64
 }
 
-// streamContext carries a segment's capture info and frame through gopacket.
-type streamContext struct {
-	ci    gopacket.CaptureInfo
-	frame uint64
-}
+// streamContext carries a segment's capture info through gopacket.
+// gopacket's CaptureInfo has no frame number; InterfaceIndex carries it into
+// Accept and ReassembledSG (CaptureInfo(offset) names the delivering packet).
+type streamContext struct{ ci gopacket.CaptureInfo }
 
 func (c *streamContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
@@ -223,7 +222,7 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	if s.closed {
 		return
 	}
-	if !s.half[0].started && !s.half[1].started && s.LastTime == 0 {
+	if s.LastTime == 0 { // the first segment fed
 		s.first = d
 	}
 	s.LastTime = seg.Time
@@ -244,10 +243,7 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 		PSH: seg.Flags&capture.PSH != 0, ACK: seg.Flags&capture.ACK != 0, URG: seg.Flags&capture.URG != 0,
 	}
 	t.Payload = seg.Payload
-	r.ctx = streamContext{ci: gopacket.CaptureInfo{Timestamp: time.Unix(0, seg.Time)}, frame: seg.Frame}
-	// gopacket's CaptureInfo has no frame number; InterfaceIndex carries it
-	// into ReassembledSG, where CaptureInfo(offset) names the delivering packet.
-	r.ctx.ci.InterfaceIndex = int(seg.Frame)
+	r.ctx.ci = gopacket.CaptureInfo{Timestamp: time.Unix(0, seg.Time), InterfaceIndex: int(seg.Frame)}
 	s.assemble(d, t)
 	switch pending := s.Pending(); {
 	case !pending:
@@ -302,7 +298,7 @@ func (s *Streams) Close() {
 			next = h.base.Add(int(h.offset))
 		}
 		s.r.tcp = layers.TCP{Seq: uint32(next), RST: true}
-		s.r.ctx.frame, s.r.ctx.ci.InterfaceIndex = 0, 0
+		s.r.ctx.ci.InterfaceIndex = 0
 		s.assemble(Dir(d), &s.r.tcp)
 	}
 	s.closed = true
@@ -357,7 +353,7 @@ func (g *gopacketStream) dir(dir reassembly.TCPFlowDirection) Dir {
 // Accept sees every segment before gopacket reassembles it: it starts
 // streams that were joined mid-stream, and compares retransmitted bytes with
 // those already delivered.
-func (g *gopacketStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+func (g *gopacketStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
 	s := (*Streams)(g)
 	d := g.dir(dir)
 	h := &s.half[d]
@@ -390,7 +386,7 @@ func (g *gopacketStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir rea
 			h.maxEnd, h.endSet = end, true
 		}
 		if before := seq.Difference(nextSeq); nextSeq >= 0 && before > 0 {
-			s.compare(d, seq, tcp.Payload[:min(n, before)], ac.(*streamContext).frame)
+			s.compare(d, seq, tcp.Payload[:min(n, before)], uint64(ci.InterfaceIndex))
 		}
 	}
 	return true
@@ -400,17 +396,14 @@ func (g *gopacketStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir rea
 func (s *Streams) compare(d Dir, seq reassembly.Sequence, b []byte, frame uint64) {
 	h, f := &s.half[d], &s.Facts[d]
 	f.Retransmitted += int64(len(b))
+	// Compare what is still in the tail: offsets [lo, hi).
 	off := int64(h.base.Difference(seq))
-	tailStart := h.offset - h.tailLen
-	for i := 0; i < len(b); i++ {
-		o := off + int64(i)
-		if o < tailStart || o >= h.offset {
-			continue
-		}
-		if h.tail[o%tailKeep] != b[i] {
+	lo, hi := max(off, h.offset-h.tailLen), min(off+int64(len(b)), h.offset)
+	for o := lo; o < hi; o++ {
+		if h.tail[o%tailKeep] != b[o-off] {
 			f.OverlapCount++
 			if len(f.Overlaps) < maxOverlaps {
-				f.Overlaps = append(f.Overlaps, Overlap{Offset: o, Size: len(b) - i, Frame: frame, FirstSeen: h.frameAt(o)})
+				f.Overlaps = append(f.Overlaps, Overlap{Offset: o, Size: len(b) - int(o-off), Frame: frame, FirstSeen: h.frameAt(o)})
 			}
 			return
 		}
@@ -462,11 +455,7 @@ func (s *Streams) deliver(d Dir, b []byte, frame uint64, t int64) {
 		}
 		h.head = append(h.head, b[:min(len(b), headKeep-len(h.head))]...)
 		if p, decided := Recognize(h.head); decided || len(h.head) >= headKeep {
-			h.recog = true
-			f.Proto, f.ProtoFrame = p, h.headFr
-			if p == "" {
-				f.ProtoFrame = 0
-			}
+			s.recognized(d, p)
 		}
 	}
 	// Keep the tail for comparing retransmissions.
@@ -495,13 +484,18 @@ func (g *gopacketStream) ReassemblyComplete(reassembly.AssemblerContext) bool {
 	return true
 }
 
+// recognize settles the protocol of direction d on the bytes it has: no more
+// will come at the start of the stream (a gap, or the end).
 func (s *Streams) recognize(d Dir) {
+	p, _ := Recognize(s.half[d].head)
+	s.recognized(d, p)
+}
+
+// recognized records the protocol of direction d (none when p is empty).
+func (s *Streams) recognized(d Dir, p string) {
 	h := &s.half[d]
 	h.recog = true
-	if len(h.head) == 0 {
-		return
-	}
-	if p, _ := Recognize(h.head); p != "" {
+	if p != "" {
 		s.Facts[d].Proto, s.Facts[d].ProtoFrame = p, h.headFr
 	}
 }

@@ -88,25 +88,19 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	return res
 }
 
-// Find returns the connection a segment belongs to without creating one or
-// recording anything; ok is false when its 4-tuple has no connection.
-func (t *Table[T]) Find(seg *capture.Segment) (res Result[T], ok bool) {
-	k, _ := KeyOf(seg.Src, seg.Dst)
-	c, ok := t.conns[k]
-	if !ok {
-		return res, false
-	}
-	return Result[T]{Conn: c, Dir: c.Dir(seg.Src)}, true
-}
-
 // LookupQuoted finds the connection a TCP header quoted in an ICMP error belongs
 // to, creating it (with the next id, as Wireshark gives such frames a tcp.stream)
-// when the 4-tuple is new. It records no lifecycle facts: the quoted segment is
-// not part of the conversation. New is set when the connection was created.
+// when the 4-tuple is new and the whole TCP header was quoted (QuotedFull:
+// Wireshark numbers nothing else). It records no lifecycle facts: the quoted
+// segment is not part of the conversation. New is set when the connection was
+// created; Conn is nil for a partial quote on an unknown 4-tuple.
 func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 	k, _ := KeyOf(seg.Src, seg.Dst)
 	if c, ok := t.conns[k]; ok {
 		return Result[T]{Conn: c, Dir: c.Dir(seg.Src)}
+	}
+	if !seg.QuotedFull {
+		return Result[T]{}
 	}
 	c := &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time, LastFrame: seg.Frame, LastTime: seg.Time}
 	t.next++

@@ -88,6 +88,11 @@ func TestQuoted(t *testing.T) {
 	tbl := NewTable[int]()
 	q := seg(1, "10.0.0.1:40000", "10.0.0.2:80", 0, 5)
 	q.Quoted = true
+	// Only 8 bytes of header quoted: Wireshark numbers nothing, nor do we.
+	if r := tbl.LookupQuoted(q); r.Conn != nil {
+		t.Fatalf("a partial quote created connection %d", r.Conn.ID)
+	}
+	q.QuotedFull = true
 	if r := tbl.LookupQuoted(q); r.Conn.ID != 0 || !r.New {
 		t.Fatalf("quoted: id %d new %v", r.Conn.ID, r.New)
 	}

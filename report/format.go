@@ -40,15 +40,8 @@ func appendDuration(b []byte, ns int64) []byte {
 
 // duration formats ns in the most readable unit.
 func duration(ns int64) string {
-	switch d := float64(ns); {
-	case ns < 0:
-		return "-"
-	case ns < 1e6:
-		return strconv.FormatFloat(d/1e3, 'f', 1, 64) + " µs"
-	case ns < 1e9:
-		return strconv.FormatFloat(d/1e6, 'f', 3, 64) + " ms"
-	}
-	return strconv.FormatFloat(float64(ns)/1e9, 'f', 3, 64) + " s"
+	var b [32]byte
+	return string(appendDuration(b[:0], ns))
 }
 
 func endpoint(ap interface{ String() string }) string { return ap.String() }

@@ -12,7 +12,7 @@ import (
 // The segment lines of --format jsonl are the bulk of its output (one per
 // segment of the capture), so they are encoded by appending to a reused
 // buffer instead of through encoding/json's reflection. The bytes are exactly
-// those encoding/json writes for a jsonlSeg (same field order, omissions,
+// those encoding/json writes for the jsonSeg of the JSON report behind "type" and "conn" (same field order, omissions,
 // number formats and string escaping): TestSegmentAppendMatchesEncodingJSON
 // checks it on every golden capture.
 

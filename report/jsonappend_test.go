@@ -9,6 +9,14 @@ import (
 	"github.com/tcpflow/tcpflow/state"
 )
 
+// jsonlSeg is a segment line as encoding/json would write it: the reference
+// appendSegmentLine must match.
+type jsonlSeg struct {
+	Type string `json:"type"`
+	Conn int    `json:"conn"`
+	jsonSeg
+}
+
 // TestSegmentAppendMatchesEncodingJSON checks the hand-written segment line
 // against encoding/json on every segment of the golden captures.
 func TestSegmentAppendMatchesEncodingJSON(t *testing.T) {

@@ -38,12 +38,6 @@ type jsonlConn struct {
 	jsonConn
 }
 
-type jsonlSeg struct {
-	Type string `json:"type"`
-	Conn int    `json:"conn"`
-	jsonSeg
-}
-
 type jsonlCapture struct {
 	Type string `json:"type"`
 	jsonCapture
@@ -61,22 +55,16 @@ func (j *JSONL) Segment(c *state.Connection, r *state.Record, trans []state.Tran
 	_, j.err = j.w.Write(j.line)
 }
 
-// Conn writes one finished connection and, when its Records were kept, its
-// segments after it.
+// Conn writes one finished connection's line (its segments went out through
+// Segment as they were analyzed).
 func (j *JSONL) Conn(c *state.Connection) {
 	if j.err != nil {
 		return
 	}
 	j.expert.add(c)
-	jc := connJSONAt(j.stats.FirstTime, c, j.opts)
-	segs := jc.Segments
-	jc.Segments = nil
-	j.put(jsonlConn{"connection", jc})
-	if segs != nil {
-		for _, s := range *segs {
-			j.put(jsonlSeg{"segment", c.ID, s})
-		}
-	}
+	summary := j.opts
+	summary.Summary = true // no segments in the connection line
+	j.put(jsonlConn{"connection", connJSONAt(j.stats.FirstTime, c, summary)})
 }
 
 func (j *JSONL) put(v any) {

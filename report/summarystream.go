@@ -58,7 +58,7 @@ func (s *SummaryStream) Conn(c *state.Connection) {
 	s.buf.Reset()
 	connFactsAt(s.bw, s.stats.FirstTime, c)
 	s.bw.Flush()
-	e.facts, e.factsLen = s.spool.write(s.buf.Bytes())
+	e.facts, e.factsLen = s.spool.write(s.buf.Bytes()), s.buf.Len()
 	s.index = append(s.index, e)
 }
 
@@ -119,17 +119,18 @@ var spoolMem = 8 << 20 // a variable so tests can make the spool spill
 
 const spoolWindow = 1 << 20
 
-func (p *spool) write(b []byte) (int64, int) {
+// write appends b and returns its offset.
+func (p *spool) write(b []byte) int64 {
 	off := p.size
 	p.size += int64(len(b))
 	if p.err != nil {
-		return off, len(b)
+		return off
 	}
 	if p.file == nil && len(p.mem)+len(b) > spoolMem {
 		f, err := os.CreateTemp("", "tcpflow-summary-*")
 		if err != nil {
 			p.err = fmt.Errorf("spooling the summary: %w", err)
-			return off, len(b)
+			return off
 		}
 		p.file, p.fw = f, bufio.NewWriterSize(f, spoolWindow)
 		p.fw.Write(p.mem)
@@ -139,10 +140,10 @@ func (p *spool) write(b []byte) (int64, int) {
 		if _, err := p.fw.Write(b); err != nil {
 			p.err = err
 		}
-		return off, len(b)
+		return off
 	}
 	p.mem = append(p.mem, b...)
-	return off, len(b)
+	return off
 }
 
 // read returns n bytes at off; the result is valid until the next read.

@@ -239,14 +239,6 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	}
 }
 
-func endpointFacts(e, peer *state.Endpoint) string {
-	var sb strings.Builder
-	bw := bufio.NewWriter(&sb)
-	writeEndpointFacts(bw, e, peer)
-	bw.Flush()
-	return sb.String()
-}
-
 // writeEndpointFacts writes one side's handshake facts and final state.
 func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 	var nb [24]byte

@@ -119,18 +119,13 @@ func (t *tracker) feed(seg *capture.Segment) {
 		}
 	}
 	var lr flow.Result[*Conn]
-	switch {
-	case seg.Quoted && !seg.QuotedFull:
-		// A quote of only 8 bytes of TCP header: Wireshark does not number
-		// it in tcp.stream, so it must not create a connection; it is still
-		// listed with the connection it is about, when there is one.
-		var ok bool
-		if lr, ok = t.table.Find(seg); !ok || lr.Conn.Data == nil || !lr.Conn.Data.selected {
+	if seg.Quoted {
+		// A partial quote (8 bytes of TCP header) creates no connection;
+		// it is still listed with the connection it is about, when known.
+		if lr = t.table.LookupQuoted(seg); lr.Conn == nil {
 			return
 		}
-	case seg.Quoted:
-		lr = t.table.LookupQuoted(seg)
-	default:
+	} else {
 		lr = t.table.Lookup(seg)
 	}
 	if lr.Previous != nil && opts.Done != nil {
@@ -141,22 +136,31 @@ func (t *tracker) feed(seg *capture.Segment) {
 		c.Data = NewConn(*opts)
 		if t.sel == nil || t.sel(c) {
 			c.Data.selected = true
-			if opts.Reassemble != nil {
+			if t.reasm != nil {
 				c.Data.Streams = t.reasm.NewStreams(c.ID)
 			}
 			if opts.Done == nil {
 				t.kept = append(t.kept, c)
 			}
-		} else {
-			c.Data.opts.KeepRecords = false
 		}
+	}
+	if opts.Done != nil && !c.Data.closing && c.Closed() {
+		// Queued to be finished (and removed from the table) once it has
+		// lingered, selected or not.
+		c.Data.closing = true
+		t.closing = append(t.closing, c)
+	}
+	if !c.Data.selected {
+		// Only the table's numbering and lifecycle facts matter for a
+		// connection no report shows: no analysis.
+		return
 	}
 	if seg.Quoted {
 		c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
 			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
 		return
 	}
-	if opts.Segment != nil && c.Data.selected {
+	if opts.Segment != nil {
 		n := len(c.Data.Transitions)
 		rec := c.Data.Process(seg, lr.Dir, lr.New, lr.Reused)
 		opts.Segment(c, &rec, c.Data.Transitions[n:])
@@ -165,10 +169,6 @@ func (t *tracker) feed(seg *capture.Segment) {
 	}
 	if st := c.Data.Streams; st != nil {
 		st.Feed(seg, lr.Dir)
-	}
-	if opts.Done != nil && !c.Data.closing && c.Closed() {
-		c.Data.closing = true
-		t.closing = append(t.closing, c)
 	}
 }
 

@@ -92,24 +92,23 @@ func (s *DirStats) fill(lo, hi Seq) {
 	if len(s.holes) == 0 || !lo.LessThan(hi) {
 		return
 	}
-	var out []hole
-	changed := false
-	for _, h := range s.holes {
+	// Rebuild the list after its current end, then move it down: no
+	// allocation once the slice has room.
+	n := len(s.holes)
+	for i := 0; i < n; i++ {
+		h := s.holes[i]
 		if !lo.LessThan(h.hi) || !h.lo.LessThan(hi) {
-			out = append(out, h)
+			s.holes = append(s.holes, h)
 			continue
 		}
-		changed = true
 		if h.lo.LessThan(lo) {
-			out = append(out, hole{h.lo, lo})
+			s.holes = append(s.holes, hole{h.lo, lo})
 		}
 		if hi.LessThan(h.hi) {
-			out = append(out, hole{hi, h.hi})
+			s.holes = append(s.holes, hole{hi, h.hi})
 		}
 	}
-	if changed {
-		s.holes = append(s.holes[:0], out...)
-	}
+	s.holes = s.holes[:copy(s.holes, s.holes[n:])]
 }
 
 // summarize updates the summary facts with one segment and its record.

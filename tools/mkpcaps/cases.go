@@ -76,6 +76,16 @@ const (
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 
+// closeByClient is the close most stories end with, seen at the client: its
+// FIN, the server's FIN-ACK one round trip later, the client's last ACK.
+func closeByClient(w *craft.Wire, c *craft.Conn, rtt time.Duration) {
+	c.Client(fin | ack)
+	w.Advance(rtt)
+	c.Server(fin | ack)
+	w.Advance(40 * us)
+	c.Client(ack)
+}
+
 // seg is the payload of a full-sized segment: MSS 1460 less the 12 bytes
 // the timestamps option takes.
 const seg = 1448
@@ -361,11 +371,7 @@ func midstream(w *craft.Wire) {
 	w.Advance(40 * us)
 	c.Client(ack)
 	w.Advance(2 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // wscaleOneSide: the client offers window scale 7 but the server's SYN-ACK
@@ -395,11 +401,7 @@ func wscaleOneSide(w *craft.Wire) {
 	w.Advance(40 * us)
 	c.Client(ack, craft.Window(62000))
 	w.Advance(3 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // seqWrap: ISNs just below 2^32, so both directions' sequence numbers wrap
@@ -427,11 +429,7 @@ func seqWrap(w *craft.Wire) {
 	w.Advance(40 * us)
 	c.Client(ack)
 	w.Advance(1 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // portReuse: three connections on one 4-tuple. The first ends with the
@@ -501,11 +499,7 @@ func ipv6Ext(w *craft.Wire) {
 	w.Advance(rtt)
 	c.Server(psh|ack, craft.Data(300))
 	w.Advance(40 * us)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // vlanQinQ: two interleaved connections on one trunk, one tagged 802.1Q
@@ -565,11 +559,7 @@ func request(w *craft.Wire, c *craft.Conn, rtt time.Duration, respLen int) {
 	w.Advance(40 * us)
 	c.Client(ack)
 	w.Advance(1 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // sll: a connection captured with tcpdump -i any on an older Linux, which
@@ -690,11 +680,7 @@ func snaplen(w *craft.Wire) {
 	w.Advance(40 * us)
 	c.Client(ack)
 	w.Advance(1 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 }
 
 // twoInterfaces: a pcapng file written by pcapgo.NgWriter with two

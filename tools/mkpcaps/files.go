@@ -114,10 +114,9 @@ func pcapRecords(data []byte) ([]int, error) {
 // snaplen allows it, and it is larger than any file.
 const corruptCaplen = 0x7fffffff
 
-// corrupted returns a generator of gen's pcap with frame's record header
-// (counting from 1) claiming corruptCaplen captured bytes. The records after
-// it are left in place.
-func corrupted(frame int, gen func() ([]byte, error)) func() ([]byte, error) {
+// editRecords returns a generator of gen's pcap changed by edit, which is
+// given the file and the offsets of its record headers.
+func editRecords(gen func() ([]byte, error), edit func(data []byte, offs []int) ([]byte, error)) func() ([]byte, error) {
 	return func() ([]byte, error) {
 		data, err := gen()
 		if err != nil {
@@ -127,30 +126,31 @@ func corrupted(frame int, gen func() ([]byte, error)) func() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		return edit(data, offs)
+	}
+}
+
+// corrupted returns a generator of gen's pcap with frame's record header
+// (counting from 1) claiming corruptCaplen captured bytes. The records after
+// it are left in place.
+func corrupted(frame int, gen func() ([]byte, error)) func() ([]byte, error) {
+	return editRecords(gen, func(data []byte, offs []int) ([]byte, error) {
 		if frame < 1 || frame > len(offs) {
 			return nil, fmt.Errorf("no frame %d in %d", frame, len(offs))
 		}
 		binary.LittleEndian.PutUint32(data[offs[frame-1]+8:], corruptCaplen)
 		return data, nil
-	}
+	})
 }
 
 // cutOff returns a generator of gen's pcap ending keep bytes into the data of
 // its last record, as a capture copied while it was being written.
 func cutOff(keep int, gen func() ([]byte, error)) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		data, err := gen()
-		if err != nil {
-			return nil, err
-		}
-		offs, err := pcapRecords(data)
-		if err != nil {
-			return nil, err
-		}
+	return editRecords(gen, func(data []byte, offs []int) ([]byte, error) {
 		last := offs[len(offs)-1]
 		if caplen := int(binary.LittleEndian.Uint32(data[last+8:])); keep <= 0 || keep >= caplen {
 			return nil, fmt.Errorf("cannot keep %d of the last record's %d bytes", keep, caplen)
 		}
 		return data[:last+16+keep], nil
-	}
+	})
 }

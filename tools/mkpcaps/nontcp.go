@@ -96,11 +96,7 @@ func nonTCP(w *craft.Wire) {
 	w.Advance(40 * us)
 	c.Client(ack)
 	w.Advance(1 * ms)
-	c.Client(fin | ack)
-	w.Advance(rtt)
-	c.Server(fin | ack)
-	w.Advance(40 * us)
-	c.Client(ack)
+	closeByClient(w, c, rtt)
 
 	// A SYN to a host the gateway cannot reach.
 	w.Advance(500 * ms)
