@@ -22,7 +22,9 @@ func less(x, y netip.AddrPort) bool {
 	return x.Port() < y.Port()
 }
 
-// Dir is the direction of a segment within its connection.
+// Dir is the direction of a segment within its connection. It also names the
+// endpoint that sends in that direction: Client is the sender of C2S segments,
+// Server of S2C ones, so per-endpoint and per-direction arrays share one index.
 type Dir uint8
 
 // Directions. They index per-direction arrays.
@@ -31,8 +33,22 @@ const (
 	S2C            // server to client
 )
 
+// The endpoints, named by the direction they send in.
+const (
+	Client = C2S
+	Server = S2C
+)
+
 // Reverse returns the opposite direction.
 func (d Dir) Reverse() Dir { return d ^ 1 }
+
+// Side is "client" or "server": the endpoint that sends in direction d.
+func (d Dir) Side() string {
+	if d == C2S {
+		return "client"
+	}
+	return "server"
+}
 
 // String is "c2s" or "s2c", the names used in JSON.
 func (d Dir) String() string {

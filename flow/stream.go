@@ -227,8 +227,8 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	}
 	s.LastTime = seg.Time
 	if seg.Flags&capture.ACK != 0 {
-		h := &s.half[d^1]
-		if !h.ackSet || int32(seg.Ack-h.ackMax) > 0 {
+		h := &s.half[d.Reverse()]
+		if !h.ackSet || Seq(h.ackMax).LessThan(Seq(seg.Ack)) {
 			h.ackMax, h.ackSet = seg.Ack, true
 		}
 	}

@@ -58,10 +58,10 @@ func newExplainer(w *bufio.Writer, res *state.Result, c *state.Connection) *expl
 	return x
 }
 
-func (x *explainer) side(d flow.Dir) string { return state.Role(d).String() }
+func (x *explainer) side(d flow.Dir) string { return d.Side() }
 
-func (x *explainer) addr(r state.Role) string {
-	if r == state.Client {
+func (x *explainer) addr(r flow.Dir) string {
+	if r == flow.Client {
 		return x.c.Client.String()
 	}
 	return x.c.Server.String()
@@ -105,7 +105,7 @@ func (x *explainer) explain() {
 	x.heading("How the connection closed")
 	if len(closing) == 0 {
 		x.para(fmt.Sprintf("The capture ended while the connection was still open: the client was %s and the server %s. Neither side had sent FIN or RST.",
-			a.EP[state.Client].State, a.EP[state.Server].State))
+			a.EP[flow.Client].State, a.EP[flow.Server].State))
 	}
 	for _, i := range closing {
 		x.segment(i)
@@ -114,8 +114,8 @@ func (x *explainer) explain() {
 		x.closeSummary()
 	}
 	x.heading("States each side went through")
-	for r := state.Client; r <= state.Server; r++ {
-		x.wrapped(fmt.Sprintf("%s: %s", r, x.statePath(r)), "", "    ")
+	for r := flow.Client; r <= flow.Server; r++ {
+		x.wrapped(fmt.Sprintf("%s: %s", r.Side(), x.statePath(r)), "", "    ")
 	}
 	x.w.WriteByte('\n')
 	x.heading("Ladder diagram")
@@ -217,11 +217,11 @@ func (x *explainer) segment(i int) {
 	case syn && snd.SYNSeen && r.Frame != snd.SYNFrame:
 		s = append(s, fmt.Sprintf("It is the same SYN again (sequence number %d, first sent in frame %d): it was sent again because no answer had arrived.",
 			r.Seq, snd.SYNFrame))
-	case syn && !ack && x.a.EP[r.Dir^1].SYNSeen && !x.synHadACK(r.Dir^1):
+	case syn && !ack && x.a.EP[r.Dir.Reverse()].SYNSeen && !x.synHadACK(r.Dir.Reverse()):
 		s = append(s, fmt.Sprintf("The %s sent a SYN too, without waiting for an answer: the two SYNs crossed. "+
 			"This is a simultaneous open (RFC 9293 section 3.5, figure 8), as in NAT hole punching: each side will answer the other's SYN with a SYN-ACK, "+
 			"four segments instead of three. (Until this SYN, the capture point could only assume that the %s was listening: hence its LISTEN at the start.)",
-			x.side(r.Dir^1), who))
+			x.side(r.Dir.Reverse()), who))
 		s = append(s, fmt.Sprintf("SYN means \"synchronize\": the %s picks its initial sequence number (ISN), %d; its SYN uses up that number, so its first data byte will be number %d (relative 1).",
 			who, r.Seq, r.Seq+1))
 		bullets = x.synOptions(r)
@@ -251,7 +251,7 @@ func (x *explainer) segment(i int) {
 		finSeq := r.RelSeq + uint32(r.Len)
 		s = append(s, fmt.Sprintf("FIN means the %s has no more data to send; it can still receive. "+
 			"Like a SYN, a FIN uses up one sequence number (relative %d here), so the %s will acknowledge it with ack %d.",
-			who, finSeq, x.side(r.Dir^1), finSeq+1))
+			who, finSeq, x.side(r.Dir.Reverse()), finSeq+1))
 	}
 	x.wrapped(strings.Join(s, " "), "  ", "  ")
 	for _, b := range bullets {
@@ -263,7 +263,7 @@ func (x *explainer) segment(i int) {
 			meaning = "Its FIN does not acknowledge the peer's FIN, so it was sent before that FIN arrived: the two FINs crossed (a simultaneous close), " +
 				"although from the capture point the peer's FIN seemed to have arrived already. It waits for the ACK of its own FIN."
 		}
-		x.wrapped(fmt.Sprintf("%s: %s -> %s. %s", t.Endpoint, t.From, t.To, meaning), "    => ", "       ")
+		x.wrapped(fmt.Sprintf("%s: %s -> %s. %s", t.Endpoint.Side(), t.From, t.To, meaning), "    => ", "       ")
 	}
 	x.w.WriteByte('\n')
 }
@@ -271,29 +271,29 @@ func (x *explainer) segment(i int) {
 // ackOfSYN explains the acknowledgment number of a segment that acknowledges
 // the peer's SYN.
 func (x *explainer) ackOfSYN(r *state.Record) string {
-	peer := &x.a.EP[r.Dir^1]
+	peer := &x.a.EP[r.Dir.Reverse()]
 	x.synAckExplained[r.Dir] = true
 	if !peer.SYNSeen {
-		return fmt.Sprintf("Its acknowledgment number, %d, acknowledges the %s's SYN, which was not captured.", r.Ack, x.side(r.Dir^1))
+		return fmt.Sprintf("Its acknowledgment number, %d, acknowledges the %s's SYN, which was not captured.", r.Ack, x.side(r.Dir.Reverse()))
 	}
 	if r.Ack != peer.ISN+1 {
 		return fmt.Sprintf("Its acknowledgment number is %d, which is not the %s's ISN + 1 (%d): it does not acknowledge that SYN.",
-			r.Ack, x.side(r.Dir^1), peer.ISN+1)
+			r.Ack, x.side(r.Dir.Reverse()), peer.ISN+1)
 	}
 	return fmt.Sprintf("The ACK flag says the acknowledgment number is valid: %d = the %s's ISN %d + 1. "+
 		"An acknowledgment number always names the next byte the sender expects; the %s's SYN used up number %d, so the next one it expects is %d (relative ack 1).",
-		r.Ack, x.side(r.Dir^1), peer.ISN, x.side(r.Dir^1), peer.ISN, peer.ISN+1)
+		r.Ack, x.side(r.Dir.Reverse()), peer.ISN, x.side(r.Dir.Reverse()), peer.ISN, peer.ISN+1)
 }
 
 // ackWords explains what a key segment's acknowledgment number acknowledges,
 // when that is something worth a sentence (the peer's SYN or FIN).
 func (x *explainer) ackWords(r *state.Record) string {
-	peer := &x.a.EP[r.Dir^1]
+	peer := &x.a.EP[r.Dir.Reverse()]
 	if !x.synAckExplained[r.Dir] && peer.SYNSeen && r.Ack == peer.ISN+1 {
 		x.synAckExplained[r.Dir] = true
 		return fmt.Sprintf("Its acknowledgment number %d = the %s's ISN %d + 1 (relative ack 1) acknowledges the %s's SYN: "+
 			"it says \"the next byte I expect from you is %d\". Its own seq is relative %d: its SYN used up number 0.",
-			r.Ack, x.side(r.Dir^1), peer.ISN, x.side(r.Dir^1), peer.ISN+1, r.RelSeq)
+			r.Ack, x.side(r.Dir.Reverse()), peer.ISN, x.side(r.Dir.Reverse()), peer.ISN+1, r.RelSeq)
 	}
 	if peer.FINFrame != 0 && peer.FINFrame < r.Frame && !x.finAckExplained[r.Dir] {
 		if fr := x.record(peer.FINFrame); fr != nil {
@@ -301,12 +301,12 @@ func (x *explainer) ackWords(r *state.Record) string {
 			if r.RelAck == finSeq+1 {
 				x.finAckExplained[r.Dir] = true
 				return fmt.Sprintf("Its ack %d = the %s's FIN (relative seq %d, frame %d) + 1: the FIN is acknowledged.",
-					r.RelAck, x.side(r.Dir^1), finSeq, peer.FINFrame)
+					r.RelAck, x.side(r.Dir.Reverse()), finSeq, peer.FINFrame)
 			}
 		}
 	}
 	if r.Len == 0 {
-		return fmt.Sprintf("Its ack, %d (relative), says it has received every byte of the %s before number %d.", r.RelAck, x.side(r.Dir^1), r.RelAck)
+		return fmt.Sprintf("Its ack, %d (relative), says it has received every byte of the %s before number %d.", r.RelAck, x.side(r.Dir.Reverse()), r.RelAck)
 	}
 	return ""
 }
@@ -322,8 +322,8 @@ func (x *explainer) record(frame uint64) *state.Record {
 
 func (x *explainer) rstWords(r *state.Record) string {
 	a := x.a
-	peer := &a.EP[r.Dir^1]
-	if a.EndedBy == state.Refused && state.Role(r.Dir) == state.Server && r.Frame == a.EP[state.Server].RSTFrame {
+	peer := &a.EP[r.Dir.Reverse()]
+	if a.EndedBy == state.Refused && r.Dir == flow.Server && r.Frame == a.EP[flow.Server].RSTFrame {
 		s := "RST means \"reset\": the connection is refused. Nothing accepts connections on port " +
 			strconv.Itoa(int(x.c.Server.Port())) + " of " + x.c.Server.Addr().String() + " (or a firewall answers for it)."
 		if r.Flags&capture.ACK != 0 && peer.SYNSeen && r.Ack == peer.ISN+1 {
@@ -392,9 +392,9 @@ func (x *explainer) handshakeSummary() {
 			"The SYN to SYN-ACK part, %s, is the round trip from the capture point to the server and back; the rest, %s, the round trip to the client.",
 			duration(a.HandshakeRTT), duration(a.SynAckRTT), duration(a.HandshakeRTT-a.SynAckRTT)))
 	case a.EndedBy == state.Refused:
-	case !a.EP[state.Client].SYNSeen:
+	case !a.EP[flow.Client].SYNSeen:
 		x.para("The client's SYN was not captured, so the handshake's round-trip time cannot be measured.")
-	case x.reached(state.Client, state.Established) && x.reached(state.Server, state.Established):
+	case x.reached(flow.Client, state.Established) && x.reached(flow.Server, state.Established):
 		x.para("Both sides reached ESTABLISHED, but not by the usual three segments, so no handshake round-trip time is given.")
 	default:
 		x.para("The handshake did not complete within the capture.")
@@ -412,12 +412,12 @@ func (x *explainer) synHadACK(d flow.Dir) bool {
 
 // simultaneousOpen reports whether both sides opened with a bare SYN.
 func (x *explainer) simultaneousOpen() bool {
-	cl, sv := &x.a.EP[state.Client], &x.a.EP[state.Server]
+	cl, sv := &x.a.EP[flow.Client], &x.a.EP[flow.Server]
 	return cl.SYNSeen && sv.SYNSeen && !x.synHadACK(flow.C2S) && !x.synHadACK(flow.S2C)
 }
 
 // reached reports whether side r was ever in state st.
-func (x *explainer) reached(r state.Role, st state.State) bool {
+func (x *explainer) reached(r flow.Dir, st state.State) bool {
 	for _, t := range x.a.Transitions {
 		if t.Endpoint == r && (t.To == st || t.From == st) {
 			return true
@@ -429,17 +429,17 @@ func (x *explainer) reached(r state.Role, st state.State) bool {
 // agreed explains what the two SYNs agreed on.
 func (x *explainer) agreed() {
 	a := x.a
-	cl, sv := &a.EP[state.Client], &a.EP[state.Server]
+	cl, sv := &a.EP[flow.Client], &a.EP[flow.Server]
 	if !cl.SYNSeen || !sv.SYNSeen {
 		if a.EndedBy == state.Refused || (cl.SYNSeen && !cl.State.Synchronized() && cl.State != state.Closed) {
 			return // the server never answered with a SYN: nothing was agreed
 		}
 		if cl.SYNSeen || sv.SYNSeen {
-			missing := state.Client
+			missing := flow.Client
 			if cl.SYNSeen {
-				missing = state.Server
+				missing = flow.Server
 			}
-			x.para(fmt.Sprintf("The %s's SYN was not captured, so what it offered is unknown.", missing))
+			x.para(fmt.Sprintf("The %s's SYN was not captured, so what it offered is unknown.", missing.Side()))
 		}
 		return
 	}
@@ -468,11 +468,11 @@ func (x *explainer) agreed() {
 		}
 		item(s)
 	case cl.WScale >= 0 || sv.WScale >= 0:
-		one := state.Client
+		one := flow.Client
 		if sv.WScale >= 0 {
-			one = state.Server
+			one = flow.Server
 		}
-		item(fmt.Sprintf("Window scale: only the %s offered it. Scaling needs both SYNs to carry the option (RFC 7323), so it is off in both directions: every window means exactly what it says.", one))
+		item(fmt.Sprintf("Window scale: only the %s offered it. Scaling needs both SYNs to carry the option (RFC 7323), so it is off in both directions: every window means exactly what it says.", one.Side()))
 	default:
 		item("Window scale: neither side offered it, so windows are never scaled and cannot exceed 65535 bytes.")
 	}
@@ -510,7 +510,7 @@ func (x *explainer) largestSeen() string {
 		return ""
 	}
 	s := fmt.Sprintf(" The largest payloads captured: %d bytes from the client, %d from the server.", most[0], most[1])
-	cl, sv := &x.a.EP[state.Client], &x.a.EP[state.Server]
+	cl, sv := &x.a.EP[flow.Client], &x.a.EP[flow.Server]
 	if cl.Timestamps && sv.Timestamps {
 		for d, peer := range []*state.Endpoint{sv, cl} {
 			if peer.MSS > 12 && most[d] == int(peer.MSS)-12 {
@@ -528,7 +528,7 @@ func (x *explainer) scaledExample() string {
 		if r.Flags&capture.SYN != 0 || r.WinScaled < 0 || r.WinScaled == int64(r.Win) {
 			continue
 		}
-		shift, _ := x.a.EP[r.Dir].Scale(&x.a.EP[r.Dir^1])
+		shift, _ := x.a.EP[r.Dir].Scale(&x.a.EP[r.Dir.Reverse()])
 		return fmt.Sprintf("For example, in frame %d the %s says \"win %d\": %d x %d = %d bytes it can still receive beyond what it acknowledged.",
 			r.Frame, x.side(r.Dir), r.Win, r.Win, 1<<shift, r.WinScaled)
 	}
@@ -592,8 +592,8 @@ func (x *explainer) closeSummary() {
 	switch a.EndedBy {
 	case state.Fin:
 		closer := a.Closer
-		other := closer ^ 1
-		if x.reached(state.Client, state.Closing) && x.reached(state.Server, state.Closing) {
+		other := closer.Reverse()
+		if x.reached(flow.Client, state.Closing) && x.reached(flow.Server, state.Closing) {
 			x.para(fmt.Sprintf("Both sides closed at the same time (a simultaneous close, RFC 9293 section 3.6): each sent its FIN (frames %d and %d) before the other's reached it, "+
 				"each went from FIN_WAIT_1 to CLOSING and then to TIME_WAIT once its FIN was acknowledged, so both wait in TIME_WAIT.",
 				a.EP[closer].FINFrame, a.EP[other].FINFrame))
@@ -601,20 +601,20 @@ func (x *explainer) closeSummary() {
 		}
 		x.para(fmt.Sprintf("The %s closed first (the \"active close\", frame %d); the %s closed in answer (the \"passive close\", frame %d). "+
 			"The side that closes first is the one that waits in TIME_WAIT: it sent the last ACK and must be able to send it again should the other side's FIN be repeated.",
-			closer, a.EP[closer].FINFrame, other, a.EP[other].FINFrame))
+			closer.Side(), a.EP[closer].FINFrame, other.Side(), a.EP[other].FINFrame))
 	case state.Rst:
-		x.para(fmt.Sprintf("The %s ended the connection with RST in frame %d: an abort, not an orderly close.", a.Closer, a.EP[a.Closer].RSTFrame))
+		x.para(fmt.Sprintf("The %s ended the connection with RST in frame %d: an abort, not an orderly close.", a.Closer.Side(), a.EP[a.Closer].RSTFrame))
 	case state.Refused:
 		x.para("The connection never opened: the SYN was refused.")
 	case state.Open:
 		if a.CloseSeen {
-			x.para(fmt.Sprintf("Only the %s closed its direction (a half-close): the %s could still send when the capture ended.", a.Closer, a.Closer^1))
+			x.para(fmt.Sprintf("Only the %s closed its direction (a half-close): the %s could still send when the capture ended.", a.Closer.Side(), a.Closer.Reverse().Side()))
 		}
 	}
 }
 
 // statePath lists the states of one side with the frame of each change.
-func (x *explainer) statePath(r state.Role) string {
+func (x *explainer) statePath(r flow.Dir) string {
 	var sb strings.Builder
 	first := true
 	for _, t := range x.transitions {
@@ -756,7 +756,7 @@ func (x *explainer) ladder() {
 			st[t.Endpoint] = append(st[t.Endpoint], t.To.String())
 		}
 		rows = append(rows, row{time: seconds(r.Time - x.res.Stats.FirstTime), dir: r.Dir, label: label,
-			left: strings.Join(st[state.Client], ","), right: strings.Join(st[state.Server], ",")})
+			left: strings.Join(st[flow.Client], ","), right: strings.Join(st[flow.Server], ",")})
 	}
 	flush()
 
@@ -767,13 +767,13 @@ func (x *explainer) ladder() {
 		leftW = max(leftW, len(rw.left))
 		timeW = max(timeW, len(rw.time))
 	}
-	start := [2]string{x.startState(state.Client), x.startState(state.Server)}
-	leftW = max(leftW, len(start[0]), len(x.addr(state.Client)))
+	start := [2]string{x.startState(flow.Client), x.startState(flow.Server)}
+	leftW = max(leftW, len(start[0]), len(x.addr(flow.Client)))
 	w := x.w
 	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-len(s))) }
 	lpad := func(s string, n int) string { return strings.Repeat(" ", max(0, n-len(s))) + s }
 	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad("client", leftW), pad("", width), "server")
-	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad(x.addr(state.Client), leftW), pad("", width), x.addr(state.Server))
+	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad(x.addr(flow.Client), leftW), pad("", width), x.addr(flow.Server))
 	fmt.Fprintf(w, "%s  %s |%s| %s\n", pad("", timeW), lpad(start[0], leftW), strings.Repeat(" ", width), start[1])
 	for _, rw := range rows {
 		var mid string
@@ -788,12 +788,12 @@ func (x *explainer) ladder() {
 		line := fmt.Sprintf("%s  %s |%s| %s", lpad(rw.time, timeW), lpad(rw.left, leftW), mid, rw.right)
 		w.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	fmt.Fprintf(w, "%s  %s |%s| %s\n", pad("", timeW), lpad(a.EP[state.Client].State.String(), leftW), strings.Repeat(" ", width), a.EP[state.Server].State)
+	fmt.Fprintf(w, "%s  %s |%s| %s\n", pad("", timeW), lpad(a.EP[flow.Client].State.String(), leftW), strings.Repeat(" ", width), a.EP[flow.Server].State)
 	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad("(final)", leftW), strings.Repeat(" ", width), "(final)")
 }
 
 // startState is a side's state before the first segment.
-func (x *explainer) startState(r state.Role) string {
+func (x *explainer) startState(r flow.Dir) string {
 	for _, t := range x.transitions {
 		if t.Endpoint == r {
 			if t.From == state.Unknown && x.c.MidStream {

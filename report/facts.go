@@ -103,13 +103,13 @@ func connFactsFor(c *state.Connection, subject string, add func(subject, key, va
 	add(subject, "mid_stream", strconv.FormatBool(c.MidStream), CatState)
 	add(subject, "ended_by", a.EndedBy.String(), CatState)
 	if a.CloseSeen {
-		add(subject, "closed_by", a.Closer.String(), CatState)
+		add(subject, "closed_by", a.Closer.Side(), CatState)
 	}
 	add(subject, "conn_state", a.Zeek.ConnState(), CatState)
 	add(subject, "history", a.Zeek.History(), CatState)
-	for r := state.Client; r <= state.Server; r++ {
+	for r := flow.Client; r <= flow.Server; r++ {
 		e := &a.EP[r]
-		p := r.String() + "."
+		p := r.Side() + "."
 		add(subject, p+"final_state", e.State.String(), CatState)
 		if e.SYNSeen {
 			add(subject, p+"isn", strconv.FormatUint(uint64(e.ISN), 10), CatISN)

@@ -84,10 +84,10 @@ func endText(c *state.Connection) string {
 		s = "RST"
 	}
 	if c.Data.CloseSeen && c.Data.EndedBy != state.Open {
-		s += " by " + c.Data.Closer.String()
+		s += " by " + c.Data.Closer.Side()
 	}
 	if c.Data.EndedBy == state.Open && c.Data.CloseSeen {
-		s = "half-closed by " + c.Data.Closer.String()
+		s = "half-closed by " + c.Data.Closer.Side()
 	}
 	if c.MidStream {
 		s += " (mid-stream)"

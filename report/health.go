@@ -33,17 +33,17 @@ func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
 func verdict(c *state.Connection) string {
 	a := c.Data
 	var p []string
-	cl, sv := &a.EP[state.Client], &a.EP[state.Server]
+	cl, sv := &a.EP[flow.Client], &a.EP[flow.Server]
 	switch {
 	case a.EndedBy == state.Refused:
 		p = append(p, "refused: the SYN was answered with RST")
 	case cl.SYNSeen && !sv.SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
 		p = append(p, "no answer to the SYN")
 	case a.EndedBy == state.Rst:
-		p = append(p, "reset by the "+a.Closer.String())
+		p = append(p, "reset by the "+a.Closer.Side())
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
-		side := state.Role(d).String()
+		side := d.Side()
 		if n := count(a, d, state.Retransmission); n > 0 {
 			s := plural(n, "retransmission", "retransmissions") + " from the " + side
 			if f := count(a, d, state.FastRetransmission); f > 0 {
@@ -54,16 +54,16 @@ func verdict(c *state.Connection) string {
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if g := a.Dir[d].GapBytes(); g > 0 {
-			p = append(p, plural(g, "byte", "bytes")+" from the "+state.Role(d).String()+" not captured")
+			p = append(p, plural(g, "byte", "bytes")+" from the "+d.Side()+" not captured")
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if z := a.Dir[d].ZeroWindow; z > 0 || count(a, d, state.ZeroWindow) > 0 {
-			p = append(p, duration(z)+" stalled on a zero window by the "+state.Role(d).String())
+			p = append(p, duration(z)+" stalled on a zero window by the "+d.Side())
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
-		side := state.Role(d).String()
+		side := d.Side()
 		if n := count(a, d, state.OutOfOrder); n > 0 {
 			p = append(p, plural(n, "out-of-order segment", "out-of-order segments")+" from the "+side)
 		}

@@ -250,10 +250,10 @@ func captureJSON(res *state.Result) jsonCapture {
 	return jc
 }
 
-func endpointJSON(c *state.Connection, r state.Role) jsonEndpoint {
+func endpointJSON(c *state.Connection, r flow.Dir) jsonEndpoint {
 	e := &c.Data.EP[r]
 	ap := c.Client
-	if r == state.Server {
+	if r == flow.Server {
 		ap = c.Server
 	}
 	je := jsonEndpoint{Addr: ap.Addr().String(), Port: ap.Port(), FinalState: e.State.String(),
@@ -283,7 +283,7 @@ func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
 func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	a := c.Data
 	jc := jsonConn{
-		ID: c.ID, Client: endpointJSON(c, state.Client), Server: endpointJSON(c, state.Server),
+		ID: c.ID, Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
 		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),
@@ -298,7 +298,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		jc.Streams = &jsonStreams{streamJSON(&st.Facts[flow.C2S]), streamJSON(&st.Facts[flow.S2C])}
 	}
 	if a.CloseSeen {
-		s := a.Closer.String()
+		s := a.Closer.Side()
 		jc.ClosedBy = &s
 	}
 	if a.HandshakeRTT >= 0 {
@@ -344,7 +344,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		}
 		for ti < len(a.Transitions) && a.Transitions[ti].Frame <= r.Frame {
 			t := a.Transitions[ti]
-			js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.String(), t.From.String(), t.To.String(), t.Why})
+			js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})
 			ti++
 		}
 		segs = append(segs, js)

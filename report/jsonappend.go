@@ -95,7 +95,7 @@ func appendSegmentLine(b []byte, conn int, base int64, r *state.Record, trans []
 			b = append(b, ',')
 		}
 		b = append(b, `{"endpoint":`...)
-		b = appendString(b, t.Endpoint.String())
+		b = appendString(b, t.Endpoint.Side())
 		b = append(b, `,"from":`...)
 		b = appendString(b, t.From.String())
 		b = append(b, `,"to":`...)

@@ -191,7 +191,7 @@ func (sw *StreamWriter) Finished(c *state.Connection) {
 		if e, ok := sw.open[name]; ok {
 			sw.closeFile(e)
 		}
-		e := manifestEntry{Conn: c.ID, Dir: d.String(), From: c.Endpoint(d).String(), To: c.Endpoint(d ^ 1).String(),
+		e := manifestEntry{Conn: c.ID, Dir: d.String(), From: c.Endpoint(d).String(), To: c.Endpoint(d.Reverse()).String(),
 			Bytes: f.Bytes, SHA256: hex.EncodeToString(f.SHA256[:]), GapBytes: f.GapBytes,
 			Gaps: gapsJSON(f), Overlaps: overlapsJSON(f), Proto: f.Proto}
 		if sw.created[name] {
@@ -322,7 +322,7 @@ func (f *Follower) Write(w io.Writer, c *state.Connection, mode FollowMode) erro
 	fmt.Fprintf(bw, "Follow TCP stream %d: client %s, server %s\n", c.ID, c.Client, c.Server)
 	if st := c.Data.Streams; st != nil {
 		for d := flow.C2S; d <= flow.S2C; d++ {
-			fmt.Fprintf(bw, "%s: %s\n", state.Role(d), streamSummary(&st.Facts[d]))
+			fmt.Fprintf(bw, "%s: %s\n", d.Side(), streamSummary(&st.Facts[d]))
 		}
 	}
 	for _, ch := range f.chunks {

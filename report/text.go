@@ -95,7 +95,7 @@ func tableRow(c *state.Connection) []string {
 	return []string{strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
 		utc(c.FirstTime)[11:26], seconds(c.LastTime - c.FirstTime),
 		u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
-		a.EP[state.Client].State.String(), a.EP[state.Server].State.String(), endText(c),
+		a.EP[flow.Client].State.String(), a.EP[flow.Server].State.String(), endText(c),
 		a.Zeek.ConnState() + " " + a.Zeek.History(), verdict(c)}
 }
 
@@ -222,10 +222,10 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	w.WriteString("ended: ")
 	w.WriteString(endText(c))
 	w.WriteByte('\n')
-	for r := state.Client; r <= state.Server; r++ {
-		w.WriteString(r.String())
+	for r := flow.Client; r <= flow.Server; r++ {
+		w.WriteString(r.Side())
 		w.WriteString(": ")
-		writeEndpointFacts(w, &a.EP[r], &a.EP[r^1])
+		writeEndpointFacts(w, &a.EP[r], &a.EP[r.Reverse()])
 		w.WriteByte('\n')
 	}
 	health(w, c)
@@ -235,7 +235,7 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 	}
 	for _, e := range a.ICMP {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
-			e.Frame, seconds(e.Time-base), icmpText(e), state.Role(e.Dir), e.Seq)
+			e.Frame, seconds(e.Time-base), icmpText(e), e.Dir.Side(), e.Seq)
 	}
 }
 
@@ -307,7 +307,7 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 		if r.Dir == flow.S2C {
 			dir = "C <- S"
 		}
-		shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir^1])
+		shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
 		rows = append(rows, []string{u64(r.Frame), seconds(r.Time - res.Stats.FirstTime), dir, r.Flags.String(),
 			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))})
 	}
@@ -332,7 +332,7 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 		frame := a.Records[i].Frame
 		for ti < len(tr) && tr[ti].Frame <= frame {
 			t := tr[ti]
-			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint, t.From, t.To, t.Why)
+			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint.Side(), t.From, t.To, t.Why)
 			ti++
 		}
 	}

@@ -20,17 +20,17 @@ type analyzer struct {
 type unacked struct {
 	frame        uint64
 	time         int64
-	seq, nextSeq Seq
+	seq, nextSeq flow.Seq
 }
 
 // dirTrack is what is known of the segments one side has sent.
 type dirTrack struct {
-	nextSeq      Seq // one past the highest sequence number sent
+	nextSeq      flow.Seq // one past the highest sequence number sent
 	nextSeqSet   bool
 	nextSeqTime  int64
-	maxToBeAcked Seq // highest sequence number the peer may acknowledge
+	maxToBeAcked flow.Seq // highest sequence number the peer may acknowledge
 	maxSet       bool
-	lastAck      Seq // last acknowledgment number this side sent
+	lastAck      flow.Seq // last acknowledgment number this side sent
 	lastAckSet   bool
 	lastAckTime  int64
 	window       int64 // last window this side advertised (scaled when the scale is known)
@@ -49,8 +49,8 @@ const noFlags = capture.SYN | capture.FIN | capture.RST
 
 // analyze classifies one segment sent in direction d and updates the tracking.
 func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Record) {
-	fwd, rev := &a.dir[d], &a.dir[d^1]
-	seq, ack := Seq(seg.Seq), Seq(seg.Ack)
+	fwd, rev := &a.dir[d], &a.dir[d.Reverse()]
+	seq, ack := flow.Seq(seg.Seq), flow.Seq(seg.Ack)
 	seglen := seg.PayloadLen
 	flags := seg.Flags
 	plain := flags&noFlags == 0
@@ -113,7 +113,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	// capture missed.
 	if flags&capture.ACK != 0 && rev.maxSet && rev.maxToBeAcked.LessThan(ack) {
 		f |= AckLostSegment
-		c.Dir[d^1].addHole(rev.nextSeq, ack)
+		c.Dir[d.Reverse()].addHole(rev.nextSeq, ack)
 		rev.maxToBeAcked = rev.nextSeq
 	}
 
@@ -211,17 +211,17 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 // scaleKnown reports whether the window scale of the side that receives in
 // direction d is known (Wireshark's win_scale != -1).
 func (t *dirTrack) scaleKnown(c *Conn, d flow.Dir) bool {
-	s, _ := c.EP[d^1].Scale(&c.EP[d])
+	s, _ := c.EP[d.Reverse()].Scale(&c.EP[d])
 	return s >= 0
 }
 
 // rstInWindow reports whether a RST sent in direction d is plausibly inside the
 // receiver's window (see Conn.acceptRST).
 func (a *analyzer) rstInWindow(seg *capture.Segment, d flow.Dir) bool {
-	t, peer := &a.dir[d], &a.dir[d^1]
+	t, peer := &a.dir[d], &a.dir[d.Reverse()]
 	if !t.nextSeqSet || peer.maxWin == 0 {
 		return true
 	}
-	off := Seq(seg.Seq).Diff(t.nextSeq)
+	off := flow.Seq(seg.Seq).Diff(t.nextSeq)
 	return off >= -peer.maxWin-1 && off <= peer.maxWin
 }

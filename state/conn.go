@@ -82,7 +82,7 @@ const DefaultLinger = 10e9
 
 // Conn is the analysis of one connection. Feed it every segment with Process.
 type Conn struct {
-	EP          [2]Endpoint // indexed by Role (= flow.Dir of what it sends)
+	EP          [2]Endpoint // indexed by the direction each endpoint sends in (flow.Client, flow.Server)
 	Transitions []Transition
 	Records     []Record // when Options.KeepRecords
 
@@ -93,7 +93,7 @@ type Conn struct {
 	EndedBy                 EndedBy
 	// Closer is the side that sent the first FIN or the RST that ended the
 	// connection; valid when EndedBy is not Open or when a FIN was seen.
-	Closer    Role
+	Closer    flow.Dir
 	CloseSeen bool
 
 	Count [2][NumAnalysis]uint32 // findings per direction
@@ -129,7 +129,7 @@ func NewConn(opts Options) *Conn {
 	c.Transitions = c.transBuf[:0]
 	for r := range c.EP {
 		e := &c.EP[r]
-		e.Role, e.MSS, e.WScale, e.initial = Role(r), -1, -1, Closed
+		e.Side, e.MSS, e.WScale, e.initial = flow.Dir(r), -1, -1, Closed
 		e.State = Closed
 	}
 	c.an.init()
@@ -140,7 +140,7 @@ func NewConn(opts Options) *Conn {
 // segment is the SYN that reopened a 4-tuple (flow.Result.Reused). It returns the
 // segment's Record, which is also appended to Records when they are kept.
 func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Record {
-	snd, rcv := &c.EP[d], &c.EP[d^1]
+	snd, rcv := &c.EP[d], &c.EP[d.Reverse()]
 	if first {
 		c.start(seg, d)
 	}
@@ -204,23 +204,23 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 
 // start sets the endpoints' starting states from the connection's first segment.
 func (c *Conn) start(seg *capture.Segment, d flow.Dir) {
-	cl, sv := &c.EP[Client], &c.EP[Server]
+	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
 	switch {
 	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN && d == flow.C2S:
 		sv.initial, sv.State = Listen, Listen
 		c.synTime = seg.Time
 	case seg.Flags&capture.SYN != 0: // the capture starts at the SYN-ACK: the client's SYN was missed
 		cl.sentSYN, sv.gotSYN = true, true
-		c.note(seg.Frame, Client, Unknown, SynSent, "its SYN was not captured; the SYN-ACK shows it had sent one")
+		c.note(seg.Frame, flow.Client, Unknown, SynSent, "its SYN was not captured; the SYN-ACK shows it had sent one")
 		cl.State = SynSent
 		sv.initial, sv.State = Listen, Listen
-		c.note(seg.Frame, Server, Listen, SynReceived, "received the client's SYN (not captured)")
+		c.note(seg.Frame, flow.Server, Listen, SynReceived, "received the client's SYN (not captured)")
 		sv.State = SynReceived
 	default: // joined mid-stream
 		for r := range c.EP {
 			e := &c.EP[r]
 			e.sentSYN, e.gotSYN, e.synAcked, e.assumed = true, true, true, true
-			c.note(seg.Frame, Role(r), Unknown, Established, "the capture starts mid-stream; assumed established")
+			c.note(seg.Frame, flow.Dir(r), Unknown, Established, "the capture starts mid-stream; assumed established")
 			e.State = Established
 		}
 	}
@@ -231,14 +231,14 @@ func (c *Conn) start(seg *capture.Segment, d flow.Dir) {
 // processed before the segment's own SYN or FIN, as a receiver does (RFC 9293
 // section 3.10.7.4: check the ACK field, then the FIN bit).
 func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bool) {
-	snd, rcv := &c.EP[d], &c.EP[d^1]
-	sndRole, rcvRole := Role(d), Role(d^1)
+	snd, rcv := &c.EP[d], &c.EP[d.Reverse()]
+	sndRole, rcvRole := d, d.Reverse()
 	before := [2]State{c.EP[0].State, c.EP[1].State}
 	why := [2]string{}
 
 	if rst {
 		if c.acceptRST(seg, d, snd, rcv) {
-			refused := sndRole == Server && !snd.sentSYN && rcv.sentSYN
+			refused := sndRole == flow.Server && !snd.sentSYN && rcv.sentSYN
 			snd.reset, rcv.reset = true, true
 			if snd.RSTFrame == 0 {
 				snd.RSTFrame = seg.Frame
@@ -255,8 +255,8 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 			if refused {
 				// Nothing was listening: the server side never left CLOSED.
-				c.dropTransitions(Server)
-				snd.initial, snd.State, before[Server] = Closed, Closed, Closed
+				c.dropTransitions(flow.Server)
+				snd.initial, snd.State, before[flow.Server] = Closed, Closed, Closed
 				why[sndRole] = "answered the SYN with RST: nothing listens on this port"
 				why[rcvRole] = "its SYN was refused with RST"
 			} else {
@@ -265,7 +265,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 		}
 	} else {
-		if syn && !ack && sndRole == Client && c.synTime != 0 && !c.synAck {
+		if syn && !ack && sndRole == flow.Client && c.synTime != 0 && !c.synAck {
 			// A retransmitted SYN: the handshake RTT counts from the most
 			// recent one, which is the one the SYN-ACK answers (as
 			// Wireshark's tcp.analysis.initial_rtt).
@@ -279,19 +279,19 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			why[rcvRole] = "its SYN-ACK (not captured) was acknowledged"
 		}
 		if ack {
-			a := Seq(seg.Ack)
-			if rcv.sentSYN && !rcv.synAcked && Seq(rcv.synSeq).LessThan(a) {
+			a := flow.Seq(seg.Ack)
+			if rcv.sentSYN && !rcv.synAcked && flow.Seq(rcv.synSeq).LessThan(a) {
 				rcv.synAcked = true
-				if rcvRole == Client && c.synTime != 0 && !c.synAck {
+				if rcvRole == flow.Client && c.synTime != 0 && !c.synAck {
 					c.synAck = true
 					c.SynAckRTT = seg.Time - c.synTime
 				}
 				why[rcvRole] = "its SYN was acknowledged"
 			}
-			if sndRole == Client && c.HandshakeRTT < 0 && c.synAck && !syn && snd.synAcked && snd.gotSYN {
+			if sndRole == flow.Client && c.HandshakeRTT < 0 && c.synAck && !syn && snd.synAcked && snd.gotSYN {
 				c.HandshakeRTT = seg.Time - c.synTime
 			}
-			if rcv.sentFIN && !rcv.finAcked && Seq(rcv.finSeq).LessThan(a) {
+			if rcv.sentFIN && !rcv.finAcked && flow.Seq(rcv.finSeq).LessThan(a) {
 				rcv.finAcked = true
 				why[rcvRole] = "its FIN was acknowledged"
 			}
@@ -323,7 +323,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 			// A FIN that does not acknowledge the peer's FIN crossed it on the
 			// wire: both sides closed at once (simultaneous close).
-			simultaneous := rcv.sentFIN && (!ack || Seq(seg.Ack).LessEq(Seq(rcv.finSeq)))
+			simultaneous := rcv.sentFIN && (!ack || flow.Seq(seg.Ack).LessEq(flow.Seq(rcv.finSeq)))
 			snd.finFirst = !snd.gotFIN || simultaneous
 			if !c.CloseSeen {
 				c.Closer, c.CloseSeen = sndRole, true
@@ -348,7 +348,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			if w == "" {
 				w = "peer's segment"
 			}
-			c.note(seg.Frame, Role(r), before[r], now, w)
+			c.note(seg.Frame, flow.Dir(r), before[r], now, w)
 			e.State = now
 		}
 	}
@@ -362,16 +362,16 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 // byte.
 func (c *Conn) acceptRST(seg *capture.Segment, d flow.Dir, snd, rcv *Endpoint) bool {
 	if rcv.sentSYN && !rcv.gotSYN && !rcv.assumed {
-		return seg.Flags&capture.ACK != 0 && Seq(seg.Ack) == Seq(rcv.synSeq).Add(1)
+		return seg.Flags&capture.ACK != 0 && flow.Seq(seg.Ack) == flow.Seq(rcv.synSeq).Add(1)
 	}
 	return c.an.rstInWindow(seg, d)
 }
 
-func (c *Conn) note(frame uint64, r Role, from, to State, why string) {
+func (c *Conn) note(frame uint64, r flow.Dir, from, to State, why string) {
 	c.Transitions = append(c.Transitions, Transition{Frame: frame, Endpoint: r, From: from, To: to, Why: why})
 }
 
-func (c *Conn) dropTransitions(r Role) {
+func (c *Conn) dropTransitions(r flow.Dir) {
 	kept := c.Transitions[:0]
 	for _, t := range c.Transitions {
 		if t.Endpoint != r {

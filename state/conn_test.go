@@ -52,7 +52,7 @@ func play(t *testing.T, steps []step) *Conn {
 func trace(c *Conn) string {
 	var parts []string
 	for _, t := range c.Transitions {
-		parts = append(parts, fmt.Sprintf("%d:%s:%s>%s", t.Frame, t.Endpoint, t.From, t.To))
+		parts = append(parts, fmt.Sprintf("%d:%s:%s>%s", t.Frame, t.Endpoint.Side(), t.From, t.To))
 	}
 	return strings.Join(parts, " ")
 }
@@ -80,7 +80,7 @@ func TestTransitions(t *testing.T) {
 		want          string
 		client, sever State
 		ended         EndedBy
-		closer        Role
+		closer        flow.Dir
 	}{{
 		name:   "three-way handshake (RFC 9293 figure 7)",
 		steps:  handshake,
@@ -97,7 +97,7 @@ func TestTransitions(t *testing.T) {
 		want: "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED " +
 			"4:client:ESTABLISHED>FIN_WAIT_1 4:server:ESTABLISHED>CLOSE_WAIT 5:client:FIN_WAIT_1>FIN_WAIT_2 " +
 			"6:client:FIN_WAIT_2>TIME_WAIT 6:server:CLOSE_WAIT>LAST_ACK 7:server:LAST_ACK>CLOSED",
-		client: TimeWait, sever: Closed, ended: Fin, closer: Client,
+		client: TimeWait, sever: Closed, ended: Fin, closer: flow.Client,
 	}, {
 		name: "server closes first, FIN piggybacks the ACK",
 		steps: with(handshake, []step{
@@ -107,7 +107,7 @@ func TestTransitions(t *testing.T) {
 		}),
 		want: "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED " +
 			"4:client:ESTABLISHED>CLOSE_WAIT 4:server:ESTABLISHED>FIN_WAIT_1 5:client:CLOSE_WAIT>LAST_ACK 5:server:FIN_WAIT_1>TIME_WAIT 6:client:LAST_ACK>CLOSED",
-		client: Closed, sever: TimeWait, ended: Fin, closer: Server,
+		client: Closed, sever: TimeWait, ended: Fin, closer: flow.Server,
 	}, {
 		name: "simultaneous close: FINs cross (RFC 9293 figure 13)",
 		steps: with(handshake, []step{
@@ -119,7 +119,7 @@ func TestTransitions(t *testing.T) {
 		want: "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED " +
 			"4:client:ESTABLISHED>FIN_WAIT_1 4:server:ESTABLISHED>CLOSE_WAIT 5:client:FIN_WAIT_1>CLOSING 5:server:CLOSE_WAIT>CLOSING " +
 			"6:server:CLOSING>TIME_WAIT 7:client:CLOSING>TIME_WAIT",
-		client: TimeWait, sever: TimeWait, ended: Fin, closer: Client,
+		client: TimeWait, sever: TimeWait, ended: Fin, closer: flow.Client,
 	}, {
 		name: "simultaneous open (RFC 9293 figure 8)",
 		steps: []step{
@@ -140,12 +140,12 @@ func TestTransitions(t *testing.T) {
 		}),
 		want: "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED " +
 			"4:client:ESTABLISHED>FIN_WAIT_1 4:server:ESTABLISHED>CLOSE_WAIT 5:client:FIN_WAIT_1>FIN_WAIT_2",
-		client: FinWait2, sever: CloseWait, ended: Open, closer: Client,
+		client: FinWait2, sever: CloseWait, ended: Open, closer: flow.Client,
 	}, {
 		name:   "refused: SYN answered by RST",
 		steps:  []step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 1001, 0}},
 		want:   "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED",
-		client: Closed, sever: Closed, ended: Refused, closer: Server,
+		client: Closed, sever: Closed, ended: Refused, closer: flow.Server,
 	}, {
 		name:   "RST that does not acknowledge the SYN is ignored in SYN_SENT (RFC 9293 3.10.7.3)",
 		steps:  []step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 7777, 0}},
@@ -159,7 +159,7 @@ func TestTransitions(t *testing.T) {
 		}),
 		want: "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED 2:client:SYN_SENT>ESTABLISHED 3:server:SYN_RECEIVED>ESTABLISHED " +
 			"5:client:ESTABLISHED>CLOSED 5:server:ESTABLISHED>CLOSED",
-		client: Closed, sever: Closed, ended: Rst, closer: Server,
+		client: Closed, sever: Closed, ended: Rst, closer: flow.Server,
 	}, {
 		name: "joined mid-stream, then the client closes",
 		steps: []step{
@@ -170,7 +170,7 @@ func TestTransitions(t *testing.T) {
 		},
 		want: "1:client:UNKNOWN>ESTABLISHED 1:server:UNKNOWN>ESTABLISHED 2:client:ESTABLISHED>FIN_WAIT_1 2:server:ESTABLISHED>CLOSE_WAIT " +
 			"3:client:FIN_WAIT_1>TIME_WAIT 3:server:CLOSE_WAIT>LAST_ACK 4:server:LAST_ACK>CLOSED",
-		client: TimeWait, sever: Closed, ended: Fin, closer: Client,
+		client: TimeWait, sever: Closed, ended: Fin, closer: flow.Client,
 	}, {
 		name:   "SYN-ACK not captured: the client's ACK shows it arrived",
 		steps:  []step{{c2s, S, 1000, 0, 0}, {c2s, A, 1001, 5001, 0}},
@@ -188,15 +188,15 @@ func TestTransitions(t *testing.T) {
 			if got := trace(c); got != tt.want {
 				t.Errorf("transitions:\n got %s\nwant %s", got, tt.want)
 			}
-			if c.EP[Client].State != tt.client || c.EP[Server].State != tt.sever {
-				t.Errorf("final states = %s/%s, want %s/%s", c.EP[Client].State, c.EP[Server].State, tt.client, tt.sever)
+			if c.EP[flow.Client].State != tt.client || c.EP[flow.Server].State != tt.sever {
+				t.Errorf("final states = %s/%s, want %s/%s", c.EP[flow.Client].State, c.EP[flow.Server].State, tt.client, tt.sever)
 			}
 			if c.EndedBy != tt.ended {
 				t.Errorf("ended by %s, want %s", c.EndedBy, tt.ended)
 			}
 			if tt.ended != Open || c.CloseSeen {
 				if c.Closer != tt.closer {
-					t.Errorf("closer %s, want %s", c.Closer, tt.closer)
+					t.Errorf("closer %s, want %s", c.Closer.Side(), tt.closer.Side())
 				}
 			}
 		})
@@ -214,7 +214,7 @@ func TestRelativeNumbersWrap(t *testing.T) {
 	if r[2].RelSeq != 1 || r[3].RelAck != 101 {
 		t.Errorf("relative seq/ack across the wrap = %d/%d, want 1/101", r[2].RelSeq, r[3].RelAck)
 	}
-	if !Seq(0xFFFFFFF1).LessThan(Seq(0x55)) {
+	if !flow.Seq(0xFFFFFFF1).LessThan(flow.Seq(0x55)) {
 		t.Error("Seq.LessThan fails across the wrap")
 	}
 }

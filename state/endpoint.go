@@ -1,8 +1,10 @@
 package state
 
+import "github.com/tcpflow/tcpflow/flow"
+
 // Endpoint is what the capture shows of one side of a connection.
 type Endpoint struct {
-	Role  Role
+	Side  flow.Dir
 	State State
 
 	// SYNSeen is set when this side's SYN (or SYN-ACK) was captured; ISN, MSS,

@@ -1,5 +1,7 @@
 package state
 
+import "github.com/tcpflow/tcpflow/flow"
+
 // State is an RFC 9293 (section 3.3.2) connection state as an observer on the wire
 // infers it.
 type State uint8
@@ -32,26 +34,10 @@ func (s State) Synchronized() bool { return s >= Established }
 // Closing reports whether the endpoint has sent or received a FIN.
 func (s State) Closing() bool { return s > Established }
 
-// Role names the two endpoints of a connection.
-type Role uint8
-
-// Roles; they equal the flow.Dir of the segments the endpoint sends.
-const (
-	Client Role = iota
-	Server
-)
-
-func (r Role) String() string {
-	if r == Client {
-		return "client"
-	}
-	return "server"
-}
-
 // Transition is a change of one endpoint's state and the frame that caused it.
 type Transition struct {
 	Frame    uint64
-	Endpoint Role
+	Endpoint flow.Dir // flow.Client or flow.Server
 	From, To State
 	Why      string // in words, e.g. "received SYN-ACK acknowledging its SYN"
 }

@@ -25,7 +25,7 @@ type DirStats struct {
 	settled int64
 }
 
-type hole struct{ lo, hi Seq }
+type hole struct{ lo, hi flow.Seq }
 
 // maxHoles bounds the open holes kept per direction; older ones are counted
 // as never filled.
@@ -63,7 +63,7 @@ func (s *DirStats) rtt(ns int64) {
 }
 
 // addHole records [lo, hi) as not captured, merging with overlapping holes.
-func (s *DirStats) addHole(lo, hi Seq) {
+func (s *DirStats) addHole(lo, hi flow.Seq) {
 	if !lo.LessThan(hi) {
 		return
 	}
@@ -88,7 +88,7 @@ func (s *DirStats) addHole(lo, hi Seq) {
 }
 
 // fill removes [lo, hi) from the holes: those bytes were captured after all.
-func (s *DirStats) fill(lo, hi Seq) {
+func (s *DirStats) fill(lo, hi flow.Seq) {
 	if len(s.holes) == 0 || !lo.LessThan(hi) {
 		return
 	}
@@ -118,7 +118,7 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 	}
 	c.lastTime = seg.Time
 	if rec.AckRTT >= 0 {
-		c.Dir[d^1].rtt(rec.AckRTT)
+		c.Dir[d.Reverse()].rtt(rec.AckRTT)
 	}
 	s := &c.Dir[d]
 	if seg.Flags&(capture.RST|capture.SYN) == 0 {
@@ -131,7 +131,7 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 		}
 	}
 	if seg.PayloadLen > 0 {
-		s.fill(Seq(seg.Seq), Seq(seg.Seq).Add(seg.PayloadLen))
+		s.fill(flow.Seq(seg.Seq), flow.Seq(seg.Seq).Add(seg.PayloadLen))
 	}
 }
 

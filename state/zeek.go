@@ -18,7 +18,7 @@ import (
 // from Zeek's by one step on captures with heavy loss.
 type Zeek struct {
 	history []byte
-	ep      [2]zeekState // by Role
+	ep      [2]zeekState // by flow.Client, flow.Server
 	bytes   [2]int64
 	// lastSeq and seen drive the repeat rule of s, h, f and r: a letter is
 	// recorded again when its sequence number differs from the last one.
@@ -99,7 +99,7 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, rec *Record
 		z.add(flow.S2C, '^') // the first sender is not the originator: Zeek flips
 	}
 	syn, ack, fin, rst := seg.Flags&capture.SYN != 0, seg.Flags&capture.ACK != 0, seg.Flags&capture.FIN != 0, seg.Flags&capture.RST != 0
-	e, p := &z.ep[d], &z.ep[d^1]
+	e, p := &z.ep[d], &z.ep[d.Reverse()]
 	switch {
 	case syn && (fin || rst):
 		z.onceLetter(d, 1<<0, 'q')
@@ -135,7 +135,7 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, rec *Record
 		z.logScale(d, zG)
 	}
 	if rec.Analysis&AckLostSegment != 0 {
-		z.logScale(d^1, zG)
+		z.logScale(d.Reverse(), zG)
 	}
 	z.bytes[d] += int64(seg.PayloadLen)
 
@@ -168,7 +168,7 @@ var rstos0 = regexp.MustCompile(`^\^?S[^HAFGIQ]*R`)
 // ConnState is Zeek's conn_state code (S0, S1, SF, REJ, S2, S3, RSTO, RSTR,
 // RSTOS0, RSTRH, SH, SHR, OTH).
 func (z *Zeek) ConnState() string {
-	os, rs := z.ep[Client], z.ep[Server]
+	os, rs := z.ep[flow.Client], z.ep[flow.Server]
 	oInactive := os == zInactive || os == zPartial
 	rInactive := rs == zInactive || rs == zPartial
 	switch {

@@ -1,4 +1,4 @@
-package state
+package flow
 
 // Seq is a TCP sequence number. Comparisons are modulo 2^32 (RFC 9293 section
 // 3.4): a is before b when the signed 32-bit difference b-a is positive, which
