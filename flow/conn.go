@@ -22,7 +22,26 @@ type Conn[T any] struct {
 	LastTime   int64
 	Packets    [2]uint64 // per Dir
 	Bytes      [2]uint64 // TCP payload bytes on the wire, per Dir (retransmissions included)
-	Data       T
+	// Part is 0 for a connection seen from its first segment, and n for the
+	// n-th continuation: segments that came on the 4-tuple after the run had
+	// finished and forgotten the connection, which Wireshark would still count
+	// in the same tcp.stream (same ID). A continuation is analyzed afresh, as
+	// joined mid-stream.
+	Part int
+	// Selected is set when the run analyzes and reports the connection
+	// (--conn, --host, --port select); the others are only numbered.
+	Selected bool
+	// Evicted is set when the run finished the connection while it was still
+	// open, to stay within its cap on tracked connections.
+	Evicted bool
+	// Lingering and Finished are the run loop's: set while a closed
+	// connection waits for late segments, and once it was handed over.
+	Lingering, Finished bool
+	Data                T
+
+	// The table's eviction lists (see Table.Evictable).
+	prev, next *Conn[T]
+	class      int8
 
 	// Lifecycle facts kept only to decide port reuse.
 	synSeq  [2]uint32 // sequence number of the last SYN seen per Dir

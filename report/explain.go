@@ -3,7 +3,7 @@ package report
 import (
 	"bufio"
 	"fmt"
-	"io"
+
 	"strconv"
 	"strings"
 
@@ -12,32 +12,23 @@ import (
 	"github.com/tcpflow/tcpflow/state"
 )
 
-// Explain writes, for each connection, a plain-language walk-through of how it
-// opened and closed, with the real numbers of the capture, followed by a ladder
-// diagram. It is meant for a reader who has never looked inside TCP: every number
-// is said in words the first time it appears. It needs the per-segment records
-// (state.Options.KeepRecords).
-func Explain(w io.Writer, res *state.Result, opts Options) error {
-	bw := bufio.NewWriter(w)
-	writeHeader(bw, res)
-	if len(res.Conns) == 0 {
-		fmt.Fprintln(bw, "\nNo TCP connections.")
-		return bw.Flush()
-	}
-	for _, c := range res.Conns {
-		fmt.Fprintln(bw)
-		x := newExplainer(bw, res, c)
-		x.explain()
-	}
-	return bw.Flush()
+// Explain writes a plain-language walk-through of how connection c opened
+// and closed, with the real numbers of the capture, followed by a ladder
+// diagram; relative times count from base (ns). It is meant for a reader who
+// has never looked inside TCP: every number is said in words the first time
+// it appears. It needs the connection's records.
+func Explain(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	x := newExplainer(w, base, c)
+	x.explain()
 }
 
 // explainer holds what the walk-through of one connection needs.
 type explainer struct {
-	w   *bufio.Writer
-	res *state.Result
-	c   *state.Connection
-	a   *state.Conn
+	w    *bufio.Writer
+	base int64 // time of the capture's first frame, ns
+	c    *state.Connection
+	a    *state.Conn
+	recs []state.Record // the connection's records
 	// trans indexes the connection's transitions by frame.
 	trans       map[uint64][]state.Transition
 	transitions []state.Transition // the connection's, less the assumptions of a mid-stream join
@@ -46,8 +37,8 @@ type explainer struct {
 	finAckExplained [2]bool
 }
 
-func newExplainer(w *bufio.Writer, res *state.Result, c *state.Connection) *explainer {
-	x := &explainer{w: w, res: res, c: c, a: c.Data, trans: map[uint64][]state.Transition{}}
+func newExplainer(w *bufio.Writer, base int64, c *state.Connection) *explainer {
+	x := &explainer{w: w, base: base, c: c, a: c.Data, recs: c.Data.Records.Slice(), trans: map[uint64][]state.Transition{}}
 	for _, t := range c.Data.Transitions {
 		if t.From == state.Unknown && t.To == state.Established {
 			continue // joined mid-stream: established by assumption, said once in words
@@ -68,12 +59,12 @@ func (x *explainer) addr(r flow.Dir) string {
 }
 
 // rel formats a time as seconds since the capture's first frame.
-func (x *explainer) rel(ns int64) string { return seconds(ns-x.res.Stats.FirstTime) + " s" }
+func (x *explainer) rel(ns int64) string { return seconds(ns-x.base) + " s" }
 
 func (x *explainer) explain() {
 	c, a, w := x.c, x.a, x.w
-	fmt.Fprintf(w, "== connection %d: client %s -> server %s ==\n\n", c.ID, c.Client, c.Server)
-	if len(a.Records) == 0 {
+	fmt.Fprintf(w, "== connection %s: client %s -> server %s ==\n\n", connID(c), c.Client, c.Server)
+	if len(x.recs) == 0 {
 		fmt.Fprintln(w, "No segment of this connection was captured; it is known only from an ICMP error quoting one of its segments.")
 		return
 	}
@@ -87,7 +78,7 @@ func (x *explainer) explain() {
 		x.para(fmt.Sprintf("The capture started after the connection was already open: its first segment here (frame %d) has no SYN. "+
 			"The handshake, and with it each side's initial sequence number (ISN), maximum segment size and window scale, was not seen. "+
 			"Sequence numbers are therefore shown relative to the first one seen, minus one, as Wireshark does, so the first byte seen is number 1.",
-			a.Records[0].Frame))
+			x.recs[0].Frame))
 		x.para(fmt.Sprintf("Which side is the client cannot be told from the capture; tcpflow calls %s the client because %s.",
 			c.Client, clientRule(c)))
 	}
@@ -164,12 +155,12 @@ func (x *explainer) wrapped(s, first, rest string) {
 }
 
 func (x *explainer) intro() {
-	c, a := x.c, x.a
-	r0 := &a.Records[0]
+	c := x.c
+	r0 := &x.recs[0]
 	s := fmt.Sprintf("A TCP connection joins two endpoints, each an IP address and a port. Here the client is %s and the server is %s. "+
 		"Both send and receive: each side numbers the bytes it sends with its own sequence numbers, and acknowledges the bytes it has received from the other. "+
 		"The capture holds %d segments of this connection (frames %d to %d, from %s to %s, %s).",
-		c.Client, c.Server, len(a.Records), c.FirstFrame, c.LastFrame, x.rel(r0.Time), x.rel(c.LastTime), duration(c.LastTime-c.FirstTime))
+		c.Client, c.Server, len(x.recs), c.FirstFrame, c.LastFrame, x.rel(r0.Time), x.rel(c.LastTime), duration(c.LastTime-c.FirstTime))
 	x.para(s)
 }
 
@@ -178,10 +169,9 @@ func (x *explainer) intro() {
 // were synchronized); closing are FINs, RSTs and the segments that changed a
 // state from the first FIN or RST on; data lists the indexes of everything else.
 func (x *explainer) phases() (open, data, closing []int) {
-	a := x.a
 	closed := false
-	for i := range a.Records {
-		r := &a.Records[i]
+	for i := range x.recs {
+		r := &x.recs[i]
 		_, changed := x.trans[r.Frame]
 		if r.Flags&(capture.FIN|capture.RST) != 0 {
 			closed = true
@@ -201,7 +191,7 @@ func (x *explainer) phases() (open, data, closing []int) {
 // segment explains one key segment and the state changes it caused.
 func (x *explainer) segment(i int) {
 	a := x.a
-	r := &a.Records[i]
+	r := &x.recs[i]
 	snd := &a.EP[r.Dir]
 	who := x.side(r.Dir)
 	var s, bullets []string
@@ -312,9 +302,9 @@ func (x *explainer) ackWords(r *state.Record) string {
 }
 
 func (x *explainer) record(frame uint64) *state.Record {
-	for i := range x.a.Records {
-		if x.a.Records[i].Frame == frame {
-			return &x.a.Records[i]
+	for i := range x.recs {
+		if x.recs[i].Frame == frame {
+			return &x.recs[i]
 		}
 	}
 	return nil
@@ -502,8 +492,8 @@ func agreement(client, server bool, both, one, none string) string {
 // can be below the MSS.
 func (x *explainer) largestSeen() string {
 	var most [2]int
-	for i := range x.a.Records {
-		r := &x.a.Records[i]
+	for i := range x.recs {
+		r := &x.recs[i]
 		most[r.Dir] = max(most[r.Dir], r.Len)
 	}
 	if most[0] == 0 && most[1] == 0 {
@@ -523,8 +513,8 @@ func (x *explainer) largestSeen() string {
 
 // scaledExample picks the first scaled window of the capture and works it out.
 func (x *explainer) scaledExample() string {
-	for i := range x.a.Records {
-		r := &x.a.Records[i]
+	for i := range x.recs {
+		r := &x.recs[i]
 		if r.Flags&capture.SYN != 0 || r.WinScaled < 0 || r.WinScaled == int64(r.Win) {
 			continue
 		}
@@ -539,7 +529,7 @@ func (x *explainer) dataSummary(data []int) {
 	a, c := x.a, x.c
 	var segs [2]int
 	for _, i := range data {
-		segs[a.Records[i].Dir]++
+		segs[x.recs[i].Dir]++
 	}
 	s := "No other segments were captured between the opening and the closing."
 	if len(data) > 0 {
@@ -704,17 +694,17 @@ func ladderFlags(f capture.Flags) string {
 func (x *explainer) ladder() {
 	a := x.a
 	const keepData = 6
-	show := make([]bool, len(a.Records))
+	show := make([]bool, len(x.recs))
 	dataShown := 0
-	for i := range a.Records {
-		r := &a.Records[i]
+	for i := range x.recs {
+		r := &x.recs[i]
 		_, changed := x.trans[r.Frame]
 		switch {
-		case len(a.Records) <= 40, changed, r.Flags&(capture.SYN|capture.FIN|capture.RST) != 0:
+		case len(x.recs) <= 40, changed, r.Flags&(capture.SYN|capture.FIN|capture.RST) != 0:
 			show[i] = true
 		case dataShown < keepData:
 			show[i], dataShown = true, dataShown+1
-		case i >= len(a.Records)-keepData/2:
+		case i >= len(x.recs)-keepData/2:
 			show[i] = true
 		}
 	}
@@ -732,8 +722,8 @@ func (x *explainer) ladder() {
 		rows = append(rows, row{gap: true, label: fmt.Sprintf("... %d segments not shown: %d bytes ->, %d bytes <- ...", hidden, hiddenBytes[0], hiddenBytes[1])})
 		hidden, hiddenBytes = 0, [2]int{}
 	}
-	for i := range a.Records {
-		r := &a.Records[i]
+	for i := range x.recs {
+		r := &x.recs[i]
 		if !show[i] {
 			hidden++
 			hiddenBytes[r.Dir] += r.Len
@@ -755,7 +745,7 @@ func (x *explainer) ladder() {
 		for _, t := range x.trans[r.Frame] {
 			st[t.Endpoint] = append(st[t.Endpoint], t.To.String())
 		}
-		rows = append(rows, row{time: seconds(r.Time - x.res.Stats.FirstTime), dir: r.Dir, label: label,
+		rows = append(rows, row{time: seconds(r.Time - x.base), dir: r.Dir, label: label,
 			left: strings.Join(st[flow.Client], ","), right: strings.Join(st[flow.Server], ",")})
 	}
 	flush()

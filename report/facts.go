@@ -2,13 +2,13 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -52,41 +52,50 @@ func NumericCategory(c string) bool {
 	return false
 }
 
-// Facts lists the facts of a run for a golden report: no file names, no
-// absolute times, nothing that depends on the machine. Connections are named
-// "client->server" (with the client port as "*" when ports are ignored) and
-// numbered by order of first frame among connections of the same name, so a
-// name stays the same when unrelated connections come and go. Facts of the
-// ignored categories are left out.
-func Facts(res *state.Result, ignore map[string]bool) []Fact {
+// CaptureFacts lists the facts about the capture as a whole for a golden
+// report: frame counts, faults, connections. Facts of the ignored
+// categories are left out.
+func CaptureFacts(sum *pipeline.Summary, ignore map[string]bool) []Fact {
 	var out []Fact
-	add := func(subject, key, value, cat string) {
+	add := func(key, value, cat string) {
+		if !ignore[cat] {
+			out = append(out, Fact{"capture", key, value, cat})
+		}
+	}
+	st := &sum.Stats
+	add("frames", u64(st.Frames), CatCapture)
+	add("tcp_segments", u64(st.TCP), CatCapture)
+	for _, r := range capture.Reasons() {
+		if n := st.Count[r]; n > 0 {
+			add("frames."+r.String(), u64(n), CatCapture)
+		}
+	}
+	add("errors", strconv.Itoa(len(sum.Errors)), CatCapture)
+	add("connections", strconv.Itoa(sum.Selected), CatCapture)
+	return out
+}
+
+// ConnName names a connection in a golden report without its id, which
+// depends on unrelated connections: "client->server", with the client port
+// as "*" when ports are ignored. Facts numbers connections of the same name
+// by order of first frame ("conn NAME #2").
+func ConnName(c *state.Connection, ignore map[string]bool) string {
+	client := c.Client.String()
+	if ignore[CatPorts] {
+		client = endpointNoPort(c)
+	}
+	return client + "->" + c.Server.String()
+}
+
+// ConnFactList lists one connection's facts for a golden report, with
+// subject; facts of the ignored categories are left out.
+func ConnFactList(c *state.Connection, subject string, ignore map[string]bool) []Fact {
+	var out []Fact
+	connFactsFor(c, subject, func(subject, key, value, cat string) {
 		if !ignore[cat] {
 			out = append(out, Fact{subject, key, value, cat})
 		}
-	}
-	st := &res.Stats
-	add("capture", "frames", u64(st.Frames), CatCapture)
-	add("capture", "tcp_segments", u64(st.TCP), CatCapture)
-	for _, r := range capture.Reasons() {
-		if n := st.Count[r]; n > 0 {
-			add("capture", "frames."+r.String(), u64(n), CatCapture)
-		}
-	}
-	add("capture", "errors", strconv.Itoa(len(res.Errors)), CatCapture)
-	add("capture", "connections", strconv.Itoa(len(res.Conns)), CatCapture)
-
-	seen := map[string]int{}
-	for _, c := range res.Conns {
-		client := c.Client.String()
-		if ignore[CatPorts] {
-			client = endpointNoPort(c)
-		}
-		name := client + "->" + c.Server.String()
-		seen[name]++
-		subject := fmt.Sprintf("conn %s #%d", name, seen[name])
-		connFactsFor(c, subject, add)
-	}
+	})
 	return out
 }
 

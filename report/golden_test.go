@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -6,45 +6,88 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/tcpflow/tcpflow/capture"
-	"github.com/tcpflow/tcpflow/flow"
-	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/pipeline"
+	"github.com/tcpflow/tcpflow/report"
+	"github.com/tcpflow/tcpflow/sink"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// corpusGolden are the shared-corpus captures whose reports are kept as golden
-// files (named corpus.<capture>.<mode>.golden); each shows something the
-// project's own captures do not.
-var corpusGolden = []string{
-	"chrissanders__tcp_handshake.pcapng",
-	"pcapplusplus__one_http_stream_fin.pcap",
-	"chrissanders__tcp_refuseconnection.pcapng",
-	"chrissanders__tcp_teardown.pcapng",
-	"zeek__missing-syn.pcap",
-	"arkime__wireshark-retrans.pcap",
-	"chrissanders__tcp_zerowindowrecovery.pcapng",
-	"suricata__10.7.29.101_49898-178.63.41.150_25.pcap",
+// goldenModes are the reports kept as golden files, by file name suffix.
+var goldenModes = []struct {
+	mode string
+	sink func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink
+}{
+	{"text", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
+		return sink.NewText(w, &r.Stats, report.Options{}, sink.Timelines, "")
+	}},
+	{"summary", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
+		return sink.NewText(w, &r.Stats, report.Options{Summary: true}, sink.Summary, "")
+	}},
+	{"explain", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
+		return sink.NewText(w, &r.Stats, report.Options{}, sink.Explained, "")
+	}},
+	{"json", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
+		return sink.NewJSON(w, &r.Stats, report.Options{}, "")
+	}},
 }
 
-// analyze runs the pipeline on one capture and renames inputs to their base
-// names so golden files do not depend on where the capture lives.
-func analyze(t *testing.T, path string, keep bool) *state.Result {
+// analyze runs the pipeline on one capture, reassembling, with every golden
+// mode's sink, and returns each mode's report. Inputs are renamed to their
+// base names so golden files do not depend on where the capture lives.
+func analyze(t *testing.T, path string, opts pipeline.Options) map[string][]byte {
 	t.Helper()
 	r := capture.NewReader(path)
 	defer r.Close()
-	res := state.Run(r, state.Options{KeepRecords: keep, Reassemble: &state.Reassembly{Options: flow.DefaultStreamOptions}}, nil)
-	for i := range res.Inputs {
-		res.Inputs[i].Name = filepath.Base(res.Inputs[i].Name)
+	out := map[string]*bytes.Buffer{}
+	var sinks []pipeline.Sink
+	for _, m := range goldenModes {
+		out[m.mode] = new(bytes.Buffer)
+		sinks = append(sinks, m.sink(out[m.mode], r))
+	}
+	opts.Reassemble = true
+	if _, err := pipeline.Run(r, opts, baseNames{sinks}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]byte{}
+	for k, b := range out {
+		got[k] = b.Bytes()
+	}
+	return got
+}
+
+// baseNames hands everything to its sinks, with the inputs' names cut to
+// their base names.
+type baseNames struct{ sinks []pipeline.Sink }
+
+func (b baseNames) NeedsRecords() bool { return true }
+
+func (b baseNames) Finished(c *pipeline.Connection) error {
+	for _, s := range b.sinks {
+		if err := s.Finished(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b baseNames) End(sum *pipeline.Summary) error {
+	for i := range sum.Inputs {
+		sum.Inputs[i].Name = filepath.Base(sum.Inputs[i].Name)
 		var re *capture.ReadError
-		if errors.As(res.Inputs[i].Err, &re) {
+		if errors.As(sum.Inputs[i].Err, &re) {
 			re.File = filepath.Base(re.File)
 		}
 	}
-	return res
+	for _, s := range b.sinks {
+		if err := s.End(sum); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkGolden compares got with testdata/name, or rewrites it under -update.
@@ -62,70 +105,38 @@ func checkGolden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run go test ./report -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (-want +got):\n%s", name, lineDiff(string(want), string(got)))
+		t.Errorf("%s differs (-want +got):\n%s", name, report.LineDiff(string(want), string(got)))
 	}
 }
 
-// lineDiff is a small line diff: it prints the lines that differ around the
-// first difference, enough to see what changed.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	var sb strings.Builder
-	for k := max(0, i-2); k < i; k++ {
-		sb.WriteString("  " + w[k] + "\n")
-	}
-	for k := i; k < len(w) && k < i+8; k++ {
-		sb.WriteString("- " + w[k] + "\n")
-	}
-	for k := i; k < len(g) && k < i+8; k++ {
-		sb.WriteString("+ " + g[k] + "\n")
-	}
-	return sb.String()
-}
-
-type goldenCase struct{ name, path string }
-
-func goldenCases(t *testing.T) []goldenCase {
-	var cases []goldenCase
-	own, _ := filepath.Glob("../testdata/pcaps/*.pcap*")
-	for _, p := range own {
-		cases = append(cases, goldenCase{filepath.Base(p), p})
-	}
-	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
-		for _, f := range corpusGolden {
-			cases = append(cases, goldenCase{"corpus." + f, filepath.Join(dir, f)})
-		}
-	} else {
-		t.Log("TCPFLOW_CORPUS not set: corpus golden files not checked")
-	}
-	return cases
-}
-
-// TestGolden checks the text, summary, explain and JSON reports of every capture in
-// testdata/pcaps and of the corpus captures above.
+// TestGolden checks the text, summary, explain and JSON reports of every
+// capture in testdata/pcaps and of the corpus captures above.
 func TestGolden(t *testing.T) {
-	for _, c := range goldenCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			res := analyze(t, c.path, true)
-			modes := []struct {
-				mode  string
-				write func(*bytes.Buffer) error
-			}{
-				{"text", func(b *bytes.Buffer) error { return Text(b, res, Options{}) }},
-				{"summary", func(b *bytes.Buffer) error { return Text(b, res, Options{Summary: true}) }},
-				{"explain", func(b *bytes.Buffer) error { return Explain(b, res, Options{}) }},
-				{"json", func(b *bytes.Buffer) error { return JSON(b, res, Options{}) }},
+	for _, c := range report.GoldenCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			got := analyze(t, c.Path, pipeline.Options{})
+			for _, m := range goldenModes {
+				checkGolden(t, c.Name+"."+m.mode+".golden", got[m.mode])
 			}
-			for _, m := range modes {
-				var b bytes.Buffer
-				if err := m.write(&b); err != nil {
-					t.Fatal(err)
+		})
+	}
+}
+
+// TestBoundsDoNotChangeReports checks that the reports are the same bytes
+// when the run keeps almost nothing in memory: records spilled after a few
+// bytes, spools on disk at once.
+func TestBoundsDoNotChangeReports(t *testing.T) {
+	old := sink.SpoolMemory
+	sink.SpoolMemory = 0
+	defer func() { sink.SpoolMemory = old }()
+	for _, c := range report.GoldenCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			want := analyze(t, c.Path, pipeline.Options{})
+			got := analyze(t, c.Path, pipeline.Options{RecordMemory: 1})
+			for _, m := range goldenModes {
+				if !bytes.Equal(got[m.mode], want[m.mode]) {
+					t.Errorf("%s with everything spooled differs (-want +got):\n%s", m.mode, report.LineDiff(string(want[m.mode]), string(got[m.mode])))
 				}
-				checkGolden(t, c.name+"."+m.mode+".golden", b.Bytes())
 			}
 		})
 	}
@@ -133,18 +144,15 @@ func TestGolden(t *testing.T) {
 
 // TestDeterministic runs one capture twice and requires identical bytes.
 func TestDeterministic(t *testing.T) {
-	cases := goldenCases(t)
+	cases := report.GoldenCases(t)
 	if len(cases) == 0 {
 		t.Skip("no captures")
 	}
-	var out [2]bytes.Buffer
-	for i := range out {
-		res := analyze(t, cases[len(cases)-1].path, true)
-		if err := JSON(&out[i], res, Options{}); err != nil {
-			t.Fatal(err)
+	a := analyze(t, cases[len(cases)-1].Path, pipeline.Options{})
+	b := analyze(t, cases[len(cases)-1].Path, pipeline.Options{})
+	for _, m := range goldenModes {
+		if !bytes.Equal(a[m.mode], b[m.mode]) {
+			t.Errorf("%s: two runs on the same capture differ", m.mode)
 		}
-	}
-	if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
-		t.Error("two runs on the same capture differ")
 	}
 }

@@ -192,13 +192,15 @@ type connCount struct {
 	N  int64
 }
 
-// expertAcc accumulates the expert summary one connection at a time, so a
-// streaming run need not keep its connections.
-type expertAcc struct {
+// Expert accumulates the expert summary (like `tshark -z expert`) one
+// connection at a time, so a streaming run need not keep its connections.
+// The zero value is ready to use.
+type Expert struct {
 	rows [state.NumAnalysis]expertRow
 }
 
-func (e *expertAcc) add(c *state.Connection) {
+// Add counts one connection's findings.
+func (e *Expert) Add(c *state.Connection) {
 	for i, an := range state.AllAnalysis() {
 		n := count(c.Data, flow.C2S, an) + count(c.Data, flow.S2C, an)
 		if n == 0 {
@@ -221,7 +223,7 @@ func (e *expertAcc) add(c *state.Connection) {
 }
 
 // list returns the kinds with findings, in state.AllAnalysis order.
-func (e *expertAcc) list() []expertRow {
+func (e *Expert) list() []expertRow {
 	var rows []expertRow
 	for _, r := range e.rows {
 		if r.Total > 0 {
@@ -231,18 +233,8 @@ func (e *expertAcc) list() []expertRow {
 	return rows
 }
 
-// expert counts each finding over all connections, like `tshark -z expert`,
-// with the connections worst hit.
-func expert(res *state.Result) []expertRow {
-	var acc expertAcc
-	for _, c := range res.Conns {
-		acc.add(c)
-	}
-	return acc.list()
-}
-
-// expertText writes the expert summary, one line per finding kind.
-func expertText(w *bufio.Writer, res *state.Result) { expertLines(w, expert(res)) }
+// WriteText writes the expert summary, one line per finding kind.
+func (e *Expert) WriteText(w *bufio.Writer) { expertLines(w, e.list()) }
 
 func expertLines(w *bufio.Writer, rows []expertRow) {
 	if len(rows) == 0 {

@@ -1,13 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // The JSON document; docs/json-schema.md describes every field. Field order is
@@ -63,7 +66,7 @@ type jsonStreams struct {
 	S2C jsonStream `json:"s2c"`
 }
 
-func streamJSON(f *flow.StreamFacts) jsonStream {
+func streamJSON(f *stream.Facts) jsonStream {
 	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
 		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
 	if f.Proto != "" {
@@ -86,6 +89,13 @@ type jsonCapture struct {
 	Frames    map[string]uint64 `json:"frames"` // encoding/json sorts map keys
 	FirstTime string            `json:"first_time,omitempty"`
 	Errors    []string          `json:"errors"`
+	// What the run's bounds changed (docs/json-schema.md), always written.
+	Interrupted      bool `json:"interrupted"`
+	Evicted          int  `json:"evicted"`
+	EvictedOpen      int  `json:"evicted_open"`
+	MaxOpen          int  `json:"max_open"`
+	Continued        int  `json:"continued"`
+	ForgottenDropped int  `json:"forgotten_dropped"`
 }
 
 type jsonInput struct {
@@ -114,6 +124,8 @@ type jsonEndpoint struct {
 
 type jsonConn struct {
 	ID           int          `json:"id"`
+	Part         int          `json:"part,omitempty"`    // continuations: 1, 2, ...
+	Evicted      bool         `json:"evicted,omitempty"` // finished while open (--max-conns)
 	Client       jsonEndpoint `json:"client"`
 	Server       jsonEndpoint `json:"server"`
 	FirstFrame   uint64       `json:"first_frame"`
@@ -197,19 +209,102 @@ type jsonTransition struct {
 	Why      string `json:"why"`
 }
 
-// JSON writes the whole result as one indented JSON document.
-func JSON(w io.Writer, res *state.Result, opts Options) error {
-	doc := jsonDoc{Capture: captureJSON(res), Expert: []jsonExpert{}, Connections: make([]jsonConn, 0, len(res.Conns))}
-	for _, r := range expert(res) {
-		doc.Expert = append(doc.Expert, expertJSON(r))
-	}
-	for _, c := range res.Conns {
-		doc.Connections = append(doc.Connections, connJSON(res, c, opts))
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(doc)
+// The JSON document is written in pieces, so that a run streams it:
+// JSONStart (the capture and the expert summary, known at the end of the
+// run), then each connection (AppendConnJSON, rendered when it finished and
+// kept in a spool meanwhile) behind JSONConnSep, then JSONEnd. The bytes are
+// those json.Encoder with SetIndent("", " ") writes for the whole document.
+
+// jsonHead is the part of the document before the connections.
+type jsonHead struct {
+	Capture jsonCapture  `json:"capture"`
+	Expert  []jsonExpert `json:"expert"`
 }
+
+// JSONStart writes the document up to the opening of the connections array.
+func JSONStart(w io.Writer, sum *pipeline.Summary, e *Expert) error {
+	head := jsonHead{Capture: captureJSON(sum), Expert: []jsonExpert{}}
+	for _, r := range e.list() {
+		head.Expert = append(head.Expert, expertJSON(r))
+	}
+	b, err := json.MarshalIndent(head, "", " ")
+	if err != nil {
+		return err
+	}
+	b = append(b[:len(b)-len("\n}")], ",\n \"connections\": ["...)
+	_, err = w.Write(b)
+	return err
+}
+
+// JSONConnSep is what goes before the i-th connection (from 0).
+func JSONConnSep(i int) string {
+	if i == 0 {
+		return "\n  "
+	}
+	return ",\n  "
+}
+
+// JSONEnd closes the document after n connections.
+func JSONEnd(w io.Writer, n int) error {
+	end := "\n ]\n}\n"
+	if n == 0 {
+		end = "]\n}\n"
+	}
+	_, err := io.WriteString(w, end)
+	return err
+}
+
+// AppendConnJSON appends one connection of the document's connections array,
+// indented at its depth, with its segments unless opts.Summary. Segments are
+// encoded one at a time, so a connection of millions of segments needs no
+// more memory than its encoded text.
+func AppendConnJSON(b []byte, base int64, c *state.Connection, opts Options) ([]byte, error) {
+	jc := connJSONAt(base, c, opts)
+	head, err := json.MarshalIndent(jc, connIndent, " ")
+	if err != nil {
+		return b, err
+	}
+	if opts.Summary {
+		return append(b, head...), nil
+	}
+	// The connection with an empty segment list ends in `[]` + "\n" + the
+	// indent + `}`: open the list there and write the segments into it.
+	tail := "[]\n" + connIndent + "}"
+	b = append(b, head[:len(head)-len(tail)]...)
+	b = append(b, '[')
+	a := c.Data
+	var seg []byte
+	var ind bytes.Buffer
+	ti, n := 0, 0
+	for _, r := range a.Records.All() {
+		t0 := ti
+		for ti < len(a.Transitions) && a.Transitions[ti].Frame <= r.Frame {
+			ti++
+		}
+		seg = appendSegment(append(seg[:0], '{'), base, r, a.Transitions[t0:ti])
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n"+segIndent...)
+		ind.Reset()
+		if err := json.Indent(&ind, seg, segIndent, " "); err != nil {
+			return b, err
+		}
+		b = append(b, ind.Bytes()...)
+		n++
+	}
+	if n > 0 {
+		b = append(b, "\n"+connIndent+" "...)
+	}
+	return append(b, "]\n"+connIndent+"}"...), c.Data.Records.Err()
+}
+
+// The indentation of a connection object and of a segment object in the
+// document.
+const (
+	connIndent = "  "
+	segIndent  = "    "
+)
 
 func expertJSON(r expertRow) jsonExpert {
 	je := jsonExpert{Name: r.Kind.Name(), Total: r.Total, Connections: r.Conns}
@@ -219,9 +314,11 @@ func expertJSON(r expertRow) jsonExpert {
 	return je
 }
 
-func captureJSON(res *state.Result) jsonCapture {
-	jc := jsonCapture{Files: []jsonInput{}, LinkTypes: []jsonLink{}, Errors: []string{}, Frames: map[string]uint64{}}
-	for i, in := range res.Inputs {
+func captureJSON(sum *pipeline.Summary) jsonCapture {
+	jc := jsonCapture{Files: []jsonInput{}, LinkTypes: []jsonLink{}, Errors: []string{}, Frames: map[string]uint64{},
+		Interrupted: sum.Interrupted, Evicted: sum.Evicted, EvictedOpen: sum.EvictedOpen, MaxOpen: sum.MaxOpen,
+		Continued: sum.Parts, ForgottenDropped: sum.ForgottenDropped}
+	for i, in := range sum.Inputs {
 		ji := jsonInput{File: in.Name, Format: string(in.Format), Gzip: in.Gzip, Frames: in.Frames}
 		if in.Err != nil {
 			ji.Error = in.Err.Error()
@@ -233,7 +330,7 @@ func captureJSON(res *state.Result) jsonCapture {
 			jc.Format = "mixed"
 		}
 	}
-	st := &res.Stats
+	st := &sum.Stats
 	for _, l := range st.Links {
 		jc.LinkTypes = append(jc.LinkTypes, jsonLink{capture.LinkName(l.Type), l.Frames})
 	}
@@ -244,7 +341,7 @@ func captureJSON(res *state.Result) jsonCapture {
 	if st.Frames > 0 {
 		jc.FirstTime = utc(st.FirstTime)
 	}
-	for _, err := range res.Errors {
+	for _, err := range sum.Errors {
 		jc.Errors = append(jc.Errors, err.Error())
 	}
 	return jc
@@ -275,15 +372,13 @@ func endpointJSON(c *state.Connection, r flow.Dir) jsonEndpoint {
 
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
 
-func connJSON(res *state.Result, c *state.Connection, opts Options) jsonConn {
-	return connJSONAt(res.Stats.FirstTime, c, opts)
-}
-
-// connJSONAt is connJSON with relative times counted from base (ns).
+// connJSONAt is a connection's object with relative times counted from base
+// (ns); its segment list is empty (AppendConnJSON fills it), or absent with
+// opts.Summary.
 func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	a := c.Data
 	jc := jsonConn{
-		ID: c.ID, Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
+		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
 		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),
@@ -317,38 +412,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	if opts.Summary {
 		return jc
 	}
-	segs := make([]jsonSeg, 0, len(a.Records))
-	jc.Segments = &segs
-	ti := 0
-	for i := range a.Records {
-		r := &a.Records[i]
-		js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - base), Dir: r.Dir.String(),
-			Flags: r.Flags.String(), Seq: r.RelSeq, Ack: r.RelAck, SeqAbs: r.Seq, AckAbs: r.Ack,
-			Len: r.Len, WinRaw: r.Win, Analysis: r.Analysis.Names(), Transitions: []jsonTransition{},
-			DupAckNum: r.DupAckNum, DupAckFrame: r.DupAckOf, AckFrame: r.AckOf, Truncated: r.Truncated}
-		if r.Flags&capture.ACK == 0 {
-			js.Ack, js.AckAbs = 0, 0
-		}
-		if r.WinScaled >= 0 {
-			v := r.WinScaled
-			js.Win, js.WinAssumed = &v, r.ScaleAssumed
-		}
-		js.Options = optionsJSON(&r.Opts)
-		if r.AckRTT >= 0 {
-			v := secs(r.AckRTT)
-			js.AckRTT = &v
-		}
-		if r.InFlight >= 0 {
-			v := r.InFlight
-			js.InFlight = &v
-		}
-		for ti < len(a.Transitions) && a.Transitions[ti].Frame <= r.Frame {
-			t := a.Transitions[ti]
-			js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})
-			ti++
-		}
-		segs = append(segs, js)
-	}
+	jc.Segments = &[]jsonSeg{}
 	return jc
 }
 

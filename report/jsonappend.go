@@ -17,10 +17,22 @@ import (
 // checks it on every golden capture.
 
 // appendSegmentLine appends one "segment" JSONL line, newline included.
-func appendSegmentLine(b []byte, conn int, base int64, r *state.Record, trans []state.Transition) []byte {
+func appendSegmentLine(b []byte, c *state.Connection, base int64, r *state.Record, trans []state.Transition) []byte {
 	b = append(b, `{"type":"segment","conn":`...)
-	b = strconv.AppendInt(b, int64(conn), 10)
-	b = append(b, `,"frame":`...)
+	b = strconv.AppendInt(b, int64(c.ID), 10)
+	if c.Part > 0 {
+		b = append(b, `,"part":`...)
+		b = strconv.AppendInt(b, int64(c.Part), 10)
+	}
+	b = append(b, ',')
+	b = appendSegment(b, base, r, trans)
+	return append(b, '\n')
+}
+
+// appendSegment appends the fields of one segment object (jsonSeg), without
+// the opening brace, closing brace included.
+func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transition) []byte {
+	b = append(b, `"frame":`...)
 	b = strconv.AppendUint(b, r.Frame, 10)
 	b = append(b, `,"time":`...)
 	b = appendFloat(b, secs(r.Time-base))
@@ -104,7 +116,7 @@ func appendSegmentLine(b []byte, conn int, base int64, r *state.Record, trans []
 		b = appendString(b, t.Why)
 		b = append(b, '}')
 	}
-	return append(b, "]}\n"...)
+	return append(b, "]}"...)
 }
 
 // appendOptions mirrors jsonOptions (absent when the segment has none).

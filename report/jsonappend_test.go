@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -17,36 +18,73 @@ type jsonlSeg struct {
 	jsonSeg
 }
 
+// referenceSeg builds a segment's object through the documented types, for
+// encoding/json.
+func referenceSeg(base int64, r *state.Record, trans []state.Transition) jsonSeg {
+	js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - base), Dir: r.Dir.String(),
+		Flags: r.Flags.String(), Seq: r.RelSeq, Ack: r.RelAck, SeqAbs: r.Seq, AckAbs: r.Ack,
+		Len: r.Len, WinRaw: r.Win, Analysis: r.Analysis.Names(), Transitions: []jsonTransition{},
+		DupAckNum: r.DupAckNum, DupAckFrame: r.DupAckOf, AckFrame: r.AckOf, Truncated: r.Truncated}
+	if r.Flags&capture.ACK == 0 {
+		js.Ack, js.AckAbs = 0, 0
+	}
+	if r.WinScaled >= 0 {
+		v := r.WinScaled
+		js.Win, js.WinAssumed = &v, r.ScaleAssumed
+	}
+	js.Options = optionsJSON(&r.Opts)
+	if r.AckRTT >= 0 {
+		v := secs(r.AckRTT)
+		js.AckRTT = &v
+	}
+	if r.InFlight >= 0 {
+		v := r.InFlight
+		js.InFlight = &v
+	}
+	for _, t := range trans {
+		js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})
+	}
+	return js
+}
+
+// segmentCheck is a SegmentSink comparing each line with encoding/json's.
+type segmentCheck struct {
+	stats *capture.Stats
+	n     int
+	first string
+}
+
+func (s *segmentCheck) Segment(c *pipeline.Connection, rec *state.Record, trans []state.Transition) error {
+	got := appendSegmentLine(nil, c, s.stats.FirstTime, rec, trans)
+	var want bytes.Buffer
+	if err := json.NewEncoder(&want).Encode(jsonlSeg{"segment", c.ID, referenceSeg(s.stats.FirstTime, rec, trans)}); err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want.Bytes()) && s.first == "" {
+		s.first = "got  " + string(got) + "want " + want.String()
+	}
+	s.n++
+	return nil
+}
+
+func (s *segmentCheck) Finished(*pipeline.Connection) error { return nil }
+func (s *segmentCheck) End(*pipeline.Summary) error         { return nil }
+
 // TestSegmentAppendMatchesEncodingJSON checks the hand-written segment line
 // against encoding/json on every segment of the golden captures.
 func TestSegmentAppendMatchesEncodingJSON(t *testing.T) {
 	for _, gc := range goldenCases(t) {
-		r := capture.NewReader(gc.path)
-		n := 0
-		var first []byte
-		res := state.Run(r, state.Options{Segment: func(c *state.Connection, rec *state.Record, trans []state.Transition) {
-			got := appendSegmentLine(nil, c.ID, r.Stats.FirstTime, rec, trans)
-			// encoding/json over the same record, through the types the JSON
-			// report uses.
-			conn := &state.Connection{ID: c.ID, Data: &state.Conn{Records: []state.Record{*rec}, Transitions: trans}}
-			js := (*connJSONAt(r.Stats.FirstTime, conn, Options{}).Segments)[0]
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			if err := enc.Encode(jsonlSeg{"segment", c.ID, js}); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want.Bytes()) && first == nil {
-				first = []byte("got  " + string(got) + "want " + want.String())
-			}
-			n++
-		}}, nil)
-		r.Close()
-		_ = res
-		if first != nil {
-			t.Errorf("%s: segment line differs from encoding/json:\n%s", gc.name, first)
+		r := capture.NewReader(gc.Path)
+		check := &segmentCheck{stats: &r.Stats}
+		if _, err := pipeline.Run(r, pipeline.Options{}, check); err != nil {
+			t.Fatal(err)
 		}
-		if n == 0 && gc.name != "corrupt.pcap" {
-			t.Logf("%s: no segments", gc.name)
+		r.Close()
+		if check.first != "" {
+			t.Errorf("%s: segment line differs from encoding/json:\n%s", gc.Name, check.first)
+		}
+		if check.n == 0 && gc.Name != "corrupt.pcap" {
+			t.Logf("%s: no segments", gc.Name)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 func TestASCIITableMatchesTablewriter(t *testing.T) {
 	header := []string{"id", "client", "a longer header", "x"}
 	var rows [][]string
-	for i := 0; i < bigTable+3; i++ {
+	for i := 0; i < BigTable+3; i++ {
 		rows = append(rows, []string{fmt.Sprint(i), fmt.Sprintf("10.0.0.%d:%d", i%250, 40000+i), strings.Repeat("v", i%23), ""})
 	}
 	var want bytes.Buffer
@@ -34,7 +34,7 @@ func TestASCIITableMatchesTablewriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	if err := asciiTable(&got, header, rows); err != nil {
+	if err := Table(&got, header, rows); err != nil {
 		t.Fatal(err)
 	}
 	if got.String() != want.String() {

@@ -13,37 +13,14 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
 
-// Text writes the capture header, the summary table of all connections and then,
-// unless opts.Summary, each connection's annotated timeline.
-func Text(w io.Writer, res *state.Result, opts Options) error {
-	bw := bufio.NewWriter(w)
-	writeHeader(bw, res)
-	if len(res.Conns) == 0 {
-		fmt.Fprintln(bw, "\nNo TCP connections.")
-		return bw.Flush()
-	}
-	fmt.Fprintln(bw)
-	if err := summaryTable(bw, res); err != nil {
-		return err
-	}
-	fmt.Fprintln(bw)
-	expertText(bw, res)
-	for _, c := range res.Conns {
-		fmt.Fprintln(bw)
-		connFacts(bw, res, c)
-		if !opts.Summary {
-			fmt.Fprintln(bw)
-			timeline(bw, res, c, opts)
-		}
-	}
-	return bw.Flush()
-}
-
-func writeHeader(w *bufio.Writer, res *state.Result) {
-	for _, in := range res.Inputs {
+// Header writes the capture header: inputs, frame counts by kind, time span,
+// frames not analyzed by reason, faults, and what the run's bounds changed.
+func Header(w *bufio.Writer, sum *pipeline.Summary) {
+	for _, in := range sum.Inputs {
 		kind := string(in.Format)
 		if in.Gzip {
 			kind += ", gzip"
@@ -59,7 +36,7 @@ func writeHeader(w *bufio.Writer, res *state.Result) {
 		}
 		fmt.Fprintf(w, "capture %s (%s): %d frames\n", in.Name, kind, in.Frames)
 	}
-	st := &res.Stats
+	st := &sum.Stats
 	var links []string
 	for _, l := range st.Links {
 		links = append(links, fmt.Sprintf("%s %d", capture.LinkName(l.Type), l.Frames))
@@ -74,79 +51,90 @@ func writeHeader(w *bufio.Writer, res *state.Result) {
 			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
 		}
 	}
-	for _, err := range res.Errors {
+	for _, err := range sum.Errors {
 		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
 	}
-}
-
-func summaryTable(w io.Writer, res *state.Result) error {
-	rows := make([][]string, 0, len(res.Conns))
-	for _, c := range res.Conns {
-		rows = append(rows, tableRow(c))
+	if sum.Interrupted {
+		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; everything read before is analyzed\n", st.Frames)
 	}
-	return asciiTable(w, tableHeader, rows)
+	if sum.Evicted > 0 {
+		fmt.Fprintf(w, "evicted: %d connections finished while open to stay within --max-conns (%d half-open or one-sided); the most tracked at once: %d\n",
+			sum.Evicted, sum.Evicted-sum.EvictedOpen, sum.MaxOpen)
+	}
+	if sum.Parts > 0 {
+		fmt.Fprintf(w, "continued: %d connections had segments after they were finished; each later part is reported under the same id\n", sum.Parts)
+	}
+	if sum.ForgottenDropped > 0 {
+		fmt.Fprintf(w, "forgotten: %d finished connections were dropped from memory (--max-forgotten); a later segment on their ports got a new id\n", sum.ForgottenDropped)
+	}
 }
 
-var tableHeader = []string{"id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end", "zeek", "verdict"}
+// TableHeader names the columns of the connection table.
+var TableHeader = []string{"id", "client", "server", "first (UTC)", "duration", "pkts c>s", "pkts s>c", "bytes c>s", "bytes s>c", "client state", "server state", "end", "zeek", "verdict"}
 
-// tableRow is a connection's row of the summary table.
-func tableRow(c *state.Connection) []string {
+// TableRow is a connection's row of the connection table.
+func TableRow(c *state.Connection) []string {
 	a := c.Data
-	return []string{strconv.Itoa(c.ID), c.Client.String(), c.Server.String(),
+	return []string{connID(c), c.Client.String(), c.Server.String(),
 		utc(c.FirstTime)[11:26], seconds(c.LastTime - c.FirstTime),
 		u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
 		a.EP[flow.Client].State.String(), a.EP[flow.Server].State.String(), endText(c),
 		a.Zeek.ConnState() + " " + a.Zeek.History(), verdict(c)}
 }
 
-// bigTable is the row count from which asciiTable draws tables itself:
+// BigTable is the row count from which asciiTable draws tables itself:
 // tablewriter spends tens of microseconds per row (width measurement and
 // formatting of every cell), which is most of a summary's time on a capture
 // with tens of thousands of connections. Both ways draw the same bytes
 // (TestASCIITableMatchesTablewriter).
-const bigTable = 500
+const BigTable = 500
 
-// tableDrawer draws a table in tablewriter's ASCII style with column widths
-// known beforehand, row by row.
-type tableDrawer struct {
-	w      *bufio.Writer
-	widths []int
+// TableDrawer draws a table in tablewriter's ASCII style with column widths
+// known beforehand, row by row, so that a table of millions of rows needs
+// no more memory than a row.
+type TableDrawer struct {
+	W      *bufio.Writer
+	Widths []int
 }
 
-func (t *tableDrawer) rule() {
-	for _, wd := range t.widths {
-		t.w.WriteByte('+')
-		t.w.WriteString(strings.Repeat("-", wd+2))
+func (t *TableDrawer) rule() {
+	for _, wd := range t.Widths {
+		t.W.WriteByte('+')
+		t.W.WriteString(strings.Repeat("-", wd+2))
 	}
-	t.w.WriteString("+\n")
+	t.W.WriteString("+\n")
 }
 
-func (t *tableDrawer) begin(header []string) {
+// Begin draws the top rule and the centered header.
+func (t *TableDrawer) Begin(header []string) {
 	t.rule()
 	for i, h := range header {
-		left := (t.widths[i] - len(h)) / 2
-		t.w.WriteString("| " + strings.Repeat(" ", left) + h + strings.Repeat(" ", t.widths[i]-len(h)-left) + " ")
+		left := (t.Widths[i] - len(h)) / 2
+		t.W.WriteString("| " + strings.Repeat(" ", left) + h + strings.Repeat(" ", t.Widths[i]-len(h)-left) + " ")
 	}
-	t.w.WriteString("|\n")
+	t.W.WriteString("|\n")
 	t.rule()
 }
 
-func (t *tableDrawer) row(r []string) {
+// Row draws one row of left-aligned cells.
+func (t *TableDrawer) Row(r []string) {
 	for i, c := range r {
-		t.w.WriteString("| ")
-		t.w.WriteString(c)
-		t.w.WriteString(strings.Repeat(" ", t.widths[i]-len(c)))
-		t.w.WriteString(" ")
+		t.W.WriteString("| ")
+		t.W.WriteString(c)
+		t.W.WriteString(strings.Repeat(" ", t.Widths[i]-len(c)))
+		t.W.WriteString(" ")
 	}
-	t.w.WriteString("|\n")
+	t.W.WriteString("|\n")
 }
 
-func (t *tableDrawer) end() { t.rule() }
+// End draws the bottom rule.
+func (t *TableDrawer) End() { t.rule() }
 
-// asciiTable draws a table in tablewriter's ASCII style: a centered header,
-// left-aligned cells, all cells plain ASCII.
-func asciiTable(w io.Writer, header []string, rows [][]string) error {
-	if len(rows) < bigTable {
+// Table draws a table in tablewriter's ASCII style: a centered header,
+// left-aligned cells, all cells plain ASCII. Small tables go through
+// tablewriter, big ones through TableDrawer (the same bytes).
+func Table(w io.Writer, header []string, rows [][]string) error {
+	if len(rows) < BigTable {
 		t := tablewriter.NewTable(w,
 			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
 			tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -168,32 +156,28 @@ func asciiTable(w io.Writer, header []string, rows [][]string) error {
 		}
 	}
 	bw := bufio.NewWriter(w)
-	t := tableDrawer{w: bw, widths: widths}
-	t.begin(header)
+	t := TableDrawer{W: bw, Widths: widths}
+	t.Begin(header)
 	for _, r := range rows {
-		t.row(r)
+		t.Row(r)
 	}
-	t.end()
+	t.End()
 	return bw.Flush()
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// connFacts writes the per-connection header: endpoints, handshake facts, how it ended.
-func connFacts(w *bufio.Writer, res *state.Result, c *state.Connection) {
-	connFactsAt(w, res.Stats.FirstTime, c)
-}
-
-// connFactsAt is connFacts with relative times counted from base (ns). It
-// runs once per connection of a summary, tens of thousands of times on a big
-// capture, so it writes pieces directly rather than through fmt.
-func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
+// ConnFacts writes the per-connection header: endpoints, handshake facts,
+// how it ended, its health, its streams and ICMP errors; relative times count
+// from base (ns, the capture's first frame). It runs once per connection of a
+// summary, tens of thousands of times on a big capture, so it writes pieces
+// directly rather than through fmt.
+func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	a := c.Data
 	var nb [24]byte
-	num := func(n int64) { w.Write(strconv.AppendInt(nb[:0], n, 10)) }
 	unum := func(n uint64) { w.Write(strconv.AppendUint(nb[:0], n, 10)) }
 	w.WriteString("== connection ")
-	num(int64(c.ID))
+	w.WriteString(connID(c))
 	w.WriteString(": client ")
 	w.WriteString(c.Client.String())
 	w.WriteString(" -> server ")
@@ -285,38 +269,21 @@ func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 	w.WriteString(e.State.String())
 }
 
-// timeline writes one row per segment and, under it, the transitions it caused.
-func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Options) {
+// Timeline writes one row per segment and, under it, the transitions it
+// caused; relative times count from base (ns). It reads the records twice
+// (column widths, then rows), so they need not fit in memory.
+func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	a := c.Data
 	header := []string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
 	if opts.Absolute {
 		header[4], header[5] = "seq(abs)", "ack(abs)"
 	}
-	rows := make([][]string, 0, len(a.Records))
-	for i := range a.Records {
-		r := &a.Records[i]
-		seq, ack := r.RelSeq, r.RelAck
-		if opts.Absolute {
-			seq, ack = r.Seq, r.Ack
-		}
-		ackS := ""
-		if r.Flags&capture.ACK != 0 {
-			ackS = strconv.FormatUint(uint64(ack), 10)
-		}
-		dir := "C -> S"
-		if r.Dir == flow.S2C {
-			dir = "C <- S"
-		}
-		shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
-		rows = append(rows, []string{u64(r.Frame), seconds(r.Time - res.Stats.FirstTime), dir, r.Flags.String(),
-			strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))})
-	}
 	widths := make([]int, len(header))
 	for i, h := range header {
 		widths[i] = len(h)
 	}
-	for _, row := range rows {
-		for i, cell := range row[:len(row)-1] {
+	for _, r := range a.Records.All() {
+		for i, cell := range timelineRow(base, a, r, opts)[:len(header)-1] {
 			widths[i] = max(widths[i], len(cell))
 		}
 	}
@@ -327,15 +294,42 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 	}
 	ti := 0
 	tr := a.Transitions
-	for i, row := range rows {
-		writeRow(w, row, widths)
-		frame := a.Records[i].Frame
-		for ti < len(tr) && tr[ti].Frame <= frame {
+	for _, r := range a.Records.All() {
+		writeRow(w, timelineRow(base, a, r, opts), widths)
+		for ti < len(tr) && tr[ti].Frame <= r.Frame {
 			t := tr[ti]
 			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint.Side(), t.From, t.To, t.Why)
 			ti++
 		}
 	}
+}
+
+// timelineRow is the cells of one segment's timeline row.
+func timelineRow(base int64, a *state.Conn, r *state.Record, opts Options) []string {
+	seq, ack := r.RelSeq, r.RelAck
+	if opts.Absolute {
+		seq, ack = r.Seq, r.Ack
+	}
+	ackS := ""
+	if r.Flags&capture.ACK != 0 {
+		ackS = strconv.FormatUint(uint64(ack), 10)
+	}
+	dir := "C -> S"
+	if r.Dir == flow.S2C {
+		dir = "C <- S"
+	}
+	shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
+	return []string{u64(r.Frame), seconds(r.Time - base), dir, r.Flags.String(),
+		strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))}
+}
+
+// connID is a connection's id as reports show it: "12", or "12.2" for the
+// second part of connection 12 (segments after it was finished).
+func connID(c *state.Connection) string {
+	if c.Part == 0 {
+		return strconv.Itoa(c.ID)
+	}
+	return strconv.Itoa(c.ID) + "." + strconv.Itoa(c.Part+1)
 }
 
 func writeRow(w *bufio.Writer, row []string, widths []int) {
@@ -388,4 +382,13 @@ func notes(r *state.Record) string {
 		parts = append(parts, "(payload cut by snap length)")
 	}
 	return strings.Join(parts, " ")
+}
+
+// NoConnections is what a report says when it has no connection to show:
+// the capture has none, or none matches the selection.
+func NoConnections(sum *pipeline.Summary) string {
+	if sum.Conns == 0 {
+		return "No TCP connections."
+	}
+	return "No connection matches the selection (the capture has " + plural(int64(sum.Conns), "connection", "connections") + ")."
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // ICMPError is an ICMP error message quoting a segment of a connection, e.g. a
@@ -32,59 +33,15 @@ const (
 
 func (e EndedBy) String() string { return [...]string{"open", "fin", "rst", "refused"}[e] }
 
-// Options control what a Conn keeps.
-type Options struct {
-	// KeepRecords keeps one Record per segment for timelines and per-segment
-	// JSON. Summary modes leave it off so memory does not grow with the capture.
-	KeepRecords bool
-	// Done, when set, makes Run stream: it receives each selected connection
-	// once it is finished and then forgets it, so that memory follows the
-	// connections open at once rather than the size of the capture. Finished
-	// means closed (a RST, or a FIN each way) and silent for Linger of capture
-	// time, or replaced by a new connection on the same 4-tuple (port reuse), or
-	// still in the table at the end of the input. Connections go to Done in
-	// the order they finish (by id among those finishing together), and
-	// Result.Conns stays empty.
-	Done func(*Connection)
-	// Linger is how long a closed connection is kept for late segments (a
-	// retransmitted FIN, the last ACK) before it is finished, in ns of capture
-	// time; 0 means DefaultLinger. A segment arriving later on the same
-	// 4-tuple opens a new connection, where Wireshark would still count it in
-	// the old tcp.stream.
-	Linger int64
-	// Segment, when set, receives each segment of a selected connection as
-	// it is analyzed, with the transitions it caused: a streamed report can
-	// write it at once instead of keeping Records. rec and trans are only
-	// valid during the call.
-	Segment func(c *Connection, rec *Record, trans []Transition)
-	// Reassemble, when set, reassembles each selected connection's byte
-	// streams (Conn.Streams) and hands the bytes to its Sink.
-	Reassemble *Reassembly
-	// Workers is how many goroutines analyze while the calling one reads and
-	// decodes: 0 chooses (one less than GOMAXPROCS, sequential on one CPU),
-	// -1 forces a sequential run.
-	Workers int
-}
-
-// Reassembly configures stream reassembly.
-type Reassembly struct {
-	Sink    flow.StreamSink // may be nil: facts only
-	Options flow.StreamOptions
-}
-
-// DefaultLinger covers the late segments of a closed connection (a FIN or ACK
-// sent again after a retransmission timeout, a RST answering a late segment),
-// which come within seconds, while keeping memory low on captures with many
-// short connections. A segment on the same 4-tuple later than that opens a new
-// connection in a streamed run (where Wireshark would still count it in the
-// old tcp.stream); the reports that keep every connection never do.
-const DefaultLinger = 10e9
+// Connection is a flow connection together with its analysis.
+type Connection = flow.Conn[*Conn]
 
 // Conn is the analysis of one connection. Feed it every segment with Process.
 type Conn struct {
 	EP          [2]Endpoint // indexed by the direction each endpoint sends in (flow.Client, flow.Server)
 	Transitions []Transition
-	Records     []Record // when Options.KeepRecords
+	// Records are the segments' records, when the run keeps them (Keep).
+	Records Records
 
 	// HandshakeRTT is the time from the first SYN to the client's ACK of the
 	// SYN-ACK (Wireshark's tcp.analysis.initial_rtt), in ns; -1 when not seen.
@@ -105,28 +62,19 @@ type Conn struct {
 	MaxIdle int64
 	// Zeek is Zeek's view of the connection: its conn_state and history.
 	Zeek Zeek
-	// Streams is the reassembly of both directions (Options.Reassemble).
-	Streams *flow.Streams
+	// Streams is the reassembly of both directions, when the run
+	// reassembles.
+	Streams *stream.Streams
 
-	opts     Options
 	synTime  int64 // time of the client's most recent SYN, for the handshake RTT
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
-	// transBuf holds the first transitions in the Conn itself: a connection
-	// makes about ten, and a summary of a big capture creates tens of
-	// thousands of connections.
-	transBuf [12]Transition
-	selected bool // Run's Select accepted it
-	closing  bool // streaming Run: queued to finish once the linger time passes
-	finished bool // streaming Run: handed to Options.Done
 	an       analyzer
 }
 
-// NewConn prepares the analysis of a connection. midStream and firstIsSYN
-// describe its first segment (see flow.Conn.MidStream).
-func NewConn(opts Options) *Conn {
-	c := &Conn{opts: opts, HandshakeRTT: -1, SynAckRTT: -1}
-	c.Transitions = c.transBuf[:0]
+// NewConn prepares the analysis of a connection.
+func NewConn() *Conn {
+	c := &Conn{HandshakeRTT: -1, SynAckRTT: -1}
 	for r := range c.EP {
 		e := &c.EP[r]
 		e.Side, e.MSS, e.WScale, e.initial = flow.Dir(r), -1, -1, Closed
@@ -196,9 +144,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	c.lifecycle(seg, d, syn, ack, fin, rst)
-	if c.opts.KeepRecords {
-		c.Records = append(c.Records, rec)
-	}
+	c.Records.Append(&rec)
 	return rec
 }
 

@@ -35,7 +35,8 @@ var (
 // scripts) and returns it.
 func play(t *testing.T, steps []step) *Conn {
 	t.Helper()
-	c := NewConn(Options{KeepRecords: true})
+	c := NewConn()
+	c.Records.Keep(nil)
 	for i, s := range steps {
 		seg := capture.Segment{Frame: uint64(i + 1), Time: int64(i+1) * 1e6, Seq: s.seq, Ack: s.ack,
 			Flags: s.flags, Window: 1000, PayloadLen: s.len, Opts: capture.Options{MSS: -1, WScale: -1}}
@@ -210,7 +211,7 @@ func TestRelativeNumbersWrap(t *testing.T) {
 		{c2s, A | P, 0xFFFFFFF1, 5001, 100},
 		{s2c, A, 5001, 0x55, 0}, // 0xFFFFFFF1+100 wrapped
 	})
-	r := c.Records
+	r := c.Records.Slice()
 	if r[2].RelSeq != 1 || r[3].RelAck != 101 {
 		t.Errorf("relative seq/ack across the wrap = %d/%d, want 1/101", r[2].RelSeq, r[3].RelAck)
 	}
@@ -235,7 +236,7 @@ func TestWindowScale(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewConn(Options{})
+			c := NewConn()
 			s1 := seg(S, tt.cws, 64240)
 			s2 := seg(S|A, tt.sws, 65160)
 			s2.Ack = 1
@@ -253,7 +254,7 @@ func TestWindowScale(t *testing.T) {
 		})
 	}
 	// The peer's SYN not captured: the sender's own shift is assumed, as Wireshark does.
-	c0 := NewConn(Options{})
+	c0 := NewConn()
 	s1, s3 := seg(S, 8, 8192), seg(A, -1, 260)
 	s3.Seq = 1
 	c0.Process(&s1, c2s, true, false)
@@ -261,7 +262,7 @@ func TestWindowScale(t *testing.T) {
 		t.Errorf("window with the SYN-ACK missing = %d (assumed %v), want %d assumed", r.WinScaled, r.ScaleAssumed, 260<<8)
 	}
 	// Joined mid-stream: the scale is unknown.
-	c := NewConn(Options{})
+	c := NewConn()
 	s := seg(A, -1, 513)
 	if r := c.Process(&s, c2s, true, false); r.WinScaled != -1 {
 		t.Errorf("mid-stream window = %d, want -1 (unknown)", r.WinScaled)

@@ -136,7 +136,11 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 }
 
 // finish closes what is still open at the end of the capture.
-func (c *Conn) finish() {
+// Finish settles what can only be known at the end: it closes the
+// reassembly (delivering what still waits and setting the hashes) and ends an
+// open zero-window period at the last segment. Call it once, when the
+// connection is finished.
+func (c *Conn) Finish() {
 	if c.Streams != nil {
 		c.Streams.Close()
 	}

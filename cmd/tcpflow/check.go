@@ -17,8 +17,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
-	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/sink"
 )
 
 // Exit codes of tcpflow check.
@@ -225,20 +226,25 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin != nil {
 		r.Stdin = stdin
 	}
-	res := state.Run(r, state.Options{}, nil)
+	ignoreSet := map[string]bool{}
+	for _, c := range settings.ignore {
+		ignoreSet[c] = true
+	}
+	fs := sink.NewFacts(ignoreSet)
+	sum, err := pipeline.Run(r, pipeline.Options{}, fs)
 	r.Close()
-	if len(res.Errors) > 0 {
-		for _, e := range res.Errors {
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
+		return checkError
+	}
+	if len(sum.Errors) > 0 {
+		for _, e := range sum.Errors {
 			fmt.Fprintf(stderr, "tcpflow check: %v\n", e)
 		}
 		fmt.Fprintln(stderr, "tcpflow check: an input could not be read to its end; not comparing a partial capture")
 		return checkError
 	}
-	ignoreSet := map[string]bool{}
-	for _, c := range settings.ignore {
-		ignoreSet[c] = true
-	}
-	facts := report.Facts(res, ignoreSet)
+	facts := fs.Facts
 
 	if update {
 		var buf bytes.Buffer

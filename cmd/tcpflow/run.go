@@ -12,8 +12,10 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
-	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/sink"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // Exit codes.
@@ -50,6 +52,8 @@ type flags struct {
 	side         string
 	raw          bool
 	quiet        bool
+	maxConns     int
+	maxBuffer    int64
 	cpuProfile   string
 	memProfile   string
 }
@@ -80,6 +84,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.side, "side", "", "with --follow --raw: client or server, the side whose bytes to write")
 	fs.BoolVar(&f.raw, "raw", false, "with --follow and --side: write that side's bytes unchanged to standard output")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.IntVar(&f.maxConns, "max-conns", pipeline.DefaultMaxConns, "track at most `N` connections at once; beyond, the least valuable are finished early as evicted (idle half-open ones first); 0 for no limit")
+	fs.Var(sizeValue{&f.maxBuffer}, "max-buffer", "hold at most `SIZE` bytes of out-of-order data for reassembly in all (e.g. 256MB; default "+sizeString(stream.DefaultOptions.MaxBytesTotal)+")")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
 	if err := fs.Parse(args); err != nil {
@@ -135,7 +141,7 @@ func checkFlags(f *flags) error {
 }
 
 // analyze runs the analysis and writes the report; it returns the exit code.
-func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdout, stderr io.Writer) int {
+func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, stdin io.Reader, stdout, stderr io.Writer) int {
 	r := capture.NewReader(inputs...)
 	if stdin != nil {
 		r.Stdin = stdin
@@ -144,16 +150,22 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 	bar := newProgress(r, inputs, stderr, f.quiet)
 	defer bar.done()
 	ropts := report.Options{Absolute: f.abs, Summary: f.summary}
-	opts := state.Options{KeepRecords: (!f.summary || f.explain) && f.follow < 0}
+	if f.maxConns == 0 {
+		f.maxConns = -1 // no cap
+	}
+	opts := pipeline.Options{Select: sel, MaxConns: f.maxConns,
+		// Timelines and JSON show the stream facts; --summary and jsonl
+		// skip the reassembly unless asked (or a stream output needs it).
+		Reassemble: f.reassemble || (!f.summary && f.format != "jsonl")}
+	opts.Stream = stream.DefaultOptions
+	if f.maxBuffer > 0 {
+		opts.Stream.MaxBytesTotal = f.maxBuffer
+	}
 
-	// Reassembly, and where its bytes go.
-	var sinks report.Sinks
-	var sw *report.StreamWriter
-	var follower *report.Follower
-	var rawSink *report.RawSink
+	var sinks []pipeline.Sink
 	if f.writeStreams != "" {
-		var err error
-		if sw, err = report.NewStreamWriter(f.writeStreams, f.force); err != nil {
+		sw, err := sink.NewStreamFiles(f.writeStreams, f.force, "")
+		if err != nil {
 			fmt.Fprintf(stderr, "tcpflow: --write-streams: %v\n", err)
 			return exitUsage
 		}
@@ -161,118 +173,37 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 	}
 	switch {
 	case f.raw:
-		rawSink = &report.RawSink{ID: f.follow, Dir: flow.C2S, W: stdout}
+		raw := &sink.Raw{ID: f.follow, Dir: flow.C2S, W: stdout}
 		if f.side == "server" {
-			rawSink.Dir = flow.S2C
+			raw.Dir = flow.S2C
 		}
-		sinks = append(sinks, rawSink)
+		sinks = append(sinks, raw)
 	case f.follow >= 0:
-		follower = &report.Follower{ID: f.follow}
-		sinks = append(sinks, follower)
-	}
-	if f.reassemble || len(sinks) > 0 || (!f.summary && f.format != "jsonl") {
-		opts.Reassemble = &state.Reassembly{Options: flow.DefaultStreamOptions}
-		if len(sinks) > 0 {
-			opts.Reassemble.Sink = sinks
+		mode := report.FollowText
+		if f.followFormat == "hex" {
+			mode = report.FollowHex
 		}
+		sinks = append(sinks, sink.NewFollow(f.follow, stdout, mode, ""))
+	case f.format == "jsonl":
+		sinks = append(sinks, sink.NewJSONL(stdout, &r.Stats, ropts))
+	case f.format == "json":
+		sinks = append(sinks, sink.NewJSON(stdout, &r.Stats, ropts, ""))
+	case f.explain:
+		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Explained, ""))
+	case f.summary:
+		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Summary, ""))
+	default:
+		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Timelines, ""))
 	}
 
-	var res *state.Result
-	var err error
-	switch {
-	case f.format == "jsonl" && f.follow < 0:
-		// Streamed: each connection is written and forgotten once it finishes.
-		jw := report.NewJSONL(stdout, &r.Stats, ropts)
-		n := 0
-		if !f.summary {
-			// Segment lines are written as segments are analyzed, so no
-			// per-segment records are kept.
-			opts.KeepRecords = false
-			opts.Segment = jw.Segment
-		}
-		opts.Done = func(c *state.Connection) {
-			if sw != nil {
-				sw.Finished(c)
-			}
-			jw.Conn(c)
-			n++
-		}
-		res = state.Run(r, opts, sel)
-		bar.done()
-		err = jw.Close(res, n)
-	case f.format == "text" && f.summary && !f.explain && f.follow < 0:
-		// Streamed too: each finished connection is rendered at once and
-		// only its text is kept, to be written in id order at the end.
-		// Rendering runs on its own goroutine, beside reading and analysis:
-		// a finished connection is no longer touched by the analysis.
-		// Connections go over in groups, to wake the renderer seldom.
-		ss := report.NewSummaryStream(&r.Stats)
-		finished := make(chan []*state.Connection, 8)
-		rendered := make(chan struct{})
-		go func() {
-			for group := range finished {
-				for _, c := range group {
-					ss.Conn(c)
-				}
-			}
-			close(rendered)
-		}()
-		var group []*state.Connection
-		opts.Done = func(c *state.Connection) {
-			if sw != nil {
-				sw.Finished(c)
-			}
-			if group = append(group, c); len(group) == 128 {
-				finished <- group
-				group = nil
-			}
-		}
-		res = state.Run(r, opts, sel)
-		finished <- group
-		close(finished)
-		<-rendered
-		bar.done()
-		err = ss.Close(stdout, res)
-	default:
-		res = state.Run(r, opts, sel)
-		bar.done()
-		if sw != nil {
-			for _, c := range res.Conns {
-				sw.Finished(c)
-			}
-		}
-		switch {
-		case rawSink != nil:
-			err = rawSink.Err
-		case follower != nil:
-			if len(res.Conns) == 0 {
-				fmt.Fprintf(stderr, "tcpflow: --follow %d: no such connection\n", f.follow)
-				return exitUsage
-			}
-			mode := report.FollowText
-			if f.followFormat == "hex" {
-				mode = report.FollowHex
-			}
-			err = follower.Write(stdout, res.Conns[0], mode)
-		case f.format == "json":
-			err = report.JSON(stdout, res, ropts)
-		case f.explain:
-			err = report.Explain(stdout, res, ropts)
-		default:
-			err = report.Text(stdout, res, ropts)
-		}
-	}
-	if sw != nil {
-		if cerr := sw.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("--write-streams: %w", cerr)
-		}
-	}
+	sum, err := pipeline.Run(r, opts, sinks...)
+	bar.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
 	}
-	if len(res.Errors) > 0 {
-		for _, e := range res.Errors {
+	if len(sum.Errors) > 0 {
+		for _, e := range sum.Errors {
 			fmt.Fprintf(stderr, "tcpflow: %v\n", e)
 		}
 		return exitFault
@@ -283,7 +214,7 @@ func analyze(f *flags, inputs []string, sel state.Select, stdin io.Reader, stdou
 // selector builds the connection filter from --conn, --host and --port. A
 // connection is kept when it matches every kind of criterion given (any of the
 // values within a kind).
-func selector(f *flags) (state.Select, error) {
+func selector(f *flags) (func(*pipeline.Connection) bool, error) {
 	var ids []int
 	for _, s := range f.conns {
 		id, err := strconv.Atoi(strings.TrimSpace(s))
@@ -311,7 +242,7 @@ func selector(f *flags) (state.Select, error) {
 	if ids == nil && hosts == nil && ports == nil {
 		return nil, nil
 	}
-	return func(c *state.Connection) bool {
+	return func(c *pipeline.Connection) bool {
 		if ids != nil && !contains(ids, c.ID) {
 			return false
 		}
@@ -332,4 +263,48 @@ func contains[T comparable](list []T, v T) bool {
 		}
 	}
 	return false
+}
+
+// sizeValue is a byte count flag: 1048576, 64KB, 256MB, 1GB (powers of 1024).
+type sizeValue struct{ n *int64 }
+
+func (v sizeValue) String() string {
+	if v.n == nil || *v.n == 0 {
+		return ""
+	}
+	return sizeString(*v.n)
+}
+
+func (v sizeValue) Type() string { return "SIZE" }
+
+func (v sizeValue) Set(s string) error {
+	mult := int64(1)
+	num := strings.ToUpper(strings.TrimSpace(s))
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSuffix(num, u.suffix), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a size (write e.g. 256MB)", s)
+	}
+	*v.n = n * mult
+	return nil
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GB"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MB"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KB"
+	}
+	return strconv.FormatInt(n, 10)
 }

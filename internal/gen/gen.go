@@ -39,6 +39,10 @@ const (
 	// and reorders segments: duplicate ACKs with SACK, fast retransmissions,
 	// retransmissions after a timeout, out-of-order segments.
 	Lossy Profile = "lossy"
+	// SynFlood: SYNs from random addresses and ports to one server port,
+	// never answered (a SYN flood, a scan, or a server that stopped
+	// answering): one half-open connection per packet.
+	SynFlood Profile = "synflood"
 )
 
 // Options say what to generate.
@@ -102,8 +106,9 @@ func newGenerator(pw craft.PacketWriter, o Options) (*generator, error) {
 		if o.SegSize == 0 {
 			o.SegSize = 8688
 		}
+	case SynFlood:
 	default:
-		return nil, fmt.Errorf("unknown profile %q (want many, bulk or lossy)", o.Profile)
+		return nil, fmt.Errorf("unknown profile %q (want many, bulk, lossy or synflood)", o.Profile)
 	}
 	g := &generator{o: o, w: craft.NewWire(pw, Start), rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
 		open: map[[2]netip.AddrPort]bool{}}
@@ -114,6 +119,10 @@ func newGenerator(pw craft.PacketWriter, o Options) (*generator, error) {
 }
 
 func (g *generator) run() {
+	if g.o.Profile == SynFlood {
+		g.flood()
+		return
+	}
 	for i := 0; i < g.o.Concurrent; i++ {
 		g.startConn(g.w.Now().Add(time.Duration(g.rng.IntN(20000)) * time.Microsecond))
 	}
@@ -126,6 +135,18 @@ func (g *generator) run() {
 		} else if delete(g.open, s.tuple); g.w.Frames() < g.o.Packets {
 			g.startConn(g.w.Now().Add(time.Duration(g.rng.IntN(2000)) * time.Microsecond))
 		}
+	}
+}
+
+// flood writes Packets SYNs, 20 µs apart, from random sources in
+// 10.64.0.0/10 to 10.2.0.1:80, none answered.
+func (g *generator) flood() {
+	srv := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 2, 0, 1}), 80)
+	for i := 0; i < g.o.Packets && g.w.Err() == nil; i++ {
+		a := 64<<16 | g.rng.Uint32()&(1<<22-1)
+		cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(a >> 16), byte(a >> 8), byte(a)}), uint16(1024+g.rng.IntN(64512)))
+		g.w.Conn(cli, srv, g.rng.Uint32(), 0).Client(syn, craft.LinuxSYN(1460, 7))
+		g.w.AdvanceTo(g.w.Now().Add(20 * time.Microsecond))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/internal/gen"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -33,7 +34,7 @@ func TestDeterministic(t *testing.T) {
 // TestProfiles checks that each profile holds the traffic it promises, as
 // tcpflow's own analysis sees it.
 func TestProfiles(t *testing.T) {
-	analyze := func(o gen.Options) (*state.Result, [state.NumAnalysis]int, map[string]int) {
+	analyze := func(o gen.Options) ([]*pipeline.Connection, [state.NumAnalysis]int, map[string]int) {
 		var b bytes.Buffer
 		n, err := gen.Write(&b, o)
 		if err != nil {
@@ -44,10 +45,13 @@ func TestProfiles(t *testing.T) {
 		}
 		r := capture.NewReader("-")
 		r.Stdin = &b
-		res := state.Run(r, state.Options{}, nil)
+		_, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var counts [state.NumAnalysis]int
 		ends := map[string]int{}
-		for _, c := range res.Conns {
+		for _, c := range conns {
 			for d := range c.Data.Count {
 				for i, v := range c.Data.Count[d] {
 					counts[i] += int(v)
@@ -55,11 +59,11 @@ func TestProfiles(t *testing.T) {
 			}
 			ends[c.Data.Zeek.ConnState()]++
 		}
-		return res, counts, ends
+		return conns, counts, ends
 	}
 	res, counts, ends := analyze(gen.Options{Profile: gen.Many, Packets: 20000, Seed: 1})
-	if len(res.Conns) < 500 {
-		t.Errorf("many: %d connections", len(res.Conns))
+	if len(res) < 500 {
+		t.Errorf("many: %d connections", len(res))
 	}
 	for _, st := range []string{"SF", "REJ", "RSTO", "RSTR"} {
 		if ends[st] == 0 {
@@ -74,8 +78,8 @@ func TestProfiles(t *testing.T) {
 	}
 
 	res, _, _ = analyze(gen.Options{Profile: gen.Bulk, Packets: 5000, Seed: 1})
-	if len(res.Conns) > 8 {
-		t.Errorf("bulk: %d connections, want a few", len(res.Conns))
+	if len(res) > 8 {
+		t.Errorf("bulk: %d connections, want a few", len(res))
 	}
 
 	_, counts, _ = analyze(gen.Options{Profile: gen.Lossy, Packets: 20000, Seed: 1})

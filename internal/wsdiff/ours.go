@@ -11,8 +11,9 @@ import (
 	"strings"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
-	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/sink"
 )
 
 // The parts of tcpflow's JSON report (docs/json-schema.md) that are compared.
@@ -42,16 +43,16 @@ type ourDoc struct {
 func Ours(path string) ([]Frame, error) {
 	r := capture.NewReader(path)
 	defer r.Close()
-	res := state.Run(r, state.Options{KeepRecords: true}, nil)
 	var buf bytes.Buffer
-	if err := report.JSON(&buf, res, report.Options{}); err != nil {
+	sum, err := pipeline.Run(r, pipeline.Options{}, sink.NewJSON(&buf, &r.Stats, report.Options{}, ""))
+	if err != nil {
 		return nil, fmt.Errorf("tcpflow json report of %s: %w", path, err)
 	}
 	frames, err := decodeOurs(&buf)
 	if err != nil {
 		return nil, fmt.Errorf("tcpflow json report of %s: %w", path, err)
 	}
-	return frames, errors.Join(res.Errors...)
+	return frames, errors.Join(sum.Errors...)
 }
 
 // decodeOurs turns a tcpflow JSON report into frames sorted by number.

@@ -4,6 +4,7 @@
 //	go run ./tools/gen -profile many -packets 2000000 -o /tmp/many.pcap
 //	go run ./tools/gen -profile bulk -packets 150000 -o /tmp/bulk.pcap
 //	go run ./tools/gen -profile lossy -packets 500000 -o /tmp/lossy.pcap
+//	go run ./tools/gen -profile synflood -packets 2000000 -o /tmp/synflood.pcap
 package main
 
 import (
@@ -18,7 +19,7 @@ func main() {
 	var o gen.Options
 	var out string
 	var profile string
-	flag.StringVar(&profile, "profile", "many", "many, bulk or lossy")
+	flag.StringVar(&profile, "profile", "many", "many, bulk, lossy or synflood")
 	flag.IntVar(&o.Packets, "packets", 100000, "packets to write (the last connections are finished, not cut)")
 	flag.Uint64Var(&o.Seed, "seed", 1, "seed: the same seed gives the same bytes")
 	flag.IntVar(&o.Concurrent, "concurrent", 0, "connections open at once (0: the profile's default)")

@@ -7,11 +7,15 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
 
 // streamBytes collects what the reassembly delivers, per connection and side.
 type streamBytes map[int]*[2]bytes.Buffer
+
+func (s streamBytes) Finished(*pipeline.Connection) error { return nil }
+func (s streamBytes) End(*pipeline.Summary) error         { return nil }
 
 func (s streamBytes) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
 	if s[id] == nil {
@@ -33,12 +37,13 @@ func TestReassembly(t *testing.T) {
 	r := capture.NewReader("-")
 	r.Stdin = bytes.NewReader(data)
 	got := streamBytes{}
-	res := state.Run(r, state.Options{Reassemble: &state.Reassembly{Sink: got, Options: flow.DefaultStreamOptions}}, nil)
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
+	all := &pipeline.Collect{}
+	sum, err := pipeline.Run(r, pipeline.Options{}, all, got)
+	if err != nil || len(sum.Errors) > 0 {
+		t.Fatal(err, sum.Errors)
 	}
 	byPort := map[uint16]*state.Connection{}
-	for _, c := range res.Conns {
+	for _, c := range all.Conns {
 		byPort[c.Client.Port()] = c
 	}
 	check := func(i int, what, client, server string, gap int64, differing bool) {

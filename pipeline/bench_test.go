@@ -1,4 +1,4 @@
-package state
+package pipeline
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/tcpflow/tcpflow/capture"
-	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/internal/gen"
 )
 
@@ -40,7 +39,7 @@ func mallocs() uint64 {
 
 // runBench runs the whole pipeline (read, decode, track, analyze; no
 // per-segment records, as --summary) over the capture b.N times.
-func runBench(b *testing.B, data []byte, opts Options) {
+func runBench(b *testing.B, data []byte, opts Options, sinks ...Sink) {
 	var frames uint64
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -49,23 +48,19 @@ func runBench(b *testing.B, data []byte, opts Options) {
 	for i := 0; i < b.N; i++ {
 		r := capture.NewReader("-")
 		r.Stdin = bytes.NewReader(data)
-		res := Run(r, opts, nil)
-		frames = res.Stats.Frames
+		sum, err := Run(r, opts, sinks...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames = sum.Stats.Frames
 	}
 	perPacket(b, frames, m0)
 }
 
-// BenchmarkPipeline: read + decode + connections + state + analysis, on one
-// goroutine.
+// BenchmarkPipeline: read + decode + connections + state + analysis (no
+// per-segment records, as --summary), with reading and analysis on their own
+// goroutines.
 func BenchmarkPipeline(b *testing.B) {
-	for _, p := range profiles {
-		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{Workers: -1}) })
-	}
-}
-
-// BenchmarkPipelineParallel: the same with decoding and analysis on separate
-// goroutines (the default on more than one CPU).
-func BenchmarkPipelineParallel(b *testing.B) {
 	for _, p := range profiles {
 		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{}) })
 	}
@@ -75,10 +70,27 @@ func BenchmarkPipelineParallel(b *testing.B) {
 // connection reassembled (what --write-streams and the timelines add).
 func BenchmarkPipelineReassembly(b *testing.B) {
 	for _, p := range profiles {
-		b.Run(string(p), func(b *testing.B) {
-			runBench(b, benchData(b, p), Options{Workers: -1, Reassemble: &Reassembly{Options: flow.DefaultStreamOptions}})
-		})
+		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{Reassemble: true}) })
 	}
+}
+
+// BenchmarkPipelineRecords: the pipeline keeping every segment's record for
+// the sinks that show them (timelines, JSON), read back once per connection.
+func BenchmarkPipelineRecords(b *testing.B) {
+	for _, p := range profiles {
+		b.Run(string(p), func(b *testing.B) { runBench(b, benchData(b, p), Options{}, readRecords{}) })
+	}
+}
+
+// readRecords is a RecordSink that reads every record of every connection.
+type readRecords struct{}
+
+func (readRecords) NeedsRecords() bool { return true }
+func (readRecords) End(*Summary) error { return nil }
+func (readRecords) Finished(c *Connection) error {
+	for range c.Data.Records.All() {
+	}
+	return c.Data.Records.Err()
 }
 
 // BenchmarkAnalysis measures connection tracking, state and analysis alone,
@@ -99,7 +111,10 @@ func BenchmarkAnalysis(b *testing.B) {
 			m0 := mallocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				t := newTracker(Options{}, nil)
+				opts := Options{Linger: DefaultLinger, MaxConns: DefaultMaxConns}
+				out := newEmitter(nil)
+				go out.deliver()
+				t := newTracker(&opts, out, nil)
 				for j := range segs {
 					t.feed(&segs[j])
 				}

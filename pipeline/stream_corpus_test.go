@@ -1,4 +1,4 @@
-package state
+package pipeline
 
 import (
 	"bufio"
@@ -71,10 +71,11 @@ const maxFollow = 40
 func compareWithTshark(path string) (compared, skipped int, errs []string) {
 	r := capture.NewReader(path)
 	ours := collected{}
-	res := Run(r, Options{Reassemble: &Reassembly{Sink: ours, Options: flow.DefaultStreamOptions}}, nil)
+	all := &Collect{}
+	sum, _ := Run(r, Options{}, all, ours)
 	r.Close()
 	var pick []*Connection
-	for _, c := range res.Conns {
+	for _, c := range all.Conns {
 		st := c.Data.Streams
 		if st == nil || st.Facts[0].Bytes+st.Facts[1].Bytes == 0 {
 			continue
@@ -97,7 +98,7 @@ func compareWithTshark(path string) (compared, skipped int, errs []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "tshark", args...).Output()
-	if err != nil && (len(res.Errors) == 0 || len(out) == 0) {
+	if err != nil && (len(sum.Errors) == 0 || len(out) == 0) {
 		// tshark exits 2 on a cut or corrupt capture after following what
 		// came before the fault, as we do; anything else is a failure.
 		return 0, skipped, []string{fmt.Sprintf("tshark: %v", err)}
@@ -205,6 +206,8 @@ func (c collected) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64
 }
 
 func (c collected) Gap(int, flow.Dir, int64, int64, uint64) {}
+func (c collected) Finished(*Connection) error              { return nil }
+func (c collected) End(*Summary) error                      { return nil }
 
 func (c collected) bytes(id int, d flow.Dir) []byte {
 	if b := c[[2]int{id, int(d)}]; b != nil {

@@ -1,4 +1,4 @@
-package flow_test
+package stream_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/internal/gen"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // BenchmarkStreams measures reassembly alone (gopacket/reassembly and our
@@ -39,8 +40,8 @@ func BenchmarkStreams(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		reasm := flow.NewReassembler(nil, flow.DefaultStreamOptions)
-		streams := map[int]*flow.Streams{}
+		reasm := stream.NewReassembler(nil, stream.DefaultOptions)
+		streams := map[int]*stream.Streams{}
 		for j := range items {
 			it := &items[j]
 			st := streams[it.conn]

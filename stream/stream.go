@@ -1,4 +1,4 @@
-package flow
+package stream
 
 import (
 	"crypto/sha256"
@@ -11,7 +11,9 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
 
+	"github.com/tcpflow/tcpflow/appproto"
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 )
 
 // Stream reassembly: the bytes each side sent, in order, with every gap and
@@ -30,14 +32,14 @@ import (
 // that old elsewhere is overdue anyway) and then ending both halves with a
 // RST at the next expected sequence number, so gopacket forgets it.
 
-// StreamSink receives reassembled bytes as they are delivered: data of
+// Sink receives reassembled bytes as they are delivered: data of
 // direction d of connection id at stream offset off (bytes since the first
 // byte of the stream), from frame. b is only valid during the call.
-type StreamSink interface {
-	Data(id int, d Dir, off int64, b []byte, frame uint64, t int64)
+type Sink interface {
+	Data(id int, d flow.Dir, off int64, b []byte, frame uint64, t int64)
 	// Gap says n bytes at offset off were never captured; frame is the one
 	// whose data follows the gap (0 at the end of the stream).
-	Gap(id int, d Dir, off, n int64, frame uint64)
+	Gap(id int, d flow.Dir, off, n int64, frame uint64)
 }
 
 // Gap is a range of a stream the capture never showed.
@@ -57,8 +59,8 @@ type Overlap struct {
 	FirstSeen uint64 // the frame whose bytes were delivered
 }
 
-// StreamFacts describes one direction's reassembled stream.
-type StreamFacts struct {
+// Facts describes one direction's reassembled stream.
+type Facts struct {
 	Bytes        int64 // bytes delivered, gaps excluded
 	Gaps         []Gap
 	GapBytes     int64
@@ -84,37 +86,45 @@ const (
 	marksKeep = 64
 	// headKeep is how many bytes from the start of a stream are kept to
 	// recognize its protocol.
-	headKeep = 4 << 10
+	headKeep = appproto.Enough
 )
 
-// StreamOptions bound the reassembly's memory.
-type StreamOptions struct {
-	// MaxPages caps the pages (about 1.9 KB each) buffered behind a gap per
-	// connection; beyond it the oldest data is delivered and the gap recorded.
-	MaxPages int
+// Options bound the reassembly's memory.
+type Options struct {
+	// MaxBytes caps the bytes buffered behind a gap per connection, and
+	// MaxBytesTotal over all connections; beyond them the oldest data is
+	// delivered and the gap recorded. gopacket counts in pages of about
+	// 1.9 KB.
+	MaxBytes, MaxBytesTotal int64
 	// Idle is how long queued data may wait for a missing segment, in capture
 	// time, before it is delivered with the gap recorded.
 	Idle time.Duration
 }
 
-// DefaultStreamOptions: 2 MB behind a gap per connection, 30 s of waiting.
-var DefaultStreamOptions = StreamOptions{MaxPages: 1024, Idle: 30 * time.Second}
+// DefaultOptions: 32 MB behind a gap per connection (more than a Linux
+// receive window holds, so a bulk transfer over a lossy path reassembles
+// completely, as in tshark), 256 MB in all, 30 s of waiting.
+var DefaultOptions = Options{MaxBytes: 32 << 20, MaxBytesTotal: 256 << 20, Idle: 30 * time.Second}
+
+// pageBytes is the size of gopacket's reassembly pages.
+const pageBytes = 1900
 
 // Reassembler reassembles the streams of many connections.
 type Reassembler struct {
 	asm  *reassembly.Assembler
-	opts StreamOptions
-	sink StreamSink
+	opts Options
+	sink Sink
 	cur  *Streams // the Streams being fed, for the factory
 	tcp  layers.TCP
 	ctx  streamContext
 }
 
 // NewReassembler returns a Reassembler that hands bytes to sink (may be nil).
-func NewReassembler(sink StreamSink, opts StreamOptions) *Reassembler {
+func NewReassembler(sink Sink, opts Options) *Reassembler {
 	r := &Reassembler{opts: opts, sink: sink}
 	r.asm = reassembly.NewAssembler(reassembly.NewStreamPool(streamFactory{r}))
-	r.asm.MaxBufferedPagesPerConnection = opts.MaxPages
+	r.asm.MaxBufferedPagesPerConnection = int(max(opts.MaxBytes/pageBytes, 1))
+	r.asm.MaxBufferedPagesTotal = int(max(opts.MaxBytesTotal/pageBytes, 1))
 	return r
 }
 
@@ -136,10 +146,10 @@ func (f streamFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ reassembly.Assem
 // Streams reassembles both directions of one connection.
 type Streams struct {
 	ID    int
-	Facts [2]StreamFacts
+	Facts [2]Facts
 	r     *Reassembler
 	half  [2]halfStream
-	first Dir // direction of the first segment fed (gopacket's "client to server")
+	first flow.Dir // direction of the first segment fed (gopacket's "client to server")
 	key   [2]gopacket.Flow
 	// LastTime is the capture time of the last segment fed.
 	LastTime int64
@@ -218,7 +228,7 @@ func (r *Reassembler) NewStreams(id int) *Streams {
 type gopacketStream Streams
 
 // Feed gives the reassembly one segment travelling in direction d.
-func (s *Streams) Feed(seg *capture.Segment, d Dir) {
+func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 	if s.closed {
 		return
 	}
@@ -228,7 +238,7 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	s.LastTime = seg.Time
 	if seg.Flags&capture.ACK != 0 {
 		h := &s.half[d.Reverse()]
-		if !h.ackSet || Seq(h.ackMax).LessThan(Seq(seg.Ack)) {
+		if !h.ackSet || flow.Seq(h.ackMax).LessThan(flow.Seq(seg.Ack)) {
 			h.ackMax, h.ackSet = seg.Ack, true
 		}
 	}
@@ -260,7 +270,7 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	h.cutNext = seg.Truncated
 }
 
-func (s *Streams) assemble(d Dir, t *layers.TCP) {
+func (s *Streams) assemble(d flow.Dir, t *layers.TCP) {
 	k := s.key[0]
 	if d != s.first {
 		k = s.key[1]
@@ -299,7 +309,7 @@ func (s *Streams) Close() {
 		}
 		s.r.tcp = layers.TCP{Seq: uint32(next), RST: true}
 		s.r.ctx.ci.InterfaceIndex = 0
-		s.assemble(Dir(d), &s.r.tcp)
+		s.assemble(flow.Dir(d), &s.r.tcp)
 	}
 	s.closed = true
 	for d := range s.half {
@@ -312,11 +322,11 @@ func (s *Streams) Close() {
 			}
 			if missing > 0 {
 				// The peer acknowledged bytes that were never delivered.
-				s.gap(Dir(d), int64(missing), 0)
+				s.gap(flow.Dir(d), int64(missing), 0)
 			}
 		}
 		if !h.recog {
-			s.recognize(Dir(d))
+			s.recognize(flow.Dir(d))
 		}
 		copy(f.SHA256[:], h.sum.Sum(nil))
 		if h.tail != nil {
@@ -326,7 +336,26 @@ func (s *Streams) Close() {
 	}
 }
 
-func (s *Streams) gap(d Dir, n int64, frame uint64) {
+// Quiesce returns the buffers kept to compare retransmitted bytes with those
+// delivered (16 KB per direction) when the connection has closed on the wire
+// and nothing waits behind a gap: a closed connection may linger a long time
+// for late segments, and those rarely carry data. Data that still comes is
+// delivered as usual; only bytes retransmitted over what was delivered before
+// Quiesce are not compared.
+func (s *Streams) Quiesce() {
+	if s.closed || s.Pending() {
+		return
+	}
+	for d := range s.half {
+		h := &s.half[d]
+		if h.tail != nil {
+			tailPool.Put(h.tail)
+			h.tail, h.tailLen = nil, 0
+		}
+	}
+}
+
+func (s *Streams) gap(d flow.Dir, n int64, frame uint64) {
 	h, f := &s.half[d], &s.Facts[d]
 	if len(f.Gaps) < maxGaps {
 		f.Gaps = append(f.Gaps, Gap{Offset: h.offset, Size: n, Frame: frame})
@@ -343,11 +372,11 @@ func (s *Streams) gap(d Dir, n int64, frame uint64) {
 }
 
 // dir maps gopacket's direction (relative to the first segment) to ours.
-func (g *gopacketStream) dir(dir reassembly.TCPFlowDirection) Dir {
+func (g *gopacketStream) dir(dir reassembly.TCPFlowDirection) flow.Dir {
 	if dir == reassembly.TCPDirClientToServer {
 		return g.first
 	}
-	return g.first ^ 1
+	return g.first.Reverse()
 }
 
 // Accept sees every segment before gopacket reassembles it: it starts
@@ -393,7 +422,7 @@ func (g *gopacketStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir re
 }
 
 // compare checks bytes retransmitted for offsets already delivered.
-func (s *Streams) compare(d Dir, seq reassembly.Sequence, b []byte, frame uint64) {
+func (s *Streams) compare(d flow.Dir, seq reassembly.Sequence, b []byte, frame uint64) {
 	h, f := &s.half[d], &s.Facts[d]
 	f.Retransmitted += int64(len(b))
 	// Compare what is still in the tail: offsets [lo, hi).
@@ -443,7 +472,7 @@ func (g *gopacketStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly
 	s.deliver(d, b, frame, sg.CaptureInfo(0).Timestamp.UnixNano())
 }
 
-func (s *Streams) deliver(d Dir, b []byte, frame uint64, t int64) {
+func (s *Streams) deliver(d flow.Dir, b []byte, frame uint64, t int64) {
 	h, f := &s.half[d], &s.Facts[d]
 	if sink := s.r.sink; sink != nil {
 		sink.Data(s.ID, d, h.offset, b, frame, t)
@@ -454,7 +483,7 @@ func (s *Streams) deliver(d Dir, b []byte, frame uint64, t int64) {
 			h.headFr = frame
 		}
 		h.head = append(h.head, b[:min(len(b), headKeep-len(h.head))]...)
-		if p, decided := Recognize(h.head); decided || len(h.head) >= headKeep {
+		if p, decided := appproto.Recognize(h.head); decided || len(h.head) >= headKeep {
 			s.recognized(d, p)
 		}
 	}
@@ -486,13 +515,13 @@ func (g *gopacketStream) ReassemblyComplete(reassembly.AssemblerContext) bool {
 
 // recognize settles the protocol of direction d on the bytes it has: no more
 // will come at the start of the stream (a gap, or the end).
-func (s *Streams) recognize(d Dir) {
-	p, _ := Recognize(s.half[d].head)
+func (s *Streams) recognize(d flow.Dir) {
+	p, _ := appproto.Recognize(s.half[d].head)
 	s.recognized(d, p)
 }
 
 // recognized records the protocol of direction d (none when p is empty).
-func (s *Streams) recognized(d Dir, p string) {
+func (s *Streams) recognized(d flow.Dir, p string) {
 	h := &s.half[d]
 	h.recog = true
 	if p != "" {

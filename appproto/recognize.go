@@ -1,10 +1,14 @@
-package flow
+package appproto
 
 import (
 	"bytes"
 	"encoding/binary"
 	"strings"
 )
+
+// Enough is how many bytes from the start of a stream Recognize needs at
+// most: with that many it always decides.
+const Enough = 4 << 10
 
 // Recognize names the application protocol a stream starts with, from its
 // first bytes, without parsing the protocol any further: an HTTP/1.x request
@@ -111,7 +115,7 @@ func recognizeTLS(b []byte) (string, bool) {
 		return "", false
 	}
 	body := b[5:min(len(b), 5+recLen)]
-	if len(body) < recLen && len(b) < headKeep {
+	if len(body) < recLen && len(b) < Enough {
 		return "", false // wait for the whole record
 	}
 	// handshake header (4), legacy_version (2), random (32)

@@ -1,0 +1,192 @@
+package pipeline
+
+import (
+	"sync/atomic"
+
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// The tracker hands what sinks receive to the sink goroutine as events, in
+// recycled batches: segments (a copy of the record and of the transitions),
+// reassembled bytes (a copy) and finished connections. The sinks thus run
+// beside the analysis, and a finished connection is no longer touched by the
+// tracker when its sinks read it.
+
+type evKind uint8
+
+const (
+	evSegment evKind = iota
+	evData
+	evGap
+	evFinished
+)
+
+type event struct {
+	kind   evKind
+	dir    flow.Dir
+	conn   *Connection
+	rec    state.Record // evSegment
+	t0, t1 int32        // evSegment: transitions, in the batch's trans
+	d0, d1 int32        // evData: bytes, in the batch's data
+	off, n int64        // evData, evGap: stream offset, gap size
+	frame  uint64
+	time   int64
+}
+
+type evBatch struct {
+	ev    []event
+	trans []state.Transition
+	data  []byte
+}
+
+const (
+	evBatchSize = 512
+	evDataSize  = 1 << 20
+)
+
+// emitter is the tracker's end of the event flow and the sink goroutine's.
+type emitter struct {
+	sinks    []Sink
+	segments []SegmentSink
+	bytes    []ByteSink
+	records  bool // some sink reads records
+	cur      *evBatch
+	open     map[int]*Connection // selected connections being reassembled, by id (tracker)
+	full     chan *evBatch
+	free     chan *evBatch
+	err      error       // the first sink error (sink goroutine; read after it ends)
+	stop     atomic.Bool // a sink failed: stop reading
+}
+
+func newEmitter(sinks []Sink) *emitter {
+	e := &emitter{sinks: sinks, open: map[int]*Connection{}, full: make(chan *evBatch, 4), free: make(chan *evBatch, 6)}
+	for _, s := range sinks {
+		if ss, ok := s.(SegmentSink); ok {
+			e.segments = append(e.segments, ss)
+		}
+		if bs, ok := s.(ByteSink); ok {
+			e.bytes = append(e.bytes, bs)
+		}
+		if rs, ok := s.(RecordSink); ok && rs.NeedsRecords() {
+			e.records = true
+		}
+	}
+	for i := 0; i < cap(e.free); i++ {
+		e.free <- &evBatch{ev: make([]event, 0, evBatchSize)}
+	}
+	e.cur = <-e.free
+	return e
+}
+
+func (e *emitter) failed() bool { return e.stop.Load() }
+
+// add appends an event and returns it, sending the batch on when full.
+func (e *emitter) add(k evKind, c *Connection) *event {
+	b := e.cur
+	if len(b.ev) == cap(b.ev) || len(b.data) >= evDataSize {
+		e.flush()
+		b = e.cur
+	}
+	b.ev = append(b.ev, event{kind: k, conn: c})
+	return &b.ev[len(b.ev)-1]
+}
+
+func (e *emitter) flush() {
+	if len(e.cur.ev) == 0 {
+		return
+	}
+	e.full <- e.cur
+	e.cur = <-e.free
+}
+
+// segment queues a segment for the SegmentSinks.
+func (e *emitter) segment(c *Connection, r *state.Record, trans []state.Transition) {
+	ev := e.add(evSegment, c)
+	ev.rec = *r
+	b := e.cur
+	ev.t0 = int32(len(b.trans))
+	b.trans = append(b.trans, trans...)
+	ev.t1 = int32(len(b.trans))
+}
+
+// Data implements stream.Sink for the reassembler: the bytes are copied.
+func (e *emitter) Data(id int, d flow.Dir, off int64, p []byte, frame uint64, t int64) {
+	for len(p) > 0 {
+		// Keep each event's bytes within one batch's arena.
+		n := min(len(p), evDataSize)
+		ev := e.add(evData, e.open[id])
+		b := e.cur
+		ev.dir, ev.off, ev.frame, ev.time = d, off, frame, t
+		ev.d0 = int32(len(b.data))
+		b.data = append(b.data, p[:n]...)
+		ev.d1 = int32(len(b.data))
+		p, off = p[n:], off+int64(n)
+	}
+}
+
+// Gap implements stream.Sink for the reassembler.
+func (e *emitter) Gap(id int, d flow.Dir, off, n int64, frame uint64) {
+	ev := e.add(evGap, e.open[id])
+	ev.dir, ev.off, ev.n, ev.frame = d, off, n, frame
+}
+
+// finished queues a finished connection.
+func (e *emitter) finished(c *Connection) { e.add(evFinished, c) }
+
+// close sends what is queued and ends the sink goroutine's loop.
+func (e *emitter) close() {
+	e.flush()
+	close(e.full)
+}
+
+// deliver is the sink goroutine: it calls the sinks for every event, in
+// order. After a sink error it only drains (and asks the reader to stop).
+func (e *emitter) deliver() {
+	for b := range e.full {
+		if e.err == nil {
+			e.run(b)
+		}
+		for i := range b.ev {
+			b.ev[i] = event{}
+		}
+		b.ev, b.trans, b.data = b.ev[:0], b.trans[:0], b.data[:0]
+		e.free <- b
+	}
+}
+
+func (e *emitter) run(b *evBatch) {
+	for i := range b.ev {
+		ev := &b.ev[i]
+		c := ev.conn
+		switch ev.kind {
+		case evSegment:
+			for _, s := range e.segments {
+				if err := s.Segment(c, &ev.rec, b.trans[ev.t0:ev.t1]); err != nil {
+					e.fail(err)
+					return
+				}
+			}
+		case evData:
+			for _, s := range e.bytes {
+				s.Data(c.ID, ev.dir, ev.off, b.data[ev.d0:ev.d1], ev.frame, ev.time)
+			}
+		case evGap:
+			for _, s := range e.bytes {
+				s.Gap(c.ID, ev.dir, ev.off, ev.n, ev.frame)
+			}
+		case evFinished:
+			for _, s := range e.sinks {
+				if err := s.Finished(c); err != nil {
+					e.fail(err)
+					return
+				}
+			}
+		}
+	}
+}
+
+func (e *emitter) fail(err error) {
+	e.err = err
+	e.stop.Store(true)
+}
