@@ -237,6 +237,10 @@ func connFactsAt(w *bufio.Writer, base int64, c *state.Connection) {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
 			e.Frame, seconds(e.Time-base), icmpText(e), state.Role(e.Dir), e.Seq)
 	}
+	for _, b := range a.BadHeaders {
+		fmt.Fprintf(w, "bogus TCP header in frame %d at %s from the %s: header length %d bytes, not analyzed\n",
+			b.Frame, seconds(b.Time-base), state.Role(b.Dir), b.HdrLen)
+	}
 }
 
 // writeEndpointFacts writes one side's handshake facts and final state.

@@ -119,7 +119,7 @@ func (t *tracker) feed(seg *capture.Segment) {
 		}
 	}
 	var lr flow.Result[*Conn]
-	if seg.Quoted {
+	if seg.Quoted || seg.BadHeader {
 		// A partial quote (8 bytes of TCP header) creates no connection;
 		// it is still listed with the connection it is about, when known.
 		if lr = t.table.LookupQuoted(seg); lr.Conn == nil {
@@ -158,6 +158,10 @@ func (t *tracker) feed(seg *capture.Segment) {
 	if seg.Quoted {
 		c.Data.ICMP = append(c.Data.ICMP, ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
 			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
+		return
+	}
+	if seg.BadHeader {
+		c.Data.BadHeaders = append(c.Data.BadHeaders, BadHeader{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir, HdrLen: seg.HdrLen})
 		return
 	}
 	if opts.Segment != nil {
