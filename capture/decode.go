@@ -190,6 +190,9 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			}
 			sawIP = true
 			src, dst = netip.AddrFrom4([4]byte(d.ip4.SrcIP)), netip.AddrFrom4([4]byte(d.ip4.DstIP))
+			if final, ok := sourceRouteDst(d.ip4.Contents[20:]); ok {
+				dst = final
+			}
 			// A total length of 0 is left to the NIC by TCP segmentation
 			// offload: the frame's length decides (Wireshark: "reported as 0,
 			// presumed to be because of TCP segmentation offload"). gopacket
@@ -335,6 +338,35 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 		}
 		p = next
 	}
+}
+
+// sourceRouteDst finds, in IPv4 options, a loose or strict source route
+// (RFC 791: types 131 and 137) whose route is not yet exhausted, and returns
+// its last address: the packet's final destination, which Wireshark takes as
+// the destination of the packet (and of its conversation) rather than the
+// header's, the next hop.
+func sourceRouteDst(opts []byte) (netip.Addr, bool) {
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0: // end of options
+			return netip.Addr{}, false
+		case 1: // no-operation
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts) {
+			return netip.Addr{}, false
+		}
+		n := int(opts[1])
+		if opts[0] == 131 || opts[0] == 137 {
+			if n < 3 || opts[2] < 4 || opts[2]&3 != 0 || int(opts[2]) > n {
+				return netip.Addr{}, false // the pointer is past the route: the header has the destination
+			}
+			return netip.AddrFrom4([4]byte(opts[n-4 : n])), true
+		}
+		opts = opts[n:]
+	}
+	return netip.Addr{}, false
 }
 
 // parseIPv6 reads the fixed IPv6 header (RFC 8200 section 3) and returns

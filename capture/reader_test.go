@@ -560,3 +560,26 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// TestSourceRouteDst checks which IPv4 options change the destination
+// (suricata__detect-ipopts in the corpus has them in real frames).
+func TestSourceRouteDst(t *testing.T) {
+	for _, tc := range []struct {
+		opts []byte
+		want string // "" for none
+	}{
+		{[]byte{131, 11, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0}, "5.6.7.8"},      // loose, first hop next
+		{[]byte{1, 137, 11, 8, 1, 2, 3, 4, 5, 6, 7, 8}, "5.6.7.8"},      // NOP, strict, last hop next
+		{[]byte{131, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 0}, ""},            // route exhausted: the header has it
+		{[]byte{131, 11, 5, 1, 2, 3, 4, 5, 6, 7, 8, 0}, ""},             // pointer not on an address
+		{[]byte{7, 7, 4, 0, 0, 0, 0, 131, 7, 4, 9, 9, 9, 9}, "9.9.9.9"}, // after record route
+		{[]byte{0, 131, 7, 4, 9, 9, 9, 9}, ""},                          // after end of options
+		{[]byte{131, 40, 4, 1, 2, 3, 4}, ""},                            // longer than the options
+		{[]byte{68, 4, 5, 0}, ""},                                       // timestamp only
+	} {
+		got, ok := sourceRouteDst(tc.opts)
+		if (ok && got.String() != tc.want) || (!ok && tc.want != "") {
+			t.Errorf("% x: %v %v, want %q", tc.opts, got, ok, tc.want)
+		}
+	}
+}
