@@ -4,186 +4,289 @@ import (
 	"errors"
 	"net/netip"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/ip4defrag"
 	"github.com/gopacket/gopacket/layers"
 )
 
 // decoder turns one frame into a Segment. It holds one preallocated instance of
-// every layer it can meet and reuses them for every frame, so decoding a frame
-// allocates nothing (gopacket's DecodingLayer contract).
+// every gopacket layer it uses and reuses them for every frame, and the headers
+// gopacket has no DecodingLayer for are read by the functions in link.go and
+// tunnel.go, so decoding a frame allocates nothing (gopacket's DecodingLayer
+// contract); only IPv4 fragments are copied, for reassembly.
 type decoder struct {
-	eth   layers.Ethernet
-	dot1q layers.Dot1Q
-	sll   layers.LinuxSLL
-	sll2  layers.LinuxSLL2
-	loop  layers.Loopback
-	ip4   layers.IPv4
-	ip6   layers.IPv6
-	ext   layers.IPv6ExtensionSkipper
-	frag6 layers.IPv6Fragment
-	gre   layers.GRE
-	udp   layers.UDP
-	vxlan layers.VXLAN
-	icmp4 layers.ICMPv4
-	icmp6 layers.ICMPv6
-	tcp   layers.TCP
+	eth    layers.Ethernet
+	dot1q  layers.Dot1Q
+	llc    layers.LLC
+	snap   layers.SNAP
+	loop   layers.Loopback
+	ip4    layers.IPv4
+	ext    layers.IPv6ExtensionSkipper
+	frag6  layers.IPv6Fragment
+	gre    layers.GRE
+	erspan layers.ERSPANII
+	udp    layers.UDP
+	vxlan  layers.VXLAN
+	icmp4  layers.ICMPv4
+	icmp6  layers.ICMPv6
+	tcp    layers.TCP
 
-	defrag    *ip4defrag.IPv4Defragmenter
-	truncated bool // set through gopacket.DecodeFeedback by the layers
+	defrag *ip4defrag.IPv4Defragmenter
 }
 
 func (d *decoder) init() { d.defrag = ip4defrag.NewIPv4Defragmenter() }
 
-// SetTruncated implements gopacket.DecodeFeedback.
-func (d *decoder) SetTruncated() { d.truncated = true }
+// SetTruncated implements gopacket.DecodeFeedback. The layers call it when
+// a length field claims more than the bytes hold; decode goes by the
+// frame's capture and wire lengths instead.
+func (d *decoder) SetTruncated() {}
 
-// firstLayer maps a pcap link type to the layer its frames start with. Raw IP
-// link types answer LayerTypeZero: the version nibble decides per frame.
-func firstLayer(link layers.LinkType) gopacket.LayerType {
-	switch link {
-	case layers.LinkTypeEthernet:
-		return layers.LayerTypeEthernet
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		return layers.LayerTypeLoopback
-	case layers.LinkTypeLinuxSLL:
-		return layers.LayerTypeLinuxSLL
-	case layers.LinkTypeLinuxSLL2:
-		return layers.LayerTypeLinuxSLL2
-	case layers.LinkTypeRaw, 12, 14: // 12 and 14 are RAW on OpenBSD and some pcapng writers
-		return gopacket.LayerTypeZero
-	case layers.LinkTypeIPv4:
-		return layers.LayerTypeIPv4
-	case layers.LinkTypeIPv6:
-		return layers.LayerTypeIPv6
-	}
-	return gopacket.LayerTypePayload
+// cursor is where decoding stands in a frame: data are the captured bytes from
+// the current header on, wire how many bytes the frame had from there on the
+// wire, within the innermost length field met so far. wire exceeds len(data)
+// only when the snap length cut the frame.
+//
+// Lengths follow Wireshark: a length field (IPv4 total length, IPv6 payload
+// length, UDP length, 802.3 length, ...) can only shorten what follows, so
+// link-layer padding and trailers are never payload, and a length claiming
+// more than the frame holds is not believed beyond the frame's end.
+type cursor struct {
+	data []byte
+	wire int
 }
 
-// decode fills seg from data. cut says the capture length was below the wire
-// length. It returns ok, or the reason the frame yields no segment.
-func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segment) (Reason, bool) {
-	d.truncated = cut
-	typ := firstLayer(link)
-	if typ == gopacket.LayerTypeZero {
-		if len(data) == 0 {
-			return Malformed, false
-		}
-		switch data[0] >> 4 {
-		case 4:
-			typ = layers.LayerTypeIPv4
-		case 6:
-			typ = layers.LayerTypeIPv6
-		default:
-			return Malformed, false
-		}
-	} else if typ == gopacket.LayerTypePayload {
+// advance moves past a header of n bytes.
+func (c *cursor) advance(n int) { c.data, c.wire = c.data[n:], c.wire-n }
+
+// limit ends the current datagram n bytes from here, if that is sooner.
+func (c *cursor) limit(n int) {
+	if n < c.wire {
+		c.wire = n
+	}
+	if len(c.data) > c.wire {
+		c.data = c.data[:c.wire]
+	}
+}
+
+// to moves to payload, which a gopacket layer returned as a suffix of data.
+func (c *cursor) to(payload []byte) { c.advance(len(c.data) - len(payload)) }
+
+// decode fills seg from data. missing is how many bytes of the frame the snap
+// length cut off (wire length minus captured length). It returns ok, or the
+// reason the frame yields no segment. A returned segment can still be one that
+// is not analyzed: seg.Quoted (reason ICMPQuoted) or seg.BadHeader (reason
+// Malformed).
+func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Segment) (Reason, bool) {
+	p := firstProto(link)
+	if p == pUnsupported {
 		return UnsupportedLink, false
 	}
-	seg.Fragmented, seg.Quoted = false, false
-	sawIP := false
-	l4len := -1 // bytes of the IP payload per the innermost IP header; -1 until one is seen
-	var src, dst netip.Addr
+	seg.Fragmented, seg.Quoted, seg.BadHeader = false, false, false
+	c := cursor{data: data, wire: len(data) + max(missing, 0)}
+	var (
+		sawIP    bool // an IP header was decoded: "not TCP" rather than "not IP"
+		guessed  bool // inside a UDP payload decoded by its port: a failure means it was no tunnel
+		src, dst netip.Addr
+	)
 	for {
 		var err error
-		var next gopacket.LayerType
-		switch typ {
-		case layers.LayerTypeEthernet:
-			err = d.eth.DecodeFromBytes(data, d)
-			next, data = d.eth.NextLayerType(), d.eth.Payload
-		case layers.LayerTypeDot1Q:
-			err = d.dot1q.DecodeFromBytes(data, d)
-			next, data = d.dot1q.NextLayerType(), d.dot1q.Payload
-		case layers.LayerTypeLinuxSLL:
-			err = d.sll.DecodeFromBytes(data, d)
-			next, data = d.sll.NextLayerType(), d.sll.Payload
-		case layers.LayerTypeLinuxSLL2:
-			err = d.sll2.DecodeFromBytes(data, d)
-			next, data = d.sll2.NextLayerType(), d.sll2.Payload
-		case layers.LayerTypeLoopback:
-			err = d.loop.DecodeFromBytes(data, d)
-			next, data = d.loop.NextLayerType(), d.loop.Payload
-		case layers.LayerTypeIPv4:
-			if err = d.ip4.DecodeFromBytes(data, d); err != nil {
+		var n int
+		next := pOther
+		switch p {
+		case pOther:
+			if sawIP {
+				return NotTCP, false
+			}
+			return NotIP, false
+		case pUnsupported:
+			return UnsupportedLink, false
+		case pEncrypted:
+			return Encrypted, false
+		case pLinkFrag:
+			return Fragment, false
+		case pRawIP:
+			next = mplsPayload(c.data) // the same first-nibble rule
+			if next != pIPv4 && next != pIPv6 {
+				return Malformed, false
+			}
+		case pEthernet:
+			if err = d.eth.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			if d.eth.Length != 0 { // an 802.3 length: padding may follow the frame
+				c.limit(14 + int(d.eth.Length))
+			}
+			c.advance(14)
+			next = etherProto(d.eth.EthernetType)
+		case pDot1Q:
+			if err = d.dot1q.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			if d.dot1q.Type < 0x0600 {
+				c.limit(4 + int(d.dot1q.Type))
+			}
+			c.advance(4)
+			next = etherProto(d.dot1q.Type)
+		case pLLC:
+			if err = d.llc.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.to(d.llc.Payload)
+			next = llcProto(&d.llc)
+		case pSNAP:
+			if err = d.snap.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.advance(5)
+			next = snapProto(&d.snap)
+		case pLoop:
+			if err = d.loop.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.advance(4)
+			next = loopProto(&d.loop)
+		case pSLL:
+			n, next, err = parseSLL(c.data)
+		case pSLL2:
+			n, next, err = parseSLL2(c.data)
+		case pCHDLC:
+			n, next, err = parseCHDLC(c.data)
+		case pFDDI:
+			n, next, err = parseFDDI(c.data)
+		case pIPoIB:
+			n, next, err = parseIPoIB(c.data)
+		case pNFLog:
+			var size int
+			if n, size, next, err = parseNFLog(c.data); err == nil {
+				c.limit(n + size)
+			}
+		case pRadioTap:
+			n, next, err = parseRadioTap(c.data)
+		case pDot11, pDot11FCS, pDot11Pad, pDot11FPad:
+			if p == pDot11FCS || p == pDot11FPad {
+				if c.wire < 4 {
+					err = errShort
+					break
+				}
+				c.limit(c.wire - 4)
+			}
+			n, next, err = dot11Body(c.data, p == pDot11Pad || p == pDot11FPad)
+		case pPPPoE:
+			var size int
+			if n, size, err = parsePPPoE(c.data); err == nil {
+				c.limit(n + size)
+				next = pPPP
+			}
+		case pPPP:
+			n, next, err = parsePPP(c.data)
+		case pMPLS:
+			n, next, err = parseMPLS(c.data)
+		case pMPLSPayload:
+			next = mplsPayload(c.data)
+		case pPWEth:
+			n, next, err = parsePWEth(c.data)
+		case pIPv4:
+			if err = d.ip4.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
 			sawIP = true
 			src, dst = netip.AddrFrom4([4]byte(d.ip4.SrcIP)), netip.AddrFrom4([4]byte(d.ip4.DstIP))
+			if final, ok := sourceRouteDst(d.ip4.Contents[20:]); ok {
+				dst = final
+			}
+			// A total length of 0 is left to the NIC by TCP segmentation
+			// offload: the frame's length decides (Wireshark: "reported as 0,
+			// presumed to be because of TCP segmentation offload"). gopacket
+			// clamps d.ip4.Length to 16 bits then, so read the field itself.
+			if total := int(be16(d.ip4.Contents[2:])); total != 0 {
+				c.limit(total)
+			}
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
 				whole, ok := d.reassemble4()
 				if !ok {
 					return Fragment, false
 				}
 				seg.Fragmented = true
-				l4len = len(whole.Payload)
-				next, data = whole.NextLayerType(), whole.Payload
+				c = cursor{data: whole.Payload, wire: len(whole.Payload)}
+				next = ipProto(whole.Protocol)
 				break
 			}
-			l4len = int(d.ip4.Length) - int(d.ip4.IHL)*4
-			if d.ip4.Length == 0 { // TCP segmentation offload: length left to the NIC
-				l4len = len(d.ip4.Payload)
-			}
-			next, data = d.ip4.NextLayerType(), d.ip4.Payload
-		case layers.LayerTypeIPv6:
-			if err = d.ip6.DecodeFromBytes(data, d); err != nil {
+			c.advance(int(d.ip4.IHL) * 4)
+			next = ipProto(d.ip4.Protocol)
+		case pIPv6:
+			var plen int
+			if plen, next, err = parseIPv6(c.data); err != nil {
 				break
 			}
 			sawIP = true
-			src, dst = netip.AddrFrom16([16]byte(d.ip6.SrcIP)), netip.AddrFrom16([16]byte(d.ip6.DstIP))
-			l4len = int(d.ip6.Length)
-			if d.ip6.HopByHop != nil {
-				l4len -= d.ip6.HopByHop.ActualLength
-			}
-			next, data = d.ip6.NextLayerType(), d.ip6.Payload
-		case layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6Routing:
-			if err = d.ext.DecodeFromBytes(data, d); err != nil {
+			src, dst = netip.AddrFrom16([16]byte(c.data[8:24])), netip.AddrFrom16([16]byte(c.data[24:40]))
+			c.limit(40 + plen)
+			n = 40
+		case pIPv6Ext:
+			if err = d.ext.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
-			l4len -= len(d.ext.Contents)
-			next, data = d.ext.NextLayerType(), d.ext.Payload
-		case layers.LayerTypeIPv6Fragment:
-			if err = d.frag6.DecodeFromBytes(data, d); err != nil {
+			c.to(d.ext.Payload)
+			next = ipProto(d.ext.NextHeader)
+		case pIPv6Frag:
+			if err = d.frag6.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
-			l4len -= len(d.frag6.Contents)
-			next, data = d.frag6.NextLayerType(), d.frag6.Payload
-			if next == gopacket.LayerTypeFragment {
+			if d.frag6.FragmentOffset != 0 || d.frag6.MoreFragments {
 				// IPv6 fragments other than atomic ones are rare for TCP;
 				// they are counted, not reassembled.
 				return Fragment, false
 			}
-		case layers.LayerTypePPPoE:
-			// gopacket's PPPoE and PPP layers are not DecodingLayers, so the
-			// 6-byte PPPoE session header and 2-byte PPP protocol are read here.
-			if len(data) < 8 {
-				err = errShort
+			c.advance(8)
+			next = ipProto(d.frag6.NextHeader)
+		case pUDP:
+			if err = d.udp.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
-			switch uint16(data[6])<<8 | uint16(data[7]) {
-			case 0x0021:
-				next = layers.LayerTypeIPv4
-			case 0x0057:
-				next = layers.LayerTypeIPv6
-			default:
-				return NotIP, false
+			if l := int(d.udp.Length); l >= 8 {
+				c.limit(l)
 			}
-			data = data[8:]
-		case layers.LayerTypeGRE:
-			err = d.gre.DecodeFromBytes(data, d)
-			next, data = d.gre.NextLayerType(), d.gre.Payload
-		case layers.LayerTypeUDP:
-			if err = d.udp.DecodeFromBytes(data, d); err != nil {
-				break
-			}
-			if next = d.udp.NextLayerType(); next != layers.LayerTypeVXLAN {
+			c.advance(8)
+			if next = udpTunnel(uint16(d.udp.SrcPort), uint16(d.udp.DstPort)); next == pOther {
 				return NotTCP, false
 			}
-			data = d.udp.Payload
-		case layers.LayerTypeVXLAN:
-			err = d.vxlan.DecodeFromBytes(data, d)
-			next, data = d.vxlan.NextLayerType(), d.vxlan.Payload
-		case layers.LayerTypeICMPv4:
-			if err = d.icmp4.DecodeFromBytes(data, d); err != nil {
+			guessed = true
+		case pGRE:
+			if err = d.gre.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.to(d.gre.Payload)
+			next = greProto(d.gre.Protocol, d.gre.SeqPresent)
+		case pERSPAN:
+			if len(c.data) > 0 && c.data[0]>>4 == 2 {
+				n, next, err = parseERSPAN3(c.data)
+				break
+			}
+			if err = d.erspan.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.to(d.erspan.Payload)
+			next = pEthernet
+		case pVXLAN:
+			if err = d.vxlan.DecodeFromBytes(c.data, d); err != nil {
+				break
+			}
+			c.to(d.vxlan.Payload)
+			next = pEthernet
+		case pVXLANGPE:
+			n, next, err = parseVXLANGPE(c.data)
+		case pGeneve:
+			n, next, err = parseGeneve(c.data)
+		case pGTPU:
+			var total int
+			if n, total, next, err = parseGTPU(c.data); err == nil {
+				c.limit(total)
+			}
+		case pAYIYA:
+			n, next, err = parseAYIYA(c.data)
+		case pTeredo:
+			n, next, err = parseTeredo(c.data)
+		case pICMPv4:
+			if err = d.icmp4.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
 			if quotesTCP4(d.icmp4.TypeCode.Type(), d.icmp4.Payload) {
@@ -202,8 +305,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 				return ICMPQuoted, true
 			}
 			return NotTCP, false
-		case layers.LayerTypeICMPv6:
-			if err = d.icmp6.DecodeFromBytes(data, d); err != nil {
+		case pICMPv6:
+			if err = d.icmp6.DecodeFromBytes(c.data, d); err != nil {
 				break
 			}
 			if quotesTCP6(d.icmp6.TypeCode.Type(), d.icmp6.Payload) {
@@ -213,93 +316,207 @@ func (d *decoder) decode(data []byte, link layers.LinkType, cut bool, seg *Segme
 				return ICMPQuoted, true
 			}
 			return NotTCP, false
-		case layers.LayerTypeTCP:
-			return d.decodeTCP(data, l4len, src, dst, seg)
-		default:
-			if sawIP {
-				return NotTCP, false
-			}
-			return NotIP, false
+		case pTCP:
+			return d.decodeTCP(&c, missing > 0, src, dst, seg)
 		}
 		if err != nil {
-			if d.truncated {
+			switch {
+			case missing > 0:
+				// The snap length cut the frame: most likely inside this
+				// header (gopacket's layers do not all say so).
 				return TruncatedHeader, false
+			case guessed:
+				// A UDP datagram on a tunnel's port whose payload is not that
+				// tunnel's: Wireshark shows it as malformed tunnel traffic;
+				// to tcpflow it is just UDP.
+				return NotTCP, false
 			}
 			return Malformed, false
 		}
-		typ = next
+		if n > 0 {
+			c.advance(n)
+		}
+		p = next
 	}
 }
 
-func (d *decoder) decodeTCP(data []byte, l4len int, src, dst netip.Addr, seg *Segment) (Reason, bool) {
-	t := &d.tcp
-	if err := t.DecodeFromBytes(data, d); err != nil {
-		if d.truncated {
+// sourceRouteDst finds, in IPv4 options, a loose or strict source route
+// (RFC 791: types 131 and 137) whose route is not yet exhausted, and returns
+// its last address: the packet's final destination, which Wireshark takes as
+// the destination of the packet (and of its conversation) rather than the
+// header's, the next hop.
+func sourceRouteDst(opts []byte) (netip.Addr, bool) {
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0: // end of options
+			return netip.Addr{}, false
+		case 1: // no-operation
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts) {
+			return netip.Addr{}, false
+		}
+		n := int(opts[1])
+		if opts[0] == 131 || opts[0] == 137 {
+			if n < 3 || opts[2] < 4 || opts[2]&3 != 0 || int(opts[2]) > n {
+				return netip.Addr{}, false // the pointer is past the route: the header has the destination
+			}
+			return netip.AddrFrom4([4]byte(opts[n-4 : n])), true
+		}
+		opts = opts[n:]
+	}
+	return netip.Addr{}, false
+}
+
+// parseIPv6 reads the fixed IPv6 header (RFC 8200 section 3) and returns
+// the length of what follows it: the payload length, or for a jumbogram
+// (payload length 0, RFC 2675) the jumbo payload option of the hop-by-hop
+// header. A payload length of 0 without that option is malformed, as in
+// Wireshark. By hand because layers.IPv6 allocates a struct for every
+// hop-by-hop option; the extension headers are then skipped by
+// layers.IPv6ExtensionSkipper, which does not.
+func parseIPv6(b []byte) (int, proto, error) {
+	if len(b) < 40 {
+		return 0, 0, errShort
+	}
+	if b[0]>>4 != 6 {
+		return 0, 0, errMalformed
+	}
+	next := layers.IPProtocol(b[6])
+	if plen := int(be16(b[4:])); plen != 0 {
+		return plen, ipProto(next), nil
+	}
+	if next != layers.IPProtocolIPv6HopByHop || len(b) < 42 {
+		return 0, 0, errMalformed
+	}
+	hbh := b[40:min(len(b), 40+(int(b[41])+1)*8)]
+	for o := hbh[2:]; len(o) > 0; {
+		if o[0] == 0 { // Pad1
+			o = o[1:]
+			continue
+		}
+		if len(o) < 2 || len(o) < 2+int(o[1]) {
+			break
+		}
+		if o[0] == uint8(layers.IPv6HopByHopOptionJumbogram) && o[1] == 4 {
+			return int(be32(o[2:])), ipProto(next), nil
+		}
+		o = o[2+int(o[1]):]
+	}
+	return 0, 0, errMalformed
+}
+
+// decodeTCP fills seg from the TCP header at c. Like Wireshark, it numbers a
+// frame in a connection once the first 16 bytes of its TCP header (ports,
+// numbers, flags, window) were captured; a header whose length field is below
+// 20 or beyond the end of the IP payload yields a BadHeader segment, numbered
+// but not analyzed. A header the snap length cut inside its options is still
+// a segment: its length comes from the IP header and its options are read as
+// far as they were captured.
+func (d *decoder) decodeTCP(c *cursor, cut bool, src, dst netip.Addr, seg *Segment) (Reason, bool) {
+	b := c.data
+	if len(b) < 16 {
+		if cut {
 			return TruncatedHeader, false
 		}
 		return Malformed, false
 	}
-	hdr := int(t.DataOffset) * 4
-	if l4len < 0 {
-		l4len = len(data)
+	hdr := int(b[12]>>4) * 4
+	if hdr < 20 || c.wire < hdr {
+		badHeader(seg, src, dst, b)
+		return Malformed, true
 	}
-	if l4len < hdr {
+	seg.Src = netip.AddrPortFrom(src, be16(b))
+	seg.Dst = netip.AddrPortFrom(dst, be16(b[2:]))
+	seg.Seq, seg.Ack = be32(b[4:]), be32(b[8:])
+	seg.Flags = Flags(b[13]) | Flags(b[12]&1)<<8
+	seg.Window = be16(b[14:])
+	seg.HdrLen = uint8(hdr)
+	seg.PayloadLen = c.wire - hdr
+	if len(b) < hdr { // cut by the snap length within the header
+		seg.Urgent = 0
+		if len(b) >= 20 {
+			seg.Urgent = be16(b[18:])
+		}
+		seg.Payload = nil
+		seg.Truncated = seg.PayloadLen > 0
+		seg.OptionsCut = true
+		walkOptions(b[min(len(b), 20):], &seg.Opts)
+		return 0, true
+	}
+	seg.OptionsCut = false
+	t := &d.tcp
+	if err := t.DecodeFromBytes(b, d); err != nil {
 		return Malformed, false
 	}
-	seg.Src = netip.AddrPortFrom(src, uint16(t.SrcPort))
-	seg.Dst = netip.AddrPortFrom(dst, uint16(t.DstPort))
-	seg.Seq, seg.Ack = t.Seq, t.Ack
-	seg.Flags = Flags(t.Contents[13]) | Flags(t.Contents[12]&1)<<8
-	seg.Window, seg.Urgent = t.Window, t.Urgent
-	seg.HdrLen = uint8(hdr)
-	seg.PayloadLen = l4len - hdr
+	seg.Urgent = t.Urgent
 	seg.Payload = t.Payload
-	if len(seg.Payload) > seg.PayloadLen { // link-layer padding was not trimmed by IP
-		seg.Payload = seg.Payload[:seg.PayloadLen]
-	}
 	seg.Truncated = len(seg.Payload) < seg.PayloadLen
-	parseOptions(t.Options, &seg.Opts)
+	seg.Opts = Options{MSS: -1, WScale: -1}
+	for i := range t.Options {
+		seg.Opts.add(t.Options[i].OptionType, t.Options[i].OptionData)
+	}
 	return 0, true
 }
 
-// parseOptions converts gopacket's option list to Options.
-func parseOptions(opts []layers.TCPOption, o *Options) {
-	*o = Options{MSS: -1, WScale: -1}
-	for i := range opts {
-		opt := &opts[i]
-		v := opt.OptionData
-		switch opt.OptionType {
-		case layers.TCPOptionKindEndList, layers.TCPOptionKindNop:
-		case layers.TCPOptionKindMSS:
-			if len(v) == 2 {
-				o.MSS = int32(v[0])<<8 | int32(v[1])
-			}
-		case layers.TCPOptionKindWindowScale:
-			if len(v) == 1 {
-				o.WScale = int8(min(v[0], 127))
-			}
-		case layers.TCPOptionKindSACKPermitted:
-			o.SACKPermitted = true
-		case layers.TCPOptionKindSACK:
-			for len(v) >= 8 && o.NSACK < MaxSACKBlocks {
-				o.SACK[o.NSACK] = SACKBlock{be32(v), be32(v[4:])}
-				o.NSACK++
-				v = v[8:]
-			}
-		case layers.TCPOptionKindTimestamps:
-			if len(v) == 8 {
-				o.HasTS, o.TSVal, o.TSEcr = true, be32(v), be32(v[4:])
-			}
-		default:
-			if o.NUnknown < MaxUnknownOptions {
-				o.Unknown[o.NUnknown] = uint8(opt.OptionType)
-				o.NUnknown++
-			}
+// add records one TCP option.
+func (o *Options) add(kind layers.TCPOptionKind, v []byte) {
+	switch kind {
+	case layers.TCPOptionKindEndList, layers.TCPOptionKindNop:
+	case layers.TCPOptionKindMSS:
+		if len(v) == 2 {
+			o.MSS = int32(v[0])<<8 | int32(v[1])
+		}
+	case layers.TCPOptionKindWindowScale:
+		if len(v) == 1 {
+			o.WScale = int8(min(v[0], 127))
+		}
+	case layers.TCPOptionKindSACKPermitted:
+		o.SACKPermitted = true
+	case layers.TCPOptionKindSACK:
+		for len(v) >= 8 && o.NSACK < MaxSACKBlocks {
+			o.SACK[o.NSACK] = SACKBlock{be32(v), be32(v[4:])}
+			o.NSACK++
+			v = v[8:]
+		}
+	case layers.TCPOptionKindTimestamps:
+		if len(v) == 8 {
+			o.HasTS, o.TSVal, o.TSEcr = true, be32(v), be32(v[4:])
+		}
+	default:
+		if o.NUnknown < MaxUnknownOptions {
+			o.Unknown[o.NUnknown] = uint8(kind)
+			o.NUnknown++
 		}
 	}
 }
 
-var errShort = errors.New("header cut short")
+// walkOptions reads the options of a header the snap length cut, up to the
+// first one not captured whole (where Wireshark's dissection stops too).
+// layers.TCP refuses such a header altogether.
+func walkOptions(b []byte, o *Options) {
+	*o = Options{MSS: -1, WScale: -1}
+	for len(b) > 0 {
+		kind := layers.TCPOptionKind(b[0])
+		switch {
+		case kind == layers.TCPOptionKindEndList:
+			return
+		case kind == layers.TCPOptionKindNop:
+			b = b[1:]
+			continue
+		case len(b) < 2 || b[1] < 2 || int(b[1]) > len(b):
+			return
+		}
+		o.add(kind, b[2:b[1]])
+		b = b[b[1]:]
+	}
+}
+
+var (
+	errShort     = errors.New("header cut short")
+	errMalformed = errors.New("malformed header")
+)
 
 func be32(b []byte) uint32 {
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
@@ -324,12 +541,20 @@ func (d *decoder) reassemble4() (*layers.IPv4, bool) {
 // (RFC 792 guarantees 8: ports and sequence number).
 func quoted(seg *Segment, src, dst netip.Addr, tcp []byte) {
 	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, Quoted: true,
-		Src: netip.AddrPortFrom(src, uint16(tcp[0])<<8|uint16(tcp[1])),
-		Dst: netip.AddrPortFrom(dst, uint16(tcp[2])<<8|uint16(tcp[3])),
+		Src: netip.AddrPortFrom(src, be16(tcp)), Dst: netip.AddrPortFrom(dst, be16(tcp[2:])),
 		Seq: be32(tcp[4:]), Opts: Options{MSS: -1, WScale: -1}, QuotedFull: len(tcp) >= 20}
 	if len(tcp) >= 14 {
 		seg.Ack, seg.Flags = be32(tcp[8:]), Flags(tcp[13])
 	}
+}
+
+// badHeader fills seg from the first 16 bytes of a TCP header whose length
+// field is bogus or runs past the IP payload.
+func badHeader(seg *Segment, src, dst netip.Addr, tcp []byte) {
+	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, BadHeader: true,
+		Src: netip.AddrPortFrom(src, be16(tcp)), Dst: netip.AddrPortFrom(dst, be16(tcp[2:])),
+		Seq: be32(tcp[4:]), Ack: be32(tcp[8:]), Flags: Flags(tcp[13]) | Flags(tcp[12]&1)<<8,
+		Window: be16(tcp[14:]), HdrLen: tcp[12] >> 4 * 4, Opts: Options{MSS: -1, WScale: -1}}
 }
 
 // quotesTCP4 reports whether an ICMPv4 error quotes a TCP header (RFC 792: the

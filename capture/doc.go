@@ -10,10 +10,13 @@
 //     reason, so nothing the user gave is silently dropped;
 //   - ReadError, which names the file, frame number and byte offset of a fault.
 //
-// Decoding uses gopacket's layers as DecodingLayers. The decode loop is our own
-// rather than gopacket.DecodingLayerParser because we must pick the first layer
-// per frame (pcapng interfaces differ in link type; raw IP is v4 or v6 by its
-// first nibble) and must track the IP payload length through tunnels and IPv6
+// Decoding uses gopacket's layers as DecodingLayers where gopacket has them and
+// they do not allocate, and small parsers of its own for the link types and
+// tunnels it lacks (link.go, tunnel.go), down to the innermost TCP header. The
+// decode loop is our own rather than gopacket.DecodingLayerParser because we
+// must pick the first layer per frame (pcapng interfaces differ in link type;
+// raw IP is v4 or v6 by its first nibble), choose tunnels by UDP port as
+// Wireshark does, and track every length field through tunnels and IPv6
 // extension headers to compute the TCP segment length the way Wireshark does
-// (from the IP header, not from the captured bytes).
+// (from the IP header, never beyond the frame, not from the captured bytes).
 package capture

@@ -111,8 +111,11 @@ func NewReader(names ...string) *Reader {
 }
 
 // Next decodes the next TCP segment into seg. Frames that are not TCP are counted
-// in Stats and skipped, except ICMP errors quoting a TCP header: they are counted
-// under ICMPQuoted and returned with seg.Quoted set. At the end of all inputs it returns io.EOF. When an input
+// in Stats and skipped, except two kinds that Wireshark numbers in tcp.stream
+// but that are no segments to analyze: ICMP errors quoting a TCP header,
+// counted under ICMPQuoted and returned with seg.Quoted set, and TCP headers
+// with a bogus length, counted under Malformed and returned with
+// seg.BadHeader set. At the end of all inputs it returns io.EOF. When an input
 // is faulty it returns a *ReadError once, after every good frame before the fault;
 // calling Next again continues with the next input.
 func (r *Reader) Next(seg *Segment) error {
@@ -161,17 +164,17 @@ func (r *Reader) Next(seg *Segment) error {
 			r.Stats.FirstTime = seg.Time
 		}
 		r.Stats.LastTime = seg.Time
-		reason, ok := r.dec.decode(data, link, ci.Length > ci.CaptureLength, seg)
+		reason, ok := r.dec.decode(data, link, ci.Length-ci.CaptureLength, seg)
 		if !ok {
 			r.Stats.Count[reason]++
 			continue
 		}
-		if seg.Quoted {
-			r.Stats.Count[ICMPQuoted]++
+		if seg.Quoted || seg.BadHeader {
+			r.Stats.Count[reason]++
 			return nil
 		}
 		r.Stats.TCP++
-		if seg.Truncated {
+		if seg.Truncated || seg.OptionsCut {
 			r.Stats.Count[TruncatedPayload]++
 		}
 		return nil

@@ -32,7 +32,7 @@ func readAll(t *testing.T, r *Reader) ([]Segment, []error) {
 			errs = append(errs, err)
 			continue
 		}
-		if seg.Quoted {
+		if seg.Quoted || seg.BadHeader {
 			continue
 		}
 		s := seg
@@ -90,33 +90,31 @@ func TestCorpus(t *testing.T) {
 			errFrame: 786, errOffset: 3276005, errWrapped: ErrCutShort},
 		// ICMP "fragmentation needed" errors quoting TCP headers: counted, not segments.
 		{file: "zeek__smtp.pcap", frames: 125, tcp: 118, links: "ETHERNET(1)"},
-		// Fuzzed header: one frame, not a decodable segment.
-		{file: "tcpdump__tcp-auth-heapoverflow.pcap", frames: 1, tcp: 0, links: "ETHERNET(1)"},
+		// Fuzzed header cut by the snap length inside its options: still a
+		// segment (12264 bytes by the IP header), as in Wireshark.
+		{file: "tcpdump__tcp-auth-heapoverflow.pcap", frames: 1, tcp: 1, links: "ETHERNET(1)"},
+		// Tunnels and link types (tshark -Y tcp.len).
+		{file: "arkime__gre-erspan-vxlan.pcap", frames: 7, tcp: 7, links: "ETHERNET(1)"}, // VXLAN in ERSPAN II in GRE
+		{file: "arkime__mpls-basic.pcap", frames: 58, tcp: 19, links: "ETHERNET(1)"},
+		{file: "arkime__nflog.pcap", frames: 10, tcp: 10, links: "NFLOG(239)"},
+		{file: "arkime__tcpdump-geneve.pcap", frames: 39, tcp: 33, links: "ETHERNET(1)"},
+		{file: "zeek__gtp1_gn_normal_incl_fragmentation.pcap", frames: 108, tcp: 68, links: "ETHERNET(1)"}, // GTP-U in outer IPv4 fragments
+		{file: "suricata__hdlc-http_1tx.pcap", frames: 17, tcp: 17, links: "C_HDLC(104)"},
+		{file: "suricata__pppoe-session-http.pcap", frames: 30, tcp: 30, links: "ETHERNET(1)"}, // compressed PPP protocol field
+		{file: "tcpdump__ipoib.pcap", frames: 30, tcp: 20, links: "IPOIB(242)"},
+		{file: "zeek__ayiya3.pcap", frames: 35, tcp: 21, links: "ETHERNET(1)"},
+		{file: "zeek__dns-inverse-query.pcap", frames: 11, tcp: 11, links: "FDDI(10)"},
+		{file: "zeek__gre-aruba.pcap", frames: 2407, tcp: 2407, links: "ETHERNET(1)"},
+		{file: "zeek__gre-over-udp-4754.pcap", frames: 14, tcp: 10, links: "ETHERNET(1)"},
+		// Two of tshark's four have a bogus header length: numbered, not segments.
+		{file: "ndpi__ip_fragmented_garbage.pcap", frames: 1252, tcp: 2, links: "ETHERNET(1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			r := NewReader(filepath.Join(dir, tt.file))
 			defer r.Close()
 			segs, errs := readAll(t, r)
-			if r.Stats.Frames != tt.frames || r.Stats.TCP != tt.tcp || uint64(len(segs)) != tt.tcp {
-				t.Errorf("frames %d, tcp %d (%d segments), want %d and %d", r.Stats.Frames, r.Stats.TCP, len(segs), tt.frames, tt.tcp)
-			}
-			var skipped uint64
-			for _, reason := range Reasons() {
-				if reason != TruncatedPayload {
-					skipped += r.Stats.Count[reason]
-				}
-			}
-			if r.Stats.TCP+skipped != r.Stats.Frames {
-				t.Errorf("tcp %d + skipped %d != frames %d: a frame went uncounted", r.Stats.TCP, skipped, r.Stats.Frames)
-			}
-			var links []string
-			for _, l := range r.Stats.Links {
-				links = append(links, LinkName(l.Type))
-			}
-			if got := join(links); got != tt.links {
-				t.Errorf("links %s, want %s", got, tt.links)
-			}
+			checkTotals(t, r, segs, tt.frames, tt.tcp, tt.links)
 			if tt.errFrame == 0 {
 				if len(errs) != 0 {
 					t.Errorf("unexpected errors %v", errs)
@@ -134,6 +132,259 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("error %v does not wrap %v", re, tt.errWrapped)
 			}
 		})
+	}
+}
+
+// testdata is the project's own captures (testdata/pcaps).
+var testdata = filepath.Join("..", "testdata", "pcaps")
+
+// TestLinkTypesAndTunnels reads the project's captures of link types and
+// encapsulations. The frame and TCP counts are tshark's (`tshark -Y tcp`,
+// less the frames in which it reads no tcp.len); the captures are described
+// in testdata/pcaps/README.md.
+func TestLinkTypesAndTunnels(t *testing.T) {
+	tests := []struct {
+		file       string
+		frames     uint64
+		tcp        uint64
+		links      string
+		count      map[Reason]uint64 // reasons with a non-zero count
+		conns, per int               // client ports from port0: conns connections of per segments each
+		port0      uint16
+	}{
+		// Made by tools/mkpcaps (tunnels): 24 encapsulations, then 3 UDP
+		// datagrams on tunnel ports without TCP; one outer fragment held.
+		{file: "tunnels.pcap", frames: 220, tcp: 216, links: "ETHERNET(1)",
+			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 24, per: 9, port0: 42000},
+		// mkpcaps linkTypes: 8 connections on 7 interfaces, a protected
+		// 802.11 frame and a beacon.
+		{file: "linktypes.pcapng", frames: 74, tcp: 72,
+			links: "C_HDLC(104),FDDI(10),IPOIB(242),NFLOG(239),IEEE802_11(105),IEEE802_11_RADIOTAP(127),LINUX_SLL(113)",
+			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 8, per: 9, port0: 45000},
+		// mkpcaps lengths: TSO, jumbogram, bogus IP length, trailer, snap length.
+		{file: "lengths.pcap", frames: 45, tcp: 45, links: "ETHERNET(1)",
+			count: map[Reason]uint64{TruncatedPayload: 1}, conns: 5, per: 9, port0: 43000},
+		// mkpcaps badHeaders: two bogus headers, one cut in its options.
+		{file: "bad-headers.pcap", frames: 20, tcp: 18, links: "ETHERNET(1)",
+			count: map[Reason]uint64{Malformed: 2, TruncatedPayload: 1}},
+		// Earlier link types.
+		{file: "sll.pcap", frames: 10, tcp: 10, links: "LINUX_SLL(113)"},
+		{file: "sll2.pcap", frames: 20, tcp: 20, links: "LINUX_SLL2(276)"},
+		{file: "null-loopback.pcap", frames: 16, tcp: 16, links: "NULL(0)"},
+		{file: "raw-ip.pcap", frames: 20, tcp: 20, links: "RAW(101)"},
+		{file: "vlan-qinq.pcap", frames: 18, tcp: 18, links: "ETHERNET(1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			r := NewReader(filepath.Join(testdata, tt.file))
+			defer r.Close()
+			segs, errs := readAll(t, r)
+			if len(errs) != 0 {
+				t.Fatalf("errors %v", errs)
+			}
+			checkTotals(t, r, segs, tt.frames, tt.tcp, tt.links)
+			for _, reason := range Reasons() {
+				if got := r.Stats.Count[reason]; got != tt.count[reason] {
+					t.Errorf("%s: %d, want %d", reason, got, tt.count[reason])
+				}
+			}
+			if tt.conns == 0 {
+				return
+			}
+			// Every connection is the same exchange (tools/mkpcaps
+			// exchange): 9 segments, 40 bytes of request and 1000 of
+			// response, whatever carried them.
+			byPort := map[uint16][]Segment{}
+			for _, s := range segs {
+				p := s.Src.Port()
+				if p == 80 {
+					p = s.Dst.Port()
+				}
+				byPort[p] = append(byPort[p], s)
+			}
+			for i := 0; i < tt.conns; i++ {
+				port := tt.port0 + uint16(i)
+				var up, down int
+				for _, s := range byPort[port] {
+					if s.Src.Port() == port {
+						up += s.PayloadLen
+					} else {
+						down += s.PayloadLen
+					}
+				}
+				if len(byPort[port]) != tt.per || (tt.file != "lengths.pcap" && (up != 40 || down != 1000)) {
+					t.Errorf("port %d: %d segments, %d bytes up and %d down; want %d, 40 and 1000", port, len(byPort[port]), up, down, tt.per)
+				}
+			}
+		})
+	}
+}
+
+// TestSegmentLengths checks where payload lengths come from (lengths.pcap
+// and bad-headers.pcap, frames as their README rows list them).
+func TestSegmentLengths(t *testing.T) {
+	frames := func(file string) map[uint64]Segment {
+		t.Helper()
+		r := NewReader(filepath.Join(testdata, file))
+		defer r.Close()
+		m := map[uint64]Segment{}
+		var seg Segment
+		for r.Next(&seg) == nil {
+			s := seg
+			s.Payload = bytes.Clone(seg.Payload)
+			m[s.Frame] = s
+		}
+		return m
+	}
+	l := frames("lengths.pcap")
+	for _, tc := range []struct {
+		frame     uint64
+		len, kept int
+		truncated bool
+	}{
+		{5, 80000, 80000, false},  // TSO: IPv4 total length 0, the frame decides
+		{14, 70000, 70000, false}, // IPv6 jumbogram
+		{23, 13, 13, false},       // IPv4 total length 300 too long: the frame decides
+		{41, 1000, 34, true},      // cut by a 100-byte snap length
+	} {
+		s := l[tc.frame]
+		if s.PayloadLen != tc.len || len(s.Payload) != tc.kept || s.Truncated != tc.truncated {
+			t.Errorf("lengths.pcap frame %d: len %d, %d bytes kept, truncated %v; want %d, %d, %v",
+				tc.frame, s.PayloadLen, len(s.Payload), s.Truncated, tc.len, tc.kept, tc.truncated)
+		}
+	}
+	for f := uint64(28); f <= 36; f++ { // the connection with a trailer after every packet
+		if s := l[f]; len(s.Payload) != s.PayloadLen || bytes.IndexByte(s.Payload, 0) >= 0 {
+			t.Errorf("lengths.pcap frame %d: trailer bytes taken for payload (len %d, %q)", f, s.PayloadLen, s.Payload)
+		}
+	}
+	b := frames("bad-headers.pcap")
+	if s := b[4]; s.BadHeader || !s.Truncated || s.PayloadLen != 18 || s.Opts.HasTS || s.Seq == 0 {
+		t.Errorf("bad-headers.pcap frame 4 (cut in its options): %+v", s)
+	}
+	for _, f := range []uint64{7, 8} {
+		if s := b[f]; !s.BadHeader || s.Src.Port() != uint16(44000+f-6) {
+			t.Errorf("bad-headers.pcap frame %d: %+v, want a bad header from port %d", f, s, 44000+f-6)
+		}
+	}
+}
+
+// packetsOf reads a capture's records with pcapgo (either format).
+func packetsOf(t *testing.T, path string) (data [][]byte, links []layers.LinkType, wire []int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src interface {
+		ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	}
+	var link func(ci gopacket.CaptureInfo) layers.LinkType
+	if bytes.HasPrefix(raw, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		r, err := pcapgo.NewNgReader(bytes.NewReader(raw), pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, link = r, func(ci gopacket.CaptureInfo) layers.LinkType { return ci.AncillaryData[0].(layers.LinkType) }
+	} else {
+		r, err := pcapgo.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, link = r, func(gopacket.CaptureInfo) layers.LinkType { return r.LinkType() }
+	}
+	for {
+		d, ci, err := src.ReadPacketData()
+		if err != nil {
+			return data, links, wire
+		}
+		data, links, wire = append(data, d), append(links, link(ci)), append(wire, ci.Length)
+	}
+}
+
+// sweepFiles are the captures the decode sweep and the allocation test walk.
+var sweepFiles = []string{"tunnels.pcap", "linktypes.pcapng", "bad-headers.pcap", "lengths.pcap", "vlan-qinq.pcap", "sll2.pcap", "ipv6-ext.pcap", "non-tcp.pcap"}
+
+// TestDecodeTruncation cuts every frame of sweepFiles at every length, as a
+// snap length would, and decodes it: a cut frame is never "malformed"; it
+// yields the segment the whole frame yields (same numbers, same length from
+// the IP header, flagged truncated when payload is missing) or, cut before
+// 16 bytes of TCP header, none (truncated header).
+func TestDecodeTruncation(t *testing.T) {
+	for _, file := range sweepFiles {
+		data, links, wire := packetsOf(t, filepath.Join(testdata, file))
+		for i, frame := range data {
+			if wire[i] != len(frame) {
+				continue // already cut
+			}
+			var d decoder
+			d.init()
+			var whole Segment
+			reason, ok := d.decode(frame, links[i], 0, &whole)
+			if !ok && reason == Fragment || whole.Fragmented {
+				continue // reassembly depends on the other fragments
+			}
+			for n := 0; n < len(frame); n++ {
+				var d decoder
+				d.init()
+				var seg Segment
+				r, ok := d.decode(frame[:n], links[i], len(frame)-n, &seg)
+				switch {
+				case !ok && r == Malformed && reason != Malformed:
+					t.Errorf("%s frame %d cut at %d: malformed, whole: %v", file, i+1, n, reason)
+				case ok && !seg.Quoted && !seg.BadHeader:
+					if seg.Seq != whole.Seq || seg.PayloadLen != whole.PayloadLen || seg.Src != whole.Src ||
+						seg.Truncated != (len(seg.Payload) < seg.PayloadLen) || len(seg.Payload) > n {
+						t.Errorf("%s frame %d cut at %d: %+v, whole %+v", file, i+1, n, seg, whole)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeAllocs decodes every frame of sweepFiles (but IPv4 fragments,
+// which are copied for reassembly) with no allocation.
+func TestDecodeAllocs(t *testing.T) {
+	var d decoder
+	d.init()
+	var seg Segment
+	for _, file := range sweepFiles {
+		data, links, wire := packetsOf(t, filepath.Join(testdata, file))
+		for i, frame := range data {
+			if r, ok := d.decode(frame, links[i], wire[i]-len(frame), &seg); !ok && r == Fragment || seg.Fragmented {
+				continue
+			}
+			if n := testing.AllocsPerRun(10, func() { d.decode(frame, links[i], wire[i]-len(frame), &seg) }); n != 0 {
+				t.Errorf("%s frame %d (%v): %v allocations", file, i+1, links[i], n)
+			}
+		}
+	}
+}
+
+// checkTotals checks what a reader counted after reading everything: frames,
+// TCP segments (as many as readAll returned), every frame counted once, and
+// the link types met, comma-separated.
+func checkTotals(t *testing.T, r *Reader, segs []Segment, frames, tcp uint64, links string) {
+	t.Helper()
+	if r.Stats.Frames != frames || r.Stats.TCP != tcp || uint64(len(segs)) != tcp {
+		t.Errorf("frames %d, tcp %d (%d segments), want %d and %d", r.Stats.Frames, r.Stats.TCP, len(segs), frames, tcp)
+	}
+	var skipped uint64
+	for _, reason := range Reasons() {
+		if reason != TruncatedPayload {
+			skipped += r.Stats.Count[reason]
+		}
+	}
+	if r.Stats.TCP+skipped != r.Stats.Frames {
+		t.Errorf("tcp %d + skipped %d != frames %d: a frame went uncounted", r.Stats.TCP, skipped, r.Stats.Frames)
+	}
+	var names []string
+	for _, l := range r.Stats.Links {
+		names = append(names, LinkName(l.Type))
+	}
+	if got := join(names); got != links {
+		t.Errorf("links %s, want %s", got, links)
 	}
 }
 
@@ -273,6 +524,11 @@ func TestSeveralFiles(t *testing.T) {
 // every frame, and must never report a payload longer than the segment.
 func FuzzReader(f *testing.F) {
 	f.Add(craftPcap(f, 2))
+	for _, name := range []string{"tunnels.pcap", "linktypes.pcapng", "bad-headers.pcap", "sll.pcap", "non-tcp.pcap"} {
+		if data, err := os.ReadFile(filepath.Join(testdata, name)); err == nil {
+			f.Add(data)
+		}
+	}
 	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
 		for _, name := range []string{"chrissanders__tcp_handshake.pcapng", "zeek__option-sack.pcap", "tcpdump__tcp-auth-heapoverflow.pcap"} {
 			if data, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
@@ -303,4 +559,27 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("tcp %d + skipped %d != frames %d", r.Stats.TCP, skipped, r.Stats.Frames)
 		}
 	})
+}
+
+// TestSourceRouteDst checks which IPv4 options change the destination
+// (suricata__detect-ipopts in the corpus has them in real frames).
+func TestSourceRouteDst(t *testing.T) {
+	for _, tc := range []struct {
+		opts []byte
+		want string // "" for none
+	}{
+		{[]byte{131, 11, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0}, "5.6.7.8"},      // loose, first hop next
+		{[]byte{1, 137, 11, 8, 1, 2, 3, 4, 5, 6, 7, 8}, "5.6.7.8"},      // NOP, strict, last hop next
+		{[]byte{131, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 0}, ""},            // route exhausted: the header has it
+		{[]byte{131, 11, 5, 1, 2, 3, 4, 5, 6, 7, 8, 0}, ""},             // pointer not on an address
+		{[]byte{7, 7, 4, 0, 0, 0, 0, 131, 7, 4, 9, 9, 9, 9}, "9.9.9.9"}, // after record route
+		{[]byte{0, 131, 7, 4, 9, 9, 9, 9}, ""},                          // after end of options
+		{[]byte{131, 40, 4, 1, 2, 3, 4}, ""},                            // longer than the options
+		{[]byte{68, 4, 5, 0}, ""},                                       // timestamp only
+	} {
+		got, ok := sourceRouteDst(tc.opts)
+		if (ok && got.String() != tc.want) || (!ok && tc.want != "") {
+			t.Errorf("% x: %v %v, want %q", tc.opts, got, ok, tc.want)
+		}
+	}
 }

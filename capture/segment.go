@@ -113,6 +113,11 @@ type Segment struct {
 	// Truncated is set when the frame was cut by the snap length, so some
 	// payload bytes are missing from Payload.
 	Truncated bool
+	// OptionsCut is set when the snap length cut the TCP header itself: Opts
+	// holds the options captured whole, and any after them are unknown
+	// (Wireshark's dissection stops there too). The segment is analyzed all
+	// the same: its length comes from the IP header.
+	OptionsCut bool
 	// Fragmented is set when the segment was rebuilt from IP fragments; Frame
 	// is then the frame of the last fragment, as in Wireshark.
 	Fragmented bool
@@ -128,4 +133,12 @@ type Segment struct {
 	QuotedFull         bool
 	ICMPType, ICMPCode uint8
 	ICMPv6             bool
+	// BadHeader is set when the TCP header's length field is below 20 bytes or
+	// runs past the end of the IP payload (Wireshark: "bogus TCP header
+	// length", "short segment"). Only Src, Dst, Seq, Ack, Flags, Window and
+	// HdrLen are read. Wireshark still gives such a frame the tcp.stream of
+	// its 4-tuple, so, like a quoted header, it takes part in numbering
+	// connections but not in their analysis; the Reader counts it as
+	// Malformed.
+	BadHeader bool
 }

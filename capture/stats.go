@@ -18,8 +18,9 @@ const (
 	Fragment                       // an IP fragment held for reassembly (counted on each fragment but the last)
 	TruncatedHeader                // cut by the snap length before the TCP header was complete
 	Malformed                      // headers that do not decode (bad lengths, bad options)
-	UnsupportedLink                // link type tcpflow cannot decode
-	TruncatedPayload               // decoded, but the snap length cut part of the payload (still analyzed)
+	Encrypted                      // the payload is encrypted (802.11 protected frames)
+	UnsupportedLink                // link type or encapsulation tcpflow cannot decode
+	TruncatedPayload               // decoded, but the snap length cut part of the payload or options (still analyzed)
 	numReasons
 )
 
@@ -30,6 +31,7 @@ var reasonNames = [numReasons]string{
 	Fragment:         "ip_fragment",
 	TruncatedHeader:  "truncated_header",
 	Malformed:        "malformed",
+	Encrypted:        "encrypted",
 	UnsupportedLink:  "unsupported_link",
 	TruncatedPayload: "truncated_payload",
 }
@@ -40,9 +42,10 @@ var reasonText = [numReasons]string{
 	ICMPQuoted:       "ICMP errors quoting a TCP header (listed under their connection, not analyzed as segments)",
 	Fragment:         "IP fragments held for reassembly",
 	TruncatedHeader:  "frames cut before the end of the TCP header",
-	Malformed:        "frames whose headers do not decode",
-	UnsupportedLink:  "frames of a link type tcpflow cannot decode",
-	TruncatedPayload: "TCP segments whose payload was cut by the snap length (still analyzed)",
+	Malformed:        "frames whose headers do not decode (a bogus TCP header is still listed under its connection)",
+	Encrypted:        "frames whose payload is encrypted (802.11 protected frames)",
+	UnsupportedLink:  "frames of a link type or an encapsulation tcpflow cannot decode",
+	TruncatedPayload: "TCP segments whose payload or options the snap length cut (still analyzed)",
 }
 
 // String is the reason's stable machine name, used as a JSON key.
@@ -80,8 +83,9 @@ func LinkName(t layers.LinkType) string {
 }
 
 var linkNames = map[layers.LinkType]string{
-	0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
-	113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
+	0: "NULL", 1: "ETHERNET", 10: "FDDI", 12: "RAW", 14: "RAW", 101: "RAW", 104: "C_HDLC",
+	105: "IEEE802_11", 108: "LOOP", 113: "LINUX_SLL", 127: "IEEE802_11_RADIOTAP",
+	228: "IPV4", 229: "IPV6", 239: "NFLOG", 242: "IPOIB", 276: "LINUX_SLL2",
 }
 
 func (s *Stats) countLink(t layers.LinkType) {

@@ -248,19 +248,21 @@ func (t *Table[T]) recall(k Key) (*Conn[T], bool) {
 	return c, true
 }
 
-// LookupQuoted finds the connection a TCP header quoted in an ICMP error belongs
-// to, creating it (with the next id, as Wireshark gives such frames a tcp.stream)
-// when the 4-tuple is new and the whole TCP header was quoted (QuotedFull:
-// Wireshark numbers nothing else). A quote about a forgotten connection opens
-// its continuation. It records no lifecycle facts: the quoted segment is not
-// part of the conversation. New is set when the connection was created; Conn
-// is nil for a partial quote on an unknown 4-tuple.
+// LookupQuoted finds the connection of a TCP header that is no segment to
+// analyze: one quoted in an ICMP error (seg.Quoted) or one with a bogus length
+// (seg.BadHeader). It creates the connection (with the next id, as Wireshark
+// gives such frames a tcp.stream) when the 4-tuple is new and Wireshark would
+// number the frame: a bogus header always, a quote only when it holds the whole
+// TCP header (QuotedFull). A header about a forgotten connection opens its
+// continuation. It records no lifecycle facts: the header is not part of the
+// conversation. New is set when the connection was created; Conn is nil for a
+// partial quote on an unknown 4-tuple.
 func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 	k, _ := KeyOf(seg.Src, seg.Dst)
 	if c, ok := t.conns[k]; ok {
 		return Result[T]{Conn: c, Dir: c.Dir(seg.Src)}
 	}
-	if !seg.QuotedFull {
+	if !seg.QuotedFull && !seg.BadHeader {
 		if _, ok := t.gone[k.pack()]; !ok {
 			return Result[T]{}
 		}

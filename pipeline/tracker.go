@@ -51,7 +51,7 @@ func (t *tracker) feed(seg *capture.Segment) {
 		t.evict()
 	}
 	var lr flow.Result[*state.Conn]
-	if seg.Quoted {
+	if seg.Quoted || seg.BadHeader {
 		// A partial quote (8 bytes of TCP header) creates no connection;
 		// it is still listed with the connection it is about, when known.
 		if lr = t.table.LookupQuoted(seg); lr.Conn == nil {
@@ -78,6 +78,11 @@ func (t *tracker) feed(seg *capture.Segment) {
 		t.linger(c)
 		a.ICMP = append(a.ICMP, state.ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
 			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
+		return
+	}
+	if seg.BadHeader {
+		t.linger(c)
+		a.BadHeaders = append(a.BadHeaders, state.BadHeader{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir, HdrLen: seg.HdrLen})
 		return
 	}
 	if len(t.out.segments) > 0 {

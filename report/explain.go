@@ -65,6 +65,10 @@ func (x *explainer) explain() {
 	c, a, w := x.c, x.a, x.w
 	fmt.Fprintf(w, "== connection %s: client %s -> server %s ==\n\n", connID(c), c.Client, c.Server)
 	if len(x.recs) == 0 {
+		if len(a.ICMP) == 0 && len(a.BadHeaders) > 0 {
+			fmt.Fprintln(w, "No segment of this connection could be read; it is known only from TCP headers whose length field is bogus.")
+			return
+		}
 		fmt.Fprintln(w, "No segment of this connection was captured; it is known only from an ICMP error quoting one of its segments.")
 		return
 	}

@@ -154,6 +154,9 @@ func connFactsFor(c *state.Connection, subject string, add func(subject, key, va
 	if len(a.ICMP) > 0 {
 		add(subject, "icmp_errors", strconv.Itoa(len(a.ICMP)), CatState)
 	}
+	if len(a.BadHeaders) > 0 {
+		add(subject, "bad_headers", strconv.Itoa(len(a.BadHeaders)), CatState)
+	}
 }
 
 // GoldenHeader is the first line of a golden report; the second says how it

@@ -146,6 +146,7 @@ type jsonConn struct {
 	Verdict      string       `json:"verdict"`
 	Streams      *jsonStreams `json:"streams,omitempty"` // when reassembled
 	ICMP         []jsonICMP   `json:"icmp_errors"`
+	BadHeaders   []jsonBad    `json:"bad_headers,omitempty"`
 	Segments     *[]jsonSeg   `json:"segments,omitempty"` // absent in summary mode
 }
 
@@ -161,6 +162,15 @@ type jsonICMP struct {
 	// Partial: only 8 bytes of TCP header quoted, so Wireshark gives the
 	// frame no tcp.stream.
 	Partial bool `json:"partial_quote,omitempty"`
+}
+
+// jsonBad is a frame whose TCP header has a bogus length: numbered in the
+// connection (Wireshark gives it the tcp.stream), not analyzed.
+type jsonBad struct {
+	Frame  uint64  `json:"frame"`
+	Time   float64 `json:"time"`
+	Dir    string  `json:"dir"`
+	HdrLen uint8   `json:"header_len"`
 }
 
 type dirCounts struct {
@@ -408,6 +418,9 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		}
 		jc.ICMP = append(jc.ICMP, jsonICMP{Frame: e.Frame, Time: secs(e.Time - base), Dir: e.Dir.String(),
 			Proto: proto, Type: e.Type, Code: e.Code, Text: icmpText(e), Seq: e.Seq, Partial: e.Partial})
+	}
+	for _, b := range a.BadHeaders {
+		jc.BadHeaders = append(jc.BadHeaders, jsonBad{Frame: b.Frame, Time: secs(b.Time - base), Dir: b.Dir.String(), HdrLen: b.HdrLen})
 	}
 	if opts.Summary {
 		return jc

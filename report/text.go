@@ -221,6 +221,10 @@ func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
 			e.Frame, seconds(e.Time-base), icmpText(e), e.Dir.Side(), e.Seq)
 	}
+	for _, b := range a.BadHeaders {
+		fmt.Fprintf(w, "bogus TCP header in frame %d at %s from the %s: header length %d bytes, not analyzed\n",
+			b.Frame, seconds(b.Time-base), b.Dir.Side(), b.HdrLen)
+	}
 }
 
 // writeEndpointFacts writes one side's handshake facts and final state.

@@ -20,6 +20,16 @@ type ICMPError struct {
 	Partial bool
 }
 
+// BadHeader is a frame whose TCP header has a bogus length (below 20 bytes,
+// or past the end of the IP payload): Wireshark numbers it in the
+// connection's tcp.stream but reads nothing after the window.
+type BadHeader struct {
+	Frame  uint64
+	Time   int64
+	Dir    flow.Dir
+	HdrLen uint8 // the header length the segment claims, in bytes
+}
+
 // EndedBy says how a connection ended, as far as the capture shows.
 type EndedBy uint8
 
@@ -56,6 +66,9 @@ type Conn struct {
 	Count [2][NumAnalysis]uint32 // findings per direction
 	// ICMP lists the ICMP errors that quote a segment of this connection.
 	ICMP []ICMPError
+	// BadHeaders lists the frames of this connection whose TCP header is
+	// bogus; they are not analyzed.
+	BadHeaders []BadHeader
 	// Dir holds the per-direction summary facts (RTT, gaps, zero-window time).
 	Dir [2]DirStats
 	// MaxIdle is the longest time between two consecutive segments, in ns.

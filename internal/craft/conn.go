@@ -305,8 +305,8 @@ func (c *Conn) Send(from Side, f Flags, fields ...Field) Sent {
 		}
 	}
 	payload := s.payload
-	if s.dataLen > 0xffff {
-		s.fail(fmt.Errorf("data of %d bytes is more than 65535", s.dataLen))
+	if s.dataLen > maxData {
+		s.fail(fmt.Errorf("data of %d bytes is more than %d", s.dataLen, maxData))
 	} else if s.dataLen > 0 {
 		payload = fill(seq-src.ISN-1, s.dataLen)
 	}
@@ -359,6 +359,11 @@ func (c *Conn) Send(from Side, f Flags, fields ...Field) Sent {
 	}
 	return sent
 }
+
+// maxData is the most payload one segment can carry here: more than an IP
+// packet holds, for the segments of TCP segmentation offload (Link.TSO) and
+// IPv6 jumbograms, which gopacket writes for payloads above 65535 bytes.
+const maxData = 1 << 20
 
 // Handshake sends a Linux three-way handshake as captured at the client: the
 // SYN now, the SYN-ACK rtt later and the ACK 40µs after that, both SYNs with

@@ -12,8 +12,12 @@
 //     follow; Fields such as Seq, Ack, Window, TS, Lost and Dropped override
 //     them for retransmissions, gaps, reordering and resets, and
 //     Endpoint.Delay places the capture point between the two ends;
-//   - Link and Framing: Ethernet, 802.1Q, QinQ, Linux SLL and SLL2, raw IP
-//     and BSD NULL, chosen per packet, and IPv6 extension headers (Conn.IPv6Ext);
+//   - Link and Framing: Ethernet, 802.1Q, QinQ, 802.3 with LLC/SNAP, Linux
+//     SLL and SLL2, raw IP, BSD NULL, Cisco HDLC, FDDI, IPoIB, NFLOG, 802.11
+//     and radiotap, chosen per packet, and IPv6 extension headers
+//     (Conn.IPv6Ext); a Link can also carry packets in a tunnel (Link.Tunnel,
+//     with Raw for headers gopacket cannot write), fragment them (MTU), leave
+//     the IPv4 length to TSO, pad, cut (Snap) or damage them (Edit);
 //   - BigEndianWriter and ResolNgWriter, for the file variants pcapgo cannot
 //     write (big-endian pcap; pcapng interfaces with their own if_tsresol).
 //     pcapgo.Writer, pcapgo.NgWriter and compress/gzip cover the rest.

@@ -158,7 +158,7 @@ const fillPeriod = 64
 // written.
 var filler = func() []byte {
 	const pattern = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.\n"
-	b := make([]byte, fillPeriod+65535)
+	b := make([]byte, fillPeriod+maxData)
 	for i := range b {
 		b[i] = pattern[i%fillPeriod]
 	}

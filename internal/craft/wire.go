@@ -161,6 +161,12 @@ func (w *Wire) writeTCP(link *Link, src, dst *Endpoint, ext bool, payload []byte
 			DstIP:    dst.netIP(),
 		}
 		network, proto = &w.ip4, layers.EthernetTypeIPv4
+		if 20+len(w.tcp.Options)*4+len(payload) > 0xffff && !link.TSO {
+			// A rough bound (options are at most 40 bytes): only a
+			// segment before TCP segmentation offload is that long.
+			w.fail(fmt.Errorf("frame %d: %d bytes of payload do not fit an IPv4 packet without TSO", w.frames+1, len(payload)))
+			return 0
+		}
 	} else {
 		w.ip6 = layers.IPv6{
 			Version:    6,
@@ -177,7 +183,11 @@ func (w *Wire) writeTCP(link *Link, src, dst *Endpoint, ext bool, payload []byte
 		w.fail(err)
 		return 0
 	}
-	stack = append(stack, network.(gopacket.SerializableLayer))
+	if link.TSO && proto == layers.EthernetTypeIPv4 {
+		stack = append(stack, tso4{&w.ip4})
+	} else {
+		stack = append(stack, network.(gopacket.SerializableLayer))
+	}
 	if ext && proto == layers.EthernetTypeIPv6 {
 		// layers.IPv6 serializes its HopByHop field itself unless the layer
 		// after it in the stack is the hop-by-hop header, as here.
@@ -200,30 +210,63 @@ func (w *Wire) writeTCP(link *Link, src, dst *Endpoint, ext bool, payload []byte
 	return w.emit(link)
 }
 
-// emit serializes w.stack and writes it, cut to Snaplen.
+// emit serializes w.stack and writes it, in fragments when the Link's MTU
+// asks for them, finished (finish) and cut to Snaplen and the Link's Snap.
+// It returns the number of the last frame written.
 func (w *Wire) emit(link *Link) int {
 	if err := gopacket.SerializeLayers(w.buf, serializeOpts, w.stack...); err != nil {
 		w.fail(fmt.Errorf("frame %d: %w", w.frames+1, err))
 		return 0
 	}
+	var outer *layers.IPv4 // the outermost IPv4 header, which MTU applies to
+	for _, l := range w.stack {
+		if ip, ok := l.(*layers.IPv4); ok {
+			outer = ip
+			break
+		}
+	}
 	clear(w.stack) // drop references to payloads the caller owns
 	data := w.buf.Bytes()
+	if link.MTU > 0 && outer != nil && int(outer.Length) > link.MTU {
+		start := len(data) - int(outer.Length) // no trailer yet: the packet ends the frame
+		frags, err := fragment4(data[start:], link.MTU)
+		if err != nil {
+			w.fail(fmt.Errorf("frame %d: %w", w.frames+1, err))
+			return 0
+		}
+		hdr := data[:start:start]
+		for _, f := range frags {
+			w.capture(link, append(hdr, f...))
+		}
+		return w.frames
+	}
+	w.capture(link, data)
+	return w.frames
+}
+
+// capture writes one frame, finished and cut.
+func (w *Wire) capture(link *Link, data []byte) {
+	if w.err != nil {
+		return
+	}
+	data = finish(link, data)
 	ci := gopacket.CaptureInfo{
 		Timestamp:      w.now,
 		CaptureLength:  len(data),
 		Length:         len(data),
 		InterfaceIndex: link.Interface,
 	}
-	if w.Snaplen > 0 && ci.CaptureLength > w.Snaplen {
-		ci.CaptureLength = w.Snaplen
-		data = data[:w.Snaplen]
+	for _, snap := range []int{w.Snaplen, link.Snap} {
+		if snap > 0 && ci.CaptureLength > snap {
+			ci.CaptureLength = snap
+			data = data[:snap]
+		}
 	}
 	if err := w.out.WritePacket(ci, data); err != nil {
 		w.fail(fmt.Errorf("frame %d: %w", w.frames+1, err))
-		return 0
+		return
 	}
 	w.frames++
-	return w.frames
 }
 
 // tcpPort returns a's port as gopacket's type.

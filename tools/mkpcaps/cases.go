@@ -56,6 +56,10 @@ var cases = []pcapCase{
 	{"textbook-again.pcap", ethernet.pcap(textbookAgain)},
 	{"textbook-retrans.pcap", ethernet.pcap(textbookRetrans)},
 	{"reassembly.pcap", ethernet.pcap(reassembly)},
+	{"tunnels.pcap", ethernet.pcap(tunnels)},
+	{"lengths.pcap", ethernet.pcap(lengths)},
+	{"bad-headers.pcap", ethernet.pcap(badHeaders)},
+	{"linktypes.pcapng", linkTypes},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
