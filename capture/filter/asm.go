@@ -130,14 +130,14 @@ func (a *asm) assemble() ([]bpf.RawInstruction, error) {
 				if it.op == clsJMP|jmpJA {
 					off, ok := pos[it.jt]
 					if !ok || off <= i {
-						return nil, fmt.Errorf("internal error: jump to label %d", it.jt)
+						return nil, fmt.Errorf("jump to label %d", it.jt)
 					}
 					ins.K = uint32(off - i - 1)
 				} else {
 					dt, okt := pos[it.jt]
 					df, okf := pos[it.jf]
 					if !okt || !okf || dt <= i || df <= i {
-						return nil, fmt.Errorf("internal error: jump to labels %d, %d", it.jt, it.jf)
+						return nil, fmt.Errorf("jump to labels %d, %d", it.jt, it.jf)
 					}
 					dt, df = dt-i-1, df-i-1
 					if dt > 255 || df > 255 {

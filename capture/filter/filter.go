@@ -137,6 +137,7 @@ func (f *Filter) Match(link layers.LinkType, data []byte, wirelen int) (bool, er
 type Program struct {
 	link layers.LinkType
 	raw  []bpf.RawInstruction // accepting return: DefaultSnaplen
+	code []vmIns              // raw, decoded for run
 }
 
 func newProgram(expr string, root node, link layers.LinkType) (*Program, error) {
@@ -145,13 +146,14 @@ func newProgram(expr string, root node, link layers.LinkType) (*Program, error) 
 		return nil, err
 	}
 	raw, err := a.assemble()
+	var code []vmIns
 	if err == nil {
-		err = validate(raw)
+		code, err = decode(raw)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("filter %q: %w", expr, err)
+		return nil, fmt.Errorf("filter %q: internal error: %w", expr, err)
 	}
-	return &Program{link: link, raw: raw}, nil
+	return &Program{link: link, raw: raw, code: code}, nil
 }
 
 // LinkType is the link type the program is for.
@@ -160,7 +162,7 @@ func (p *Program) LinkType() layers.LinkType { return p.link }
 // Match runs the program on a frame: data is the captured bytes, wirelen
 // the length on the wire. It allocates nothing.
 func (p *Program) Match(data []byte, wirelen int) bool {
-	ret, _ := run(p.raw, data, uint32(wirelen))
+	ret, _ := run(p.code, data, uint32(wirelen))
 	return ret != 0
 }
 

@@ -228,7 +228,7 @@ func compareWithTcpdump(t *testing.T, tcpdump, file string, f *Filter, link laye
 		}
 		theirs[int(ci.Timestamp.Unix())] = true
 	}
-	var libpcap []bpf.RawInstruction
+	var libpcap []vmIns
 	if tolerateCut {
 		// The zoo is small: check the interpreter on every frame.
 		libpcap = libpcapProgram(t, tcpdump, file, f.String())
@@ -243,7 +243,7 @@ func compareWithTcpdump(t *testing.T, tcpdump, file string, f *Filter, link laye
 	bad := 0
 	for i, j := range idx {
 		fr := frames[j]
-		ret, cut := run(prog.raw, fr.data, uint32(fr.wirelen))
+		ret, cut := run(prog.code, fr.data, uint32(fr.wirelen))
 		ours := ret != 0
 		if ours == theirs[i] {
 			continue
@@ -274,14 +274,14 @@ func compareWithTcpdump(t *testing.T, tcpdump, file string, f *Filter, link laye
 
 // libpcapProgram returns the program libpcap compiles for expr on file
 // (tcpdump -ddd: a count, then "code jt jf k" per line).
-func libpcapProgram(t *testing.T, tcpdump, file, expr string) []bpf.RawInstruction {
+func libpcapProgram(t *testing.T, tcpdump, file, expr string) []vmIns {
 	t.Helper()
 	cmd := exec.Command(tcpdump, "-r", file, "-ddd", "--", expr)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil && strings.Contains(stderr.String(), "expression rejects all packets") {
-		return []bpf.RawInstruction{{Op: clsRET | retK, K: 0}}
+		return []vmIns{{op: vRetK}}
 	}
 	if err != nil {
 		t.Fatalf("tcpdump -ddd %q: %v (%s)", expr, err, stderr.String())
@@ -295,10 +295,11 @@ func libpcapProgram(t *testing.T, tcpdump, file, expr string) []bpf.RawInstructi
 		}
 		prog = append(prog, ins)
 	}
-	if err := validate(prog); err != nil {
+	code, err := decode(prog)
+	if err != nil {
 		t.Fatalf("tcpdump -ddd %q: %v", expr, err)
 	}
-	return prog
+	return code
 }
 
 var cutDiffs atomic.Int64

@@ -7,184 +7,285 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// run executes a classic BPF program on a frame, as libpcap's bpf_filter
-// and the Linux kernel do: a load past the captured bytes, or a division by
-// a zero X, ends the program with 0 (reject); BPF_LEN is the length on the
-// wire. It allocates nothing.
+// The interpreter runs classic BPF as libpcap's bpf_filter and the Linux
+// kernel do: a load past the captured bytes, or a division by a zero X,
+// ends the program with 0 (reject); BPF_LEN is the length on the wire.
 //
 // golang.org/x/net/bpf has a VM, but it cannot run these programs: its
-// BPF_LEN is the captured length (so "less"/"greater" and "len" would be
+// BPF_LEN is the captured length (so "less", "greater" and "len" would be
 // wrong on frames the snap length cut), and it does not implement BPF_NEG
-// (unary minus). The programs are checked by validate before they run here.
-// cut reports that the program ended on a load past the captured bytes.
-func run(prog []bpf.RawInstruction, pkt []byte, wirelen uint32) (ret uint32, cut bool) {
+// (unary minus). It also walks a slice of interfaces; here a program is
+// decoded once into instructions with dense operation numbers, which the
+// per-frame loop switches on through a jump table.
+
+// vmOp is a decoded operation.
+type vmOp uint8
+
+const (
+	vRetK vmOp = iota
+	vRetA
+	vLdW // A = pkt[k:4]
+	vLdH
+	vLdB
+	vLdIndW // A = pkt[x+k:4]
+	vLdIndH
+	vLdIndB
+	vLdLen // A = wire length
+	vLdxLen
+	vLdImm
+	vLdxImm
+	vLdxMsh // X = 4*(pkt[k]&0xf)
+	vLdMem
+	vLdxMem
+	vSt
+	vStx
+	vJa
+	vJeqK
+	vJgtK
+	vJgeK
+	vJsetK
+	vJeqX
+	vJgtX
+	vJgeX
+	vJsetX
+	vAddK
+	vSubK
+	vMulK
+	vDivK
+	vModK
+	vAndK
+	vOrK
+	vXorK
+	vLshK
+	vRshK
+	vAddX
+	vSubX
+	vMulX
+	vDivX
+	vModX
+	vAndX
+	vOrX
+	vXorX
+	vLshX
+	vRshX
+	vNeg
+	vTax
+	vTxa
+)
+
+// vmOps maps the classic opcodes the interpreter runs to their operation.
+var vmOps = map[uint16]vmOp{
+	clsRET | retK: vRetK, clsRET | retA: vRetA,
+	clsLD | mdABS | szW: vLdW, clsLD | mdABS | szH: vLdH, clsLD | mdABS | szB: vLdB,
+	clsLD | mdIND | szW: vLdIndW, clsLD | mdIND | szH: vLdIndH, clsLD | mdIND | szB: vLdIndB,
+	clsLD | mdLEN | szW: vLdLen, clsLDX | mdLEN | szW: vLdxLen,
+	clsLD | mdIMM: vLdImm, clsLDX | mdIMM: vLdxImm, clsLDX | mdMSH | szB: vLdxMsh,
+	clsLD | mdMEM: vLdMem, clsLDX | mdMEM: vLdxMem, clsST: vSt, clsSTX: vStx,
+	clsJMP | jmpJA: vJa,
+	clsJMP | jmpJEQ | srcK: vJeqK, clsJMP | jmpJGT | srcK: vJgtK, clsJMP | jmpJGE | srcK: vJgeK, clsJMP | jmpJSET | srcK: vJsetK,
+	clsJMP | jmpJEQ | srcX: vJeqX, clsJMP | jmpJGT | srcX: vJgtX, clsJMP | jmpJGE | srcX: vJgeX, clsJMP | jmpJSET | srcX: vJsetX,
+	clsALU | aluADD | srcK: vAddK, clsALU | aluSUB | srcK: vSubK, clsALU | aluMUL | srcK: vMulK,
+	clsALU | aluDIV | srcK: vDivK, clsALU | aluMOD | srcK: vModK, clsALU | aluAND | srcK: vAndK,
+	clsALU | aluOR | srcK: vOrK, clsALU | aluXOR | srcK: vXorK, clsALU | aluLSH | srcK: vLshK, clsALU | aluRSH | srcK: vRshK,
+	clsALU | aluADD | srcX: vAddX, clsALU | aluSUB | srcX: vSubX, clsALU | aluMUL | srcX: vMulX,
+	clsALU | aluDIV | srcX: vDivX, clsALU | aluMOD | srcX: vModX, clsALU | aluAND | srcX: vAndX,
+	clsALU | aluOR | srcX: vOrX, clsALU | aluXOR | srcX: vXorX, clsALU | aluLSH | srcX: vLshX, clsALU | aluRSH | srcX: vRshX,
+	clsALU | aluNEG: vNeg, clsMISC | miscTAX: vTax, clsMISC | miscTXA: vTxa,
+}
+
+type vmIns struct {
+	op     vmOp
+	jt, jf uint8
+	k      uint32
+}
+
+// decode checks a program and turns it into the interpreter's form: known
+// opcodes, jumps inside the program, scratch cells in range, constant
+// divisors other than 0, a return at the end.
+func decode(prog []bpf.RawInstruction) ([]vmIns, error) {
+	if len(prog) == 0 {
+		return nil, fmt.Errorf("empty program")
+	}
+	out := make([]vmIns, len(prog))
+	for i, ins := range prog {
+		op, ok := vmOps[ins.Op]
+		if !ok {
+			return nil, fmt.Errorf("instruction %d: unknown opcode %#x", i, ins.Op)
+		}
+		left := len(prog) - i - 1
+		switch op {
+		case vJa:
+			if uint64(ins.K) >= uint64(left) {
+				return nil, fmt.Errorf("instruction %d jumps past the end", i)
+			}
+		case vJeqK, vJgtK, vJgeK, vJsetK, vJeqX, vJgtX, vJgeX, vJsetX:
+			if int(ins.Jt) >= left || int(ins.Jf) >= left {
+				return nil, fmt.Errorf("instruction %d jumps past the end", i)
+			}
+		case vLdMem, vLdxMem, vSt, vStx:
+			if ins.K >= memWords {
+				return nil, fmt.Errorf("instruction %d uses scratch cell %d", i, ins.K)
+			}
+		case vDivK, vModK:
+			if ins.K == 0 {
+				return nil, fmt.Errorf("instruction %d divides by 0", i)
+			}
+		}
+		out[i] = vmIns{op: op, jt: ins.Jt, jf: ins.Jf, k: ins.K}
+	}
+	if op := out[len(out)-1].op; op != vRetK && op != vRetA {
+		return nil, fmt.Errorf("the program does not end with a return")
+	}
+	return out, nil
+}
+
+// run executes a decoded program on a frame: pkt is the captured bytes,
+// wirelen the length on the wire. It returns the program's result and
+// whether it ended on a load past the captured bytes. It allocates nothing.
+func run(prog []vmIns, pkt []byte, wirelen uint32) (ret uint32, cut bool) {
 	var a, x uint32
 	var mem [memWords]uint32
-	n := uint32(len(pkt))
-	// load reads size bytes at off, or reports that they are not there.
-	load := func(off uint64, size uint32) (uint32, bool) {
-		if off+uint64(size) > uint64(n) {
-			return 0, false
-		}
-		switch size {
-		case 4:
-			return binary.BigEndian.Uint32(pkt[off:]), true
-		case 2:
-			return uint32(binary.BigEndian.Uint16(pkt[off:])), true
-		}
-		return uint32(pkt[off]), true
-	}
+	n := uint64(len(pkt))
 	for pc := 0; pc < len(prog); pc++ {
 		ins := &prog[pc]
-		k := ins.K
-		switch ins.Op {
-		case clsRET | retK:
+		k := ins.k
+		switch ins.op {
+		case vRetK:
 			return k, false
-		case clsRET | retA:
+		case vRetA:
 			return a, false
-		case clsLD | mdABS | szW, clsLD | mdABS | szH, clsLD | mdABS | szB:
-			v, ok := load(uint64(k), loadSize(ins.Op))
-			if !ok {
+		case vLdW:
+			if uint64(k)+4 > n {
 				return 0, true
 			}
-			a = v
-		case clsLD | mdIND | szW, clsLD | mdIND | szH, clsLD | mdIND | szB:
-			v, ok := load(uint64(x)+uint64(k), loadSize(ins.Op))
-			if !ok {
+			a = binary.BigEndian.Uint32(pkt[k:])
+		case vLdH:
+			if uint64(k)+2 > n {
 				return 0, true
 			}
-			a = v
-		case clsLD | mdLEN | szW:
+			a = uint32(binary.BigEndian.Uint16(pkt[k:]))
+		case vLdB:
+			if uint64(k) >= n {
+				return 0, true
+			}
+			a = uint32(pkt[k])
+		case vLdIndW:
+			off := uint64(x) + uint64(k)
+			if off+4 > n {
+				return 0, true
+			}
+			a = binary.BigEndian.Uint32(pkt[off:])
+		case vLdIndH:
+			off := uint64(x) + uint64(k)
+			if off+2 > n {
+				return 0, true
+			}
+			a = uint32(binary.BigEndian.Uint16(pkt[off:]))
+		case vLdIndB:
+			off := uint64(x) + uint64(k)
+			if off >= n {
+				return 0, true
+			}
+			a = uint32(pkt[off])
+		case vLdLen:
 			a = wirelen
-		case clsLDX | mdLEN | szW:
+		case vLdxLen:
 			x = wirelen
-		case clsLD | mdIMM:
+		case vLdImm:
 			a = k
-		case clsLDX | mdIMM:
+		case vLdxImm:
 			x = k
-		case clsLDX | mdMSH | szB:
-			v, ok := load(uint64(k), 1)
-			if !ok {
+		case vLdxMsh:
+			if uint64(k) >= n {
 				return 0, true
 			}
-			x = (v & 0xf) << 2
-		case clsLD | mdMEM:
-			a = mem[k]
-		case clsLDX | mdMEM:
-			x = mem[k]
-		case clsST:
-			mem[k] = a
-		case clsSTX:
-			mem[k] = x
-		case clsJMP | jmpJA:
+			x = uint32(pkt[k]&0xf) << 2
+		case vLdMem:
+			a = mem[k&(memWords-1)]
+		case vLdxMem:
+			x = mem[k&(memWords-1)]
+		case vSt:
+			mem[k&(memWords-1)] = a
+		case vStx:
+			mem[k&(memWords-1)] = x
+		case vJa:
 			pc += int(k)
-		case clsJMP | jmpJEQ | srcK:
+		case vJeqK:
 			pc += branch(a == k, ins)
-		case clsJMP | jmpJGT | srcK:
+		case vJgtK:
 			pc += branch(a > k, ins)
-		case clsJMP | jmpJGE | srcK:
+		case vJgeK:
 			pc += branch(a >= k, ins)
-		case clsJMP | jmpJSET | srcK:
+		case vJsetK:
 			pc += branch(a&k != 0, ins)
-		case clsJMP | jmpJEQ | srcX:
+		case vJeqX:
 			pc += branch(a == x, ins)
-		case clsJMP | jmpJGT | srcX:
+		case vJgtX:
 			pc += branch(a > x, ins)
-		case clsJMP | jmpJGE | srcX:
+		case vJgeX:
 			pc += branch(a >= x, ins)
-		case clsJMP | jmpJSET | srcX:
+		case vJsetX:
 			pc += branch(a&x != 0, ins)
-		case clsALU | aluNEG:
-			a = -a
-		case clsMISC | miscTAX:
-			x = a
-		case clsMISC | miscTXA:
-			a = x
-		default:
-			if ins.Op&0x07 != clsALU {
-				return 0, false // validate refuses these; never reached
-			}
-			v := k
-			if ins.Op&srcX != 0 {
-				v = x
-			}
-			switch ins.Op &^ (0x07 | srcX) {
-			case aluADD:
-				a += v
-			case aluSUB:
-				a -= v
-			case aluMUL:
-				a *= v
-			case aluDIV:
-				if v == 0 {
-					return 0, false
-				}
-				a /= v
-			case aluMOD:
-				if v == 0 {
-					return 0, false
-				}
-				a %= v
-			case aluAND:
-				a &= v
-			case aluOR:
-				a |= v
-			case aluXOR:
-				a ^= v
-			case aluLSH:
-				a <<= v // Go gives 0 for shifts of 32 and more, as libpcap does
-			case aluRSH:
-				a >>= v
-			default:
+		case vAddK:
+			a += k
+		case vSubK:
+			a -= k
+		case vMulK:
+			a *= k
+		case vDivK:
+			a /= k // decode refuses 0
+		case vModK:
+			a %= k
+		case vAndK:
+			a &= k
+		case vOrK:
+			a |= k
+		case vXorK:
+			a ^= k
+		case vLshK:
+			a <<= k // Go gives 0 for shifts of 32 and more, as libpcap does
+		case vRshK:
+			a >>= k
+		case vAddX:
+			a += x
+		case vSubX:
+			a -= x
+		case vMulX:
+			a *= x
+		case vDivX:
+			if x == 0 {
 				return 0, false
 			}
+			a /= x
+		case vModX:
+			if x == 0 {
+				return 0, false
+			}
+			a %= x
+		case vAndX:
+			a &= x
+		case vOrX:
+			a |= x
+		case vXorX:
+			a ^= x
+		case vLshX:
+			a <<= x
+		case vRshX:
+			a >>= x
+		case vNeg:
+			a = -a
+		case vTax:
+			x = a
+		case vTxa:
+			a = x
 		}
 	}
-	return 0, false
+	return 0, false // decode makes sure a return ends the program
 }
 
-func loadSize(op uint16) uint32 {
-	switch op & 0x18 {
-	case szW:
-		return 4
-	case szH:
-		return 2
-	}
-	return 1
-}
-
-func branch(cond bool, ins *bpf.RawInstruction) int {
+func branch(cond bool, ins *vmIns) int {
 	if cond {
-		return int(ins.Jt)
+		return int(ins.jt)
 	}
-	return int(ins.Jf)
-}
-
-// validate checks that run can execute prog safely: known opcodes, jumps
-// inside the program, scratch cells in range, and a return at the end.
-func validate(prog []bpf.RawInstruction) error {
-	if len(prog) == 0 {
-		return fmt.Errorf("empty program")
-	}
-	for i, ins := range prog {
-		left := len(prog) - i - 1
-		switch ins.Op & 0x07 {
-		case clsJMP:
-			if ins.Op == clsJMP|jmpJA {
-				if uint64(ins.K) >= uint64(left) {
-					return fmt.Errorf("instruction %d jumps past the end", i)
-				}
-			} else if int(ins.Jt) >= left || int(ins.Jf) >= left {
-				return fmt.Errorf("instruction %d jumps past the end", i)
-			}
-		case clsLD, clsLDX, clsST, clsSTX:
-			if (ins.Op&0xe0 == mdMEM || ins.Op&0x07 == clsST || ins.Op&0x07 == clsSTX) && ins.K >= memWords {
-				return fmt.Errorf("instruction %d uses scratch cell %d", i, ins.K)
-			}
-		}
-	}
-	if last := prog[len(prog)-1].Op; last != clsRET|retK && last != clsRET|retA {
-		return fmt.Errorf("the program does not end with a return")
-	}
-	return nil
+	return int(ins.jf)
 }
