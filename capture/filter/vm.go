@@ -81,7 +81,7 @@ var vmOps = map[uint16]vmOp{
 	clsLD | mdLEN | szW: vLdLen, clsLDX | mdLEN | szW: vLdxLen,
 	clsLD | mdIMM: vLdImm, clsLDX | mdIMM: vLdxImm, clsLDX | mdMSH | szB: vLdxMsh,
 	clsLD | mdMEM: vLdMem, clsLDX | mdMEM: vLdxMem, clsST: vSt, clsSTX: vStx,
-	clsJMP | jmpJA: vJa,
+	clsJMP | jmpJA:         vJa,
 	clsJMP | jmpJEQ | srcK: vJeqK, clsJMP | jmpJGT | srcK: vJgtK, clsJMP | jmpJGE | srcK: vJgeK, clsJMP | jmpJSET | srcK: vJsetK,
 	clsJMP | jmpJEQ | srcX: vJeqX, clsJMP | jmpJGT | srcX: vJgtX, clsJMP | jmpJGE | srcX: vJgeX, clsJMP | jmpJSET | srcX: vJsetX,
 	clsALU | aluADD | srcK: vAddK, clsALU | aluSUB | srcK: vSubK, clsALU | aluMUL | srcK: vMulK,
