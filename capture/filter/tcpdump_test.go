@@ -373,3 +373,90 @@ func readCapture(path string) ([]frame, error) {
 		frames = append(frames, frame{link, data, ci.Length})
 	}
 }
+
+// syntax are expressions whose parsing is subtle: qualifier repetition after
+// parentheses and negations, directions, arithmetic precedence (% and ^ take
+// everything after them), number and address forms.
+var syntax = []string{
+	"host 192.0.2.10 and (port 80) or 198.51.100.20",
+	"(tcp) or host 192.0.2.10 and 198.51.100.20",
+	"not host 192.0.2.10 and 198.51.100.20",
+	"host 192.0.2.10 and not 198.51.100.20",
+	"host 192.0.2.10 or (198.51.100.20 or 203.0.113.1)",
+	"host 192.0.2.10 and (tcp) or 198.51.100.20",
+	"host 192.0.2.10 and (tcp or 198.51.100.20)",
+	"(host 192.0.2.10) or 198.51.100.20",
+	"host 192.0.2.10 and tcp or 198.51.100.20",
+	"port (80 or 443)", "port ((80))", "port 80 and 443", "proto (17)",
+	"tcp dst port 80 or 51234", "tcp src port 80 or dst port 80",
+	"src or dst port 80", "dst and src port 80", "dst or src host 192.0.2.10",
+	"src 192.0.2.10", "src net 192.0.2", "dst 2001:db8:1::20", "ip src 192.0.2.10", "arp src 192.0.2.10",
+	"ip proto 6 or 17", "ether proto 0x800 or 0x86dd", "ip6 proto \\tcp",
+	"ether src 02:00:c0:00:02:0a or 02:00:c0:00:02:01", "ether host 0200.c000.020a",
+	"ether host 02-00-c0-00-02-0a", "ether host 0200c000020a", "ether host 2:0:c0:0:2:a",
+	"net 192.0.2.0/24 or 198.51.100.0/24", "net 192.0.2.0 mask 255.255.255.0 or 198.51.100.0 mask 255.255.255.0",
+	"ip6 host 2001:db8::10 or 2001:db8:1::20", "host ::ffff:192.0.2.10",
+	"vlan (100)", "vlan and vlan 300", "less (60)", "len > 100 or len < 60", "greater 60 and less 80",
+	"udp and 53", "udp port 53 and not (src host 192.0.2.10)",
+	"ip[0] % 16 + 1 = 6", "ip[9] ^ 2 + 4 = 0", "ip[0] & 0xf * 4 = 20", "2 + 3 * 4 = 14 and tcp",
+	"ip[9] * 2 % 5 = 2", "ip[9] - 1 - 1 = 4", "ip[9] / 2 / 3 = 1", "ip[0] >> 4 << 4 = 64",
+	"len = len", "ip[ip[0] & 0xf] = 0", "(ip[9]) = 6", "((ip[9] = 6))", "(ip[9] + 1) * 2 = 14",
+	"icmp[0] = 8 or icmp6[0] = 128", "not not tcp", "!!tcp", "tcp && !udp || arp",
+	"ip[2:2]>=60&&ip[2:2]<=100", "tcp[13]&0x12=0x12", "ip[0]&0xf!=5", "ether[0]&1=1",
+	"port 0x50", "port 0120", "host 192.0.2.010", "portrange 80-80 or 443-443",
+	"portrange 80", "tcp portrange 443-80", "ip[9] == 6", "tcp[tcpflags] & tcp-ack == tcp-ack",
+	"icmp6[icmp6type] != icmp6-echo and icmp6", "ip[0:4] & 0xf0000000 = 0x40000000",
+	"ip[1+1:2] > 40", "ip6[4:2] + 40 = len - 14", "- - ip[9] = 6", "-(ip[9]) = -6",
+}
+
+// TestSyntaxAgainstTcpdump checks that tcpdump and the filter take or
+// refuse the same subtle expressions (compiled for Ethernet), and that
+// those taken keep the same frames of the Ethernet zoos.
+func TestSyntaxAgainstTcpdump(t *testing.T) {
+	tcpdump, err := exec.LookPath("tcpdump")
+	if err != nil {
+		t.Skip("tcpdump is not installed: install it (apt-get install tcpdump) to compare the filters with libpcap's")
+	}
+	type source struct {
+		file   string
+		frames []frame
+		idx    []int
+	}
+	var sources []source
+	zoos := zooSources(t)
+	for _, name := range []string{"zoo-Ethernet", "zoo-802.1Q", "zoo-QinQ"} {
+		frames := zoos[name]
+		idx := make([]int, len(frames))
+		for i := range idx {
+			idx[i] = i
+		}
+		file := filepath.Join(t.TempDir(), "frames.pcap")
+		if err := writeIndexed(file, layers.LinkTypeEthernet, frames, idx); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, source{file, frames, idx})
+	}
+	for _, expr := range syntax {
+		cmd := exec.Command(tcpdump, "-d", "-y", "EN10MB", "--", expr)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		theirErr := cmd.Run()
+		f, ourErr := Compile(expr)
+		if ourErr == nil {
+			_, ourErr = f.For(layers.LinkTypeEthernet)
+		}
+		switch {
+		case theirErr != nil && ourErr != nil:
+			continue
+		case theirErr != nil:
+			t.Errorf("%q: tcpdump refuses it (%s), the filter takes it", expr, strings.TrimSpace(stderr.String()))
+			continue
+		case ourErr != nil:
+			t.Errorf("%q: the filter refuses it (%v), tcpdump takes it", expr, ourErr)
+			continue
+		}
+		for _, s := range sources {
+			compareWithTcpdump(t, tcpdump, s.file, f, layers.LinkTypeEthernet, s.frames, s.idx, true)
+		}
+	}
+}
