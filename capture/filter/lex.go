@@ -57,7 +57,7 @@ var pnames = map[string]proto{
 }
 
 var keywords = map[string]kind{
-	"and": tAnd, "&&": tAnd, "or": tOr, "||": tOr, "not": tNot,
+	"and": tAnd, "or": tOr, "not": tNot,
 	"src": tSrc, "dst": tDst, "host": tHost, "net": tNet, "mask": tMask,
 	"port": tPort, "portrange": tPortrange, "proto": tProto,
 	"less": tLess, "greater": tGreater, "len": tLen, "length": tLen,
