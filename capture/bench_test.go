@@ -7,14 +7,35 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/tcpflow/tcpflow/capture/filter"
 	"github.com/tcpflow/tcpflow/internal/gen"
 )
 
 // BenchmarkReader measures reading and decoding alone: pcap records to
-// Segments, per packet and per byte.
+// Segments, per packet and per byte; the "filtered" runs add a capture
+// filter that keeps every TCP frame but must run its whole program.
 func BenchmarkReader(b *testing.B) {
 	for _, p := range []gen.Profile{gen.Many, gen.Bulk} {
-		b.Run(string(p), func(b *testing.B) {
+		for _, expr := range []string{"", "tcp and not port 1 and not host 192.0.2.99"} {
+			name := string(p)
+			if expr != "" {
+				name += "/filtered"
+			}
+			benchReader(b, name, p, expr)
+		}
+	}
+}
+
+func benchReader(b *testing.B, name string, p gen.Profile, expr string) {
+	var f *filter.Filter
+	if expr != "" {
+		var err error
+		if f, err = filter.Compile(expr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	{
+		b.Run(name, func(b *testing.B) {
 			data, err := gen.Bytes(gen.BenchOptions[p])
 			if err != nil {
 				b.Fatal(err)
@@ -29,6 +50,7 @@ func BenchmarkReader(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r := NewReader("-")
 				r.Stdin = bytes.NewReader(data)
+				r.Filter = f
 				var seg Segment
 				for r.Next(&seg) == nil {
 				}

@@ -8,7 +8,9 @@
 //     frame into a Segment without allocating in steady state;
 //   - Stats, which counts every frame that did not become a Segment under a named
 //     reason, so nothing the user gave is silently dropped;
-//   - ReadError, which names the file, frame number and byte offset of a fault.
+//   - ReadError, which names the file, frame number and byte offset of a fault;
+//   - Reader.Filter, a capture filter (package capture/filter) run on every
+//     frame before decoding; the frames it excludes are counted as Filtered.
 //
 // Decoding uses gopacket's layers as DecodingLayers where gopacket has them and
 // they do not allocate, and small parsers of its own for the link types and

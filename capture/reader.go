@@ -13,6 +13,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tcpflow/tcpflow/capture/filter"
 )
 
 // Format is the container format of an input.
@@ -67,6 +69,24 @@ type Reader struct {
 	Inputs []Input // one per input opened so far, in order
 	Stats  Stats
 
+	// Filter, when set before the first Next, is a capture filter in
+	// tcpdump's syntax (filter.Compile). It runs on every frame before
+	// decoding, compiled for each link type as frames of that type come;
+	// the frames it rejects are counted under Filtered and never decoded.
+	// Frames of a link type the filter does not compile for because tcpflow
+	// does not decode it are left to the decoder (counted unsupported_link).
+	// An expression that a decoded link type cannot take ("vlan" on Linux
+	// SLL) ends the input at the first such frame with a *ReadError, as
+	// tcpdump refuses such a file.
+	//
+	// Frame numbers still count every record, kept or not, as Wireshark's do
+	// under a display filter: frame 1234 in a report is frame 1234 of the
+	// file in Wireshark, tshark -r or another tcpflow run with another
+	// filter, which is what one opens next to look at it. (tcpdump -r with a
+	// filter writes only the kept packets, so its -# counts those.)
+	Filter *filter.Filter
+	progs  []linkProgram // Filter compiled per link type, in order first seen
+
 	cur      int // index into names of the open input, -1 before the first
 	closer   io.Closer
 	cnt      *counter
@@ -79,6 +99,36 @@ type Reader struct {
 	openErrs []error
 	read     atomic.Int64  // bytes read from the inputs as stored (compressed or not)
 	frames   atomic.Uint64 // Stats.Frames, published every 1024 frames
+}
+
+// linkProgram is the filter's program for a link type: nil when the filter
+// does not compile for it and the decoder does not decode it either, or the
+// error when the expression does not fit it or the filter compiler does not
+// know the link type (a filter never silently lets frames through).
+type linkProgram struct {
+	link layers.LinkType
+	prog *filter.Program
+	err  error
+}
+
+// program returns the filter's program for frames of a link type; nil when
+// there is no filter or the decoder is to judge the frame.
+func (r *Reader) program(link layers.LinkType) (*filter.Program, error) {
+	if r.Filter == nil {
+		return nil, nil
+	}
+	for i := range r.progs {
+		if r.progs[i].link == link {
+			return r.progs[i].prog, r.progs[i].err
+		}
+	}
+	p, err := r.Filter.For(link)
+	if errors.Is(err, filter.ErrLinkType) && firstProto(link) == pUnsupported {
+		// The decoder counts these frames as an unsupported link type.
+		p, err = nil, nil
+	}
+	r.progs = append(r.progs, linkProgram{link, p, err})
+	return p, err
 }
 
 // FramesRead is about how many frames have been read (updated every 1024
@@ -129,7 +179,6 @@ func (r *Reader) Next(seg *Segment) error {
 		start := r.pos()
 		data, ci, err := r.src.ZeroCopyReadPacketData()
 		if err != nil {
-			in := &r.Inputs[len(r.Inputs)-1]
 			// pcapgo answers io.EOF also when a record header is complete but
 			// none of its data follows; in a classic pcap only an end at a record
 			// boundary is clean. (A pcapng reader legitimately consumes trailing
@@ -141,9 +190,16 @@ func (r *Reader) Next(seg *Segment) error {
 			if err == io.EOF {
 				continue
 			}
-			re := &ReadError{File: in.Name, Frame: r.frame + 1, Offset: start, Decompressed: in.Gzip, Err: describe(err)}
-			in.Err = re
-			return re
+			return r.fail(start, describe(err))
+		}
+		link := r.link
+		if r.ng && len(ci.AncillaryData) > 0 {
+			link, _ = ci.AncillaryData[0].(layers.LinkType)
+		}
+		prog, err := r.program(link)
+		if err != nil {
+			r.closeCur()
+			return r.fail(start, err)
 		}
 		r.frame++
 		r.Inputs[len(r.Inputs)-1].Frames++
@@ -152,10 +208,6 @@ func (r *Reader) Next(seg *Segment) error {
 			r.frames.Store(r.Stats.Frames)
 		}
 		r.Stats.Bytes += uint64(len(data))
-		link := r.link
-		if r.ng && len(ci.AncillaryData) > 0 {
-			link, _ = ci.AncillaryData[0].(layers.LinkType)
-		}
 		r.Stats.countLink(link)
 		seg.Frame = r.frame
 		seg.File = r.cur
@@ -164,6 +216,10 @@ func (r *Reader) Next(seg *Segment) error {
 			r.Stats.FirstTime = seg.Time
 		}
 		r.Stats.LastTime = seg.Time
+		if prog != nil && !prog.Match(data, ci.Length) {
+			r.Stats.Count[Filtered]++
+			continue
+		}
 		reason, ok := r.dec.decode(data, link, ci.Length-ci.CaptureLength, seg)
 		if !ok {
 			r.Stats.Count[reason]++
@@ -179,6 +235,15 @@ func (r *Reader) Next(seg *Segment) error {
 		}
 		return nil
 	}
+}
+
+// fail records a fault in the current input at the record that starts at
+// offset start (the frame after the last one counted) and returns it.
+func (r *Reader) fail(start int64, err error) error {
+	in := &r.Inputs[len(r.Inputs)-1]
+	re := &ReadError{File: in.Name, Frame: r.frame + 1, Offset: start, Decompressed: in.Gzip, Err: err}
+	in.Err = re
+	return re
 }
 
 // pos is the offset of the next unread byte of the current input.

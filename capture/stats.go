@@ -12,7 +12,8 @@ type Reason int
 
 // Reasons, in the order reports list them.
 const (
-	NotIP            Reason = iota // link layer carries no IP (ARP, LLDP, STP, ...)
+	Filtered         Reason = iota // excluded by the capture filter (Reader.Filter), before decoding
+	NotIP                          // link layer carries no IP (ARP, LLDP, STP, ...)
 	NotTCP                         // IP, but not TCP (UDP, ICMP, ...)
 	ICMPQuoted                     // ICMP error quoting a TCP header: shown, not analyzed
 	Fragment                       // an IP fragment held for reassembly (counted on each fragment but the last)
@@ -25,6 +26,7 @@ const (
 )
 
 var reasonNames = [numReasons]string{
+	Filtered:         "filtered",
 	NotIP:            "not_ip",
 	NotTCP:           "not_tcp",
 	ICMPQuoted:       "icmp_quoted_tcp",
@@ -37,6 +39,7 @@ var reasonNames = [numReasons]string{
 }
 
 var reasonText = [numReasons]string{
+	Filtered:         "frames the capture filter excluded",
 	NotIP:            "frames without IP (ARP and other link protocols)",
 	NotTCP:           "IP packets that are not TCP (UDP, ICMP, ...)",
 	ICMPQuoted:       "ICMP errors quoting a TCP header (listed under their connection, not analyzed as segments)",
