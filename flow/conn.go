@@ -48,6 +48,10 @@ type Conn[T any] struct {
 	synSeen [2]bool
 	finSeen [2]bool
 	rstSeen bool
+	// The same facts for this part only (a continuation starts afresh):
+	// Closed, which decides when a run finishes the part, reads these.
+	partFin [2]bool
+	partRst bool
 }
 
 // Dir returns the direction of a segment from src.
@@ -75,17 +79,18 @@ func (c *Conn[T]) note(seg *capture.Segment, d Dir) {
 		c.synSeen[d], c.synSeq[d] = true, seg.Seq
 	}
 	if seg.Flags&capture.FIN != 0 {
-		c.finSeen[d] = true
+		c.finSeen[d], c.partFin[d] = true, true
 	}
 	if seg.Flags&capture.RST != 0 {
-		c.rstSeen = true
+		c.rstSeen, c.partRst = true, true
 	}
 }
 
-// closed reports whether the connection has ended as far as the wire shows:
-// reset, or a FIN seen in both directions.
+// closed reports whether the connection has ended as far as the wire shows,
+// over its whole history (the port-reuse rule): reset, or a FIN seen in both
+// directions.
 func (c *Conn[T]) closed() bool { return c.rstSeen || (c.finSeen[0] && c.finSeen[1]) }
 
-// Closed reports whether the connection has ended as far as the wire shows: a
-// RST, or a FIN in each direction.
-func (c *Conn[T]) Closed() bool { return c.closed() }
+// Closed reports whether this part of the connection has ended as far as the
+// wire shows: a RST, or a FIN in each direction, since its first segment.
+func (c *Conn[T]) Closed() bool { return c.partRst || (c.partFin[0] && c.partFin[1]) }

@@ -72,7 +72,7 @@ func (l *connList[T]) unlink(c *Conn[T]) {
 
 func (c *Conn[T]) evictClass() int8 {
 	switch {
-	case c.closed():
+	case c.Closed():
 		return classClosed
 	case c.Packets[C2S] == 0 || c.Packets[S2C] == 0:
 		return classOneSided

@@ -22,12 +22,19 @@ type tracker struct {
 	spill     state.Spiller // where kept records go; nil when no sink reads them
 	closing   []*Connection // closed connections waiting out the linger time
 	lastSweep int64
+	// recent keeps the last finished connections, so that a continuation
+	// carries on their analysis (state.Conn.Resume); a ring of keys in
+	// finishing order bounds it.
+	recent     map[flow.Key]*Connection
+	recentRing []flow.Key
+	recentNext int
 
 	selected, parts, evicted, evictedOpen, maxOpen int
 }
 
 func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
-	t := &tracker{opts: opts, table: flow.NewTable[*state.Conn](), out: out}
+	t := &tracker{opts: opts, table: flow.NewTable[*state.Conn](), out: out,
+		recent: map[flow.Key]*Connection{}, recentRing: make([]flow.Key, resumable)}
 	t.table.MaxForgotten = opts.MaxForgotten
 	if opts.Reassemble {
 		t.reasm = stream.NewReassembler(out, opts.Stream)
@@ -128,7 +135,12 @@ func (t *tracker) start(c *Connection) {
 	if c.Part == 0 {
 		t.selected++
 	}
-	c.Data = state.NewConn()
+	if old := t.recent[c.Key]; old != nil && old.ID == c.ID && old.Data != nil {
+		c.Data = old.Data.Resume()
+		delete(t.recent, c.Key)
+	} else {
+		c.Data = state.NewConn()
+	}
 	if t.out.records {
 		c.Data.Records.Keep(t.spill)
 	}
@@ -151,6 +163,22 @@ func (t *tracker) finish(c *Connection) {
 	c.Data.Finish() // delivers the bytes still waiting, through the emitter
 	delete(t.out.open, c.ID)
 	t.out.finished(c)
+	t.remember(c)
+}
+
+// resumable is how many finished connections the tracker keeps for a
+// continuation to carry on from: about 1.5 KB each.
+const resumable = 4096
+
+// remember keeps a finished connection for a continuation, forgetting the
+// oldest one kept. The sinks may still be reading it: Resume only reads.
+func (t *tracker) remember(c *Connection) {
+	if old := t.recentRing[t.recentNext]; old != (flow.Key{}) && t.recent[old] != nil && t.recent[old].Finished {
+		delete(t.recent, old)
+	}
+	t.recentRing[t.recentNext] = c.Key
+	t.recentNext = (t.recentNext + 1) % len(t.recentRing)
+	t.recent[c.Key] = c
 }
 
 // sweep delivers reassembled data that waited too long behind a gap and

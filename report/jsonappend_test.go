@@ -15,6 +15,7 @@ import (
 type jsonlSeg struct {
 	Type string `json:"type"`
 	Conn int    `json:"conn"`
+	Part int    `json:"part,omitempty"`
 	jsonSeg
 }
 
@@ -57,7 +58,7 @@ type segmentCheck struct {
 func (s *segmentCheck) Segment(c *pipeline.Connection, rec *state.Record, trans []state.Transition) error {
 	got := appendSegmentLine(nil, c, s.stats.FirstTime, rec, trans)
 	var want bytes.Buffer
-	if err := json.NewEncoder(&want).Encode(jsonlSeg{"segment", c.ID, referenceSeg(s.stats.FirstTime, rec, trans)}); err != nil {
+	if err := json.NewEncoder(&want).Encode(jsonlSeg{"segment", c.ID, c.Part, referenceSeg(s.stats.FirstTime, rec, trans)}); err != nil {
 		return err
 	}
 	if !bytes.Equal(got, want.Bytes()) && s.first == "" {

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"slices"
+
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/stream"
@@ -82,6 +84,7 @@ type Conn struct {
 	synTime  int64 // time of the client's most recent SYN, for the handshake RTT
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
+	resumed  bool  // a continuation's analysis (Resume): its first segment is not a start
 	an       analyzer
 }
 
@@ -102,6 +105,7 @@ func NewConn() *Conn {
 // segment's Record, which is also appended to Records when they are kept.
 func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Record {
 	snd, rcv := &c.EP[d], &c.EP[d.Reverse()]
+	first = first && !c.resumed // a continuation carries on
 	if first {
 		c.start(seg, d)
 	}
@@ -338,4 +342,24 @@ func (c *Conn) dropTransitions(r flow.Dir) {
 		}
 	}
 	c.Transitions = kept
+}
+
+// Resume returns the analysis of a continuation of c: segments that came on
+// the connection's 4-tuple after the run had finished it. It carries on from
+// where c stopped (both endpoints' states, sequence tracking, the Zeek view),
+// so that a late FIN is a retransmission and a late probe a keep-alive, as in
+// Wireshark's one tcp.stream; what is reported per part starts empty: counts,
+// transitions, records, ICMP errors, RTTs, idle time. c is not changed.
+func (c *Conn) Resume() *Conn {
+	n := &Conn{EP: c.EP, EndedBy: c.EndedBy, Closer: c.Closer, CloseSeen: c.CloseSeen,
+		HandshakeRTT: -1, SynAckRTT: -1, Zeek: c.Zeek, synTime: c.synTime, synAck: c.synAck,
+		lastTime: c.lastTime, an: c.an}
+	n.Zeek.history = slices.Clone(c.Zeek.history)
+	for d := range n.an.dir {
+		n.an.dir[d].segs = slices.Clone(c.an.dir[d].segs)
+		n.Dir[d].holes = slices.Clone(c.Dir[d].holes)
+		n.Dir[d].settled = c.Dir[d].settled
+	}
+	n.resumed = true
+	return n
 }
