@@ -13,6 +13,8 @@ type Conn[T any] struct {
 	Key    Key
 	Client netip.AddrPort // the side that sent the first SYN (see Table for the rule without one)
 	Server netip.AddrPort
+	// ClientBy says which rule chose the client (Table.Lookup).
+	ClientBy ClientRule
 	// MidStream is set when the connection's first segment was not a SYN: the
 	// capture joined it after the handshake, so ISNs and window scales are unknown.
 	MidStream  bool
@@ -52,6 +54,29 @@ type Conn[T any] struct {
 	// Closed, which decides when a run finishes the part, reads these.
 	partFin [2]bool
 	partRst bool
+}
+
+// ClientRule is the rule by which a connection's client was chosen.
+type ClientRule uint8
+
+// The rules, in the order Table.Lookup tries them.
+const (
+	ClientSentSYN        ClientRule = iota // it sent a SYN without ACK
+	ClientGotSYNACK                        // the capture starts at the SYN-ACK it received
+	ClientOtherWellKnown                   // joined mid-stream: only the other side's port is below 1024
+	ClientHigherPort                       // joined mid-stream: its port is the higher one
+	ClientFirstSender                      // joined mid-stream, same ports: it sent the first segment seen
+)
+
+// String says the rule in words, completing "tcpflow calls X the client because ...".
+func (r ClientRule) String() string {
+	return [...]string{
+		"it sent the first SYN",
+		"the capture starts at the SYN-ACK it received",
+		"the other side uses a well-known port (below 1024)",
+		"its port is the higher one, as ephemeral client ports usually are",
+		"it sent the first segment seen",
+	}[r]
 }
 
 // Dir returns the direction of a segment from src.

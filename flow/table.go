@@ -142,6 +142,7 @@ type forgotten struct {
 	finSeen [2]bool
 	rstSeen bool
 	clientA bool // the client is the key's A side
+	by      ClientRule
 }
 
 // NewTable returns an empty table.
@@ -185,7 +186,7 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	if ok && c.Packets[0]+c.Packets[1] == 0 {
 		// Known only from an ICMP error so far: this is its first segment.
 		if c.Part == 0 {
-			c.Client, c.Server = chooseClient(seg)
+			c.Client, c.Server, c.ClientBy = chooseClient(seg)
 		}
 		c.MidStream = seg.Flags&capture.SYN == 0
 		d := c.Dir(seg.Src)
@@ -220,7 +221,7 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 	}
 	c = &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time}
 	t.next++
-	c.Client, c.Server = chooseClient(seg)
+	c.Client, c.Server, c.ClientBy = chooseClient(seg)
 	c.MidStream = seg.Flags&capture.SYN == 0
 	d := c.Dir(seg.Src)
 	c.note(seg, d)
@@ -241,7 +242,7 @@ func (t *Table[T]) recall(k Key) (*Conn[T], bool) {
 	delete(t.gone, p)
 	c := &Conn[T]{ID: int(f.id), Part: int(f.part) + 1, Key: k, synSeq: f.synSeq, synSeen: f.synSeen,
 		finSeen: f.finSeen, rstSeen: f.rstSeen}
-	c.Client, c.Server = k.A, k.B
+	c.Client, c.Server, c.ClientBy = k.A, k.B, f.by
 	if !f.clientA {
 		c.Client, c.Server = k.B, k.A
 	}
@@ -271,7 +272,7 @@ func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 	if !ok {
 		c = &Conn[T]{ID: t.next, Key: k}
 		t.next++
-		c.Client, c.Server = chooseClient(seg)
+		c.Client, c.Server, c.ClientBy = chooseClient(seg)
 	}
 	c.FirstFrame, c.FirstTime, c.LastFrame, c.LastTime = seg.Frame, seg.Time, seg.Frame, seg.Time
 	t.add(c)
@@ -285,24 +286,26 @@ func reuses[T any](c *Conn[T], d Dir, seg *capture.Segment) bool {
 	return c.closed()
 }
 
-func chooseClient(seg *capture.Segment) (client, server netip.AddrPort) {
+func chooseClient(seg *capture.Segment) (client, server netip.AddrPort, by ClientRule) {
 	switch {
 	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN:
-		return seg.Src, seg.Dst
+		return seg.Src, seg.Dst, ClientSentSYN
 	case seg.Flags&capture.SYN != 0:
-		return seg.Dst, seg.Src
+		return seg.Dst, seg.Src, ClientGotSYNACK
 	}
 	sp, dp := seg.Src.Port(), seg.Dst.Port()
 	switch {
 	case (sp < 1024) != (dp < 1024):
 		if sp < 1024 {
-			return seg.Dst, seg.Src
+			return seg.Dst, seg.Src, ClientOtherWellKnown
 		}
-		return seg.Src, seg.Dst
+		return seg.Src, seg.Dst, ClientOtherWellKnown
 	case sp < dp:
-		return seg.Dst, seg.Src
+		return seg.Dst, seg.Src, ClientHigherPort
+	case sp > dp:
+		return seg.Src, seg.Dst, ClientHigherPort
 	}
-	return seg.Src, seg.Dst
+	return seg.Src, seg.Dst, ClientFirstSender
 }
 
 // Len is the number of connections currently in the table.
@@ -331,7 +334,7 @@ func (t *Table[T]) Remove(c *Conn[T]) {
 		t.dropOldest(limit)
 	}
 	t.gone[c.Key.pack()] = forgotten{id: uint32(c.ID), part: uint16(min(c.Part, 1<<16-1)), synSeq: c.synSeq,
-		synSeen: c.synSeen, finSeen: c.finSeen, rstSeen: c.rstSeen, clientA: c.Client == c.Key.A}
+		synSeen: c.synSeen, finSeen: c.finSeen, rstSeen: c.rstSeen, clientA: c.Client == c.Key.A, by: c.ClientBy}
 }
 
 // dropOldest forgets the oldest eighth (lowest ids) of the forgotten

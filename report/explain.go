@@ -78,13 +78,23 @@ func (x *explainer) explain() {
 	// both sides are synchronized) and the closing (from the first FIN or RST).
 	open, data, closing := x.phases()
 	x.heading("How the connection opened")
-	if c.MidStream {
+	switch {
+	case c.Part > 0:
+		x.para(fmt.Sprintf("These segments came on the connection's ports after tcpflow had finished it: it had been closed or quiet "+
+			"for longer than tcpflow waits for late segments, and its report was written. No SYN opened a new connection, so Wireshark "+
+			"still counts them in tcp.stream %d; tcpflow reports them as part %d of connection %d and carries the analysis on from where it stopped.",
+			c.ID, c.Part+1, c.ID))
+	case c.MidStream:
 		x.para(fmt.Sprintf("The capture started after the connection was already open: its first segment here (frame %d) has no SYN. "+
 			"The handshake, and with it each side's initial sequence number (ISN), maximum segment size and window scale, was not seen. "+
 			"Sequence numbers are therefore shown relative to the first one seen, minus one, as Wireshark does, so the first byte seen is number 1.",
 			x.recs[0].Frame))
+		rule := c.ClientBy.String()
+		if c.ClientBy == flow.ClientOtherWellKnown {
+			rule = fmt.Sprintf("the other side uses the well-known port %d", c.Server.Port())
+		}
 		x.para(fmt.Sprintf("Which side is the client cannot be told from the capture; tcpflow calls %s the client because %s.",
-			c.Client, clientRule(c)))
+			c.Client, rule))
 	}
 	for _, i := range open {
 		x.segment(i)
@@ -115,17 +125,6 @@ func (x *explainer) explain() {
 	x.w.WriteByte('\n')
 	x.heading("Ladder diagram")
 	x.ladder()
-}
-
-func clientRule(c *state.Connection) string {
-	cp, sp := c.Client.Port(), c.Server.Port()
-	switch {
-	case (cp < 1024) != (sp < 1024):
-		return fmt.Sprintf("the other side uses the well-known port %d", sp)
-	case cp != sp:
-		return "its port is the higher one, as ephemeral client ports usually are"
-	}
-	return "it sent the first segment seen"
 }
 
 func (x *explainer) heading(s string) {
@@ -203,7 +202,7 @@ func (x *explainer) segment(i int) {
 
 	syn, ack, fin, rst := r.Flags&capture.SYN != 0, r.Flags&capture.ACK != 0, r.Flags&capture.FIN != 0, r.Flags&capture.RST != 0
 	switch {
-	case syn && ack && snd.SYNSeen && r.Frame != snd.SYNFrame && !x.synHadACK(r.Dir):
+	case syn && ack && snd.SYNSeen && r.Frame != snd.SYNFrame && !snd.SYNACK:
 		// The answer of a simultaneous open (RFC 9293 figure 8).
 		s = append(s, fmt.Sprintf("It repeats its SYN (the same ISN, %d, first sent in frame %d), now with the ACK flag: "+
 			"in a simultaneous open each side answers the other's SYN with a SYN-ACK that carries its own SYN again.", r.Seq, snd.SYNFrame))
@@ -211,7 +210,7 @@ func (x *explainer) segment(i int) {
 	case syn && snd.SYNSeen && r.Frame != snd.SYNFrame:
 		s = append(s, fmt.Sprintf("It is the same SYN again (sequence number %d, first sent in frame %d): it was sent again because no answer had arrived.",
 			r.Seq, snd.SYNFrame))
-	case syn && !ack && x.a.EP[r.Dir.Reverse()].SYNSeen && !x.synHadACK(r.Dir.Reverse()):
+	case syn && !ack && x.a.EP[r.Dir.Reverse()].SYNSeen && !x.a.EP[r.Dir.Reverse()].SYNACK:
 		s = append(s, fmt.Sprintf("The %s sent a SYN too, without waiting for an answer: the two SYNs crossed. "+
 			"This is a simultaneous open (RFC 9293 section 3.5, figure 8), as in NAT hole punching: each side will answer the other's SYN with a SYN-ACK, "+
 			"four segments instead of three. (Until this SYN, the capture point could only assume that the %s was listening: hence its LISTEN at the start.)",
@@ -378,7 +377,7 @@ func (x *explainer) synOptions(r *state.Record) []string {
 func (x *explainer) handshakeSummary() {
 	a := x.a
 	switch {
-	case x.simultaneousOpen() && a.HandshakeRTT >= 0:
+	case a.SimultaneousOpen && a.HandshakeRTT >= 0:
 		x.para(fmt.Sprintf("The simultaneous open took %s from the first SYN to the last segment that completed it, as seen where the capture was taken.",
 			duration(a.HandshakeRTT)))
 	case a.HandshakeRTT >= 0:
@@ -393,21 +392,6 @@ func (x *explainer) handshakeSummary() {
 	default:
 		x.para("The handshake did not complete within the capture.")
 	}
-}
-
-// synHadACK reports whether side d's first SYN carried the ACK flag (it was
-// a SYN-ACK).
-func (x *explainer) synHadACK(d flow.Dir) bool {
-	if r := x.record(x.a.EP[d].SYNFrame); r != nil {
-		return r.Flags&capture.ACK != 0
-	}
-	return false
-}
-
-// simultaneousOpen reports whether both sides opened with a bare SYN.
-func (x *explainer) simultaneousOpen() bool {
-	cl, sv := &x.a.EP[flow.Client], &x.a.EP[flow.Server]
-	return cl.SYNSeen && sv.SYNSeen && !x.synHadACK(flow.C2S) && !x.synHadACK(flow.S2C)
 }
 
 // reached reports whether side r was ever in state st.
@@ -587,7 +571,7 @@ func (x *explainer) closeSummary() {
 	case state.Fin:
 		closer := a.Closer
 		other := closer.Reverse()
-		if x.reached(flow.Client, state.Closing) && x.reached(flow.Server, state.Closing) {
+		if a.SimultaneousClose {
 			x.para(fmt.Sprintf("Both sides closed at the same time (a simultaneous close, RFC 9293 section 3.6): each sent its FIN (frames %d and %d) before the other's reached it, "+
 				"each went from FIN_WAIT_1 to CLOSING and then to TIME_WAIT once its FIN was acknowledged, so both wait in TIME_WAIT.",
 				a.EP[closer].FINFrame, a.EP[other].FINFrame))

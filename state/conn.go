@@ -60,6 +60,10 @@ type Conn struct {
 	// SynAckRTT is the SYN to SYN-ACK part of it.
 	HandshakeRTT, SynAckRTT int64
 	EndedBy                 EndedBy
+	// SimultaneousOpen is set when both sides opened with a bare SYN (RFC
+	// 9293 figure 8); SimultaneousClose when the FINs crossed on the wire,
+	// each sent before the other's arrived (figure 13).
+	SimultaneousOpen, SimultaneousClose bool
 	// Closer is the side that sent the first FIN or the RST that ended the
 	// connection; valid when EndedBy is not Open or when a FIN was seen.
 	Closer    flow.Dir
@@ -121,6 +125,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	// Handshake options and ISN.
 	if syn && !snd.SYNSeen {
 		snd.SYNSeen, snd.SYNFrame, snd.ISN, snd.synSeq = true, seg.Frame, seg.Seq, seg.Seq
+		snd.SYNACK = seg.Flags&capture.ACK != 0
 		snd.MSS, snd.WScale = seg.Opts.MSS, seg.Opts.WScale
 		snd.SACKPermitted, snd.Timestamps = seg.Opts.SACKPermitted, seg.Opts.HasTS
 		snd.base, snd.baseSet = seg.Seq, true
@@ -274,6 +279,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 				} else if ack {
 					why[rcvRole] = "received SYN-ACK: its SYN is acknowledged and it knows the peer's ISN"
 				} else {
+					c.SimultaneousOpen = true
 					why[rcvRole] = "received the peer's SYN while its own SYN was unanswered (simultaneous open)"
 				}
 			}
@@ -293,6 +299,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 			why[sndRole] = "sent FIN: it has no more data to send"
 			if simultaneous {
+				c.SimultaneousClose = true
 				why[sndRole] = "sent FIN before the peer's FIN reached it (simultaneous close)"
 			}
 			if !rcv.gotFIN {

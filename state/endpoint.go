@@ -11,8 +11,11 @@ type Endpoint struct {
 	// WScale, SACKPermitted and Timestamps describe that SYN.
 	SYNSeen  bool
 	SYNFrame uint64 // frame of its first SYN
-	ISN      uint32
-	MSS      int32 // -1: not offered, or SYN not seen
+	// SYNACK is set when that first SYN carried ACK (it answered the peer's
+	// SYN); a bare SYN from both sides is a simultaneous open.
+	SYNACK bool
+	ISN    uint32
+	MSS    int32 // -1: not offered, or SYN not seen
 	// WScale is the shift this side offered on its SYN: -1 when it offered none
 	// or its SYN was not seen (SYNSeen tells which).
 	WScale        int8

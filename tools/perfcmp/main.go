@@ -12,6 +12,13 @@
 //
 // A file named bulk also runs the --write-streams comparisons. Missing tools are
 // skipped with a note. Output is a Markdown table on stdout.
+//
+// With -modes it runs tcpflow in every output mode instead (the default text
+// report, --explain, --format json, --format jsonl, --summary, and
+// --write-streams), for the memory table of docs/PERFORMANCE.md:
+//
+//	go run ./tools/perfcmp -tcpflow /tmp/tcpflow -modes -reps 1 \
+//	    quarter=/tmp/many500k.pcap half=/tmp/many1m.pcap full=/tmp/many2m.pcap flood=/tmp/synflood2m.pcap
 package main
 
 import (
@@ -43,6 +50,7 @@ func main() {
 	limit := flag.String("limit", "limit", "the limit loop binary (tools/limit)")
 	reps := flag.Int("reps", 5, "repetitions of each command")
 	only := flag.String("only", "", "comma-separated command names to run (default all)")
+	modes := flag.Bool("modes", false, "run tcpflow in every output mode instead of comparing tools")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: perfcmp [flags] NAME=FILE...")
@@ -63,6 +71,9 @@ func main() {
 			fatal(fmt.Errorf("%q: want NAME=FILE", arg))
 		}
 		cmds := commands(*tcpflow, *limit, file, name == "bulk", tmp)
+		if *modes {
+			cmds = modeCommands(*tcpflow, *limit, file, tmp)
+		}
 		if *only != "" {
 			keep := strings.Split(*only, ",")
 			cmds = slices.DeleteFunc(cmds, func(c command) bool { return c.name != "limit" && !slices.Contains(keep, c.name) })
@@ -120,6 +131,24 @@ func commands(tcpflow, limit, file string, bulk bool, tmp string) []command {
 		cmds[len(cmds)-2].argv = append(cmds[len(cmds)-2].argv, file)
 	}
 	return cmds
+}
+
+// modeCommands runs tcpflow in each output mode on file.
+func modeCommands(tcpflow, limit, file, tmp string) []command {
+	mode := func(args ...string) command {
+		return command{name: "tcpflow " + strings.Join(args, " "), argv: append(append([]string{tcpflow, "--quiet"}, args...), file)}
+	}
+	ws := mode("--summary", "--write-streams", filepath.Join(tmp, "out"))
+	ws.name, ws.dir = "tcpflow --summary --write-streams DIR", true
+	return []command{
+		{name: "limit", argv: []string{limit, file}},
+		{name: "tcpflow (default: table and timelines)", argv: []string{tcpflow, "--quiet", file}},
+		mode("--explain"),
+		mode("--format", "json"),
+		mode("--format", "jsonl"),
+		mode("--summary"),
+		ws,
+	}
 }
 
 func runOnce(c command, tmp string) (sample, error) {
