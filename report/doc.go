@@ -1,9 +1,16 @@
-// Package report writes what the analysis found: a summary table of connections
-// and per-connection timelines (Text), a plain-language walk-through of
-// handshakes and teardowns with a ladder diagram (Explain), and one JSON document
-// for machines (JSON, schema in docs/json-schema.md).
+// Package report renders what the analysis found, piece by piece, to the
+// writer or buffer it is handed: the capture header (Header), the connection
+// table (TableHeader, TableRow, Table, TableDrawer), each connection's facts
+// and health (ConnFacts) and annotated timeline (Timeline), the expert summary
+// (Expert), the plain-language walk-through with its ladder diagram
+// (Explain), the JSON document in streamable pieces (JSONStart,
+// AppendConnJSON, JSONEnd; schema in docs/json-schema.md), JSON Lines
+// (AppendSegmentLine, AppendConnLine, AppendCaptureLine), the facts of golden
+// reports (CaptureFacts, ConnFactList), --follow's conversation and the
+// --write-streams manifest entries.
 //
-// Every writer takes the io.Writer to write to; nothing else here does I/O. All
-// ordering decisions live here: connections by id, segments by frame,
-// transitions by frame then endpoint, so output is byte-identical on every run.
+// Nothing here reads captures or does file I/O: package sink puts the pieces
+// together into outputs, in the order each needs. Within a piece every list
+// is in a defined order (segments by frame, transitions by frame then
+// endpoint), so output is byte-identical on every run.
 package report

@@ -13,212 +13,6 @@ import (
 	"github.com/tcpflow/tcpflow/stream"
 )
 
-// The JSON document; docs/json-schema.md describes every field. Field order is
-// fixed by these structs, and every list is in a defined order, so the bytes are
-// the same on every run.
-type jsonDoc struct {
-	Capture     jsonCapture  `json:"capture"`
-	Expert      []jsonExpert `json:"expert"`
-	Connections []jsonConn   `json:"connections"`
-}
-
-type jsonExpert struct {
-	Name        string      `json:"name"`
-	Total       int64       `json:"total"`
-	Connections int         `json:"connections"`
-	Worst       []jsonWorst `json:"worst"`
-}
-
-type jsonWorst struct {
-	ID    int   `json:"id"`
-	Count int64 `json:"count"`
-}
-
-type jsonRTT struct {
-	Min     float64 `json:"min_s"`
-	Avg     float64 `json:"avg_s"`
-	Max     float64 `json:"max_s"`
-	Samples int     `json:"samples"`
-}
-
-type jsonDirStats struct {
-	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
-	GapBytes    int64             `json:"gap_bytes"`
-	RTT         *jsonRTT          `json:"ack_rtt"`
-	ZeroWindowS float64           `json:"zero_window_s"`
-	Throughput  float64           `json:"throughput_bps"`
-}
-
-type jsonStream struct {
-	Bytes         int64         `json:"bytes"`
-	GapBytes      int64         `json:"gap_bytes"`
-	Gaps          []jsonGap     `json:"gaps"`
-	Retransmitted int64         `json:"retransmitted_bytes"`
-	OverlapCount  int           `json:"differing_overlap_count"`
-	Overlaps      []jsonOverlap `json:"differing_overlaps"`
-	SHA256        string        `json:"sha256"`
-	Proto         *string       `json:"proto"`
-	ProtoFrame    uint64        `json:"proto_frame,omitempty"`
-}
-
-type jsonStreams struct {
-	C2S jsonStream `json:"c2s"`
-	S2C jsonStream `json:"s2c"`
-}
-
-func streamJSON(f *stream.Facts) jsonStream {
-	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
-		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
-	if f.Proto != "" {
-		p := f.Proto
-		js.Proto, js.ProtoFrame = &p, f.ProtoFrame
-	}
-	return js
-}
-
-type jsonStats struct {
-	C2S jsonDirStats `json:"c2s"`
-	S2C jsonDirStats `json:"s2c"`
-}
-
-type jsonCapture struct {
-	File      string            `json:"file"` // the first input, for the common one-file case
-	Files     []jsonInput       `json:"files"`
-	Format    string            `json:"format"`
-	LinkTypes []jsonLink        `json:"link_types"`
-	Frames    map[string]uint64 `json:"frames"` // encoding/json sorts map keys
-	FirstTime string            `json:"first_time,omitempty"`
-	Errors    []string          `json:"errors"`
-	// What the run's bounds changed (docs/json-schema.md), always written.
-	Interrupted      bool `json:"interrupted"`
-	Evicted          int  `json:"evicted"`
-	EvictedOpen      int  `json:"evicted_open"`
-	MaxOpen          int  `json:"max_open"`
-	Continued        int  `json:"continued"`
-	ForgottenDropped int  `json:"forgotten_dropped"`
-}
-
-type jsonInput struct {
-	File   string `json:"file"`
-	Format string `json:"format"`
-	Gzip   bool   `json:"gzip"`
-	Frames uint64 `json:"frames"`
-	Error  string `json:"error,omitempty"`
-}
-
-type jsonLink struct {
-	Name   string `json:"name"`
-	Frames uint64 `json:"frames"`
-}
-
-type jsonEndpoint struct {
-	Addr          string  `json:"addr"`
-	Port          uint16  `json:"port"`
-	ISN           *uint32 `json:"isn"`
-	MSS           *int32  `json:"mss"`
-	WScale        *int8   `json:"wscale"`
-	SACKPermitted bool    `json:"sack_permitted"`
-	Timestamps    bool    `json:"timestamps"`
-	FinalState    string  `json:"final_state"`
-}
-
-type jsonConn struct {
-	ID           int          `json:"id"`
-	Part         int          `json:"part,omitempty"`    // continuations: 1, 2, ...
-	Evicted      bool         `json:"evicted,omitempty"` // finished while open (--max-conns)
-	Client       jsonEndpoint `json:"client"`
-	Server       jsonEndpoint `json:"server"`
-	FirstFrame   uint64       `json:"first_frame"`
-	LastFrame    uint64       `json:"last_frame"`
-	FirstTime    float64      `json:"first_time"`
-	LastTime     float64      `json:"last_time"`
-	MidStream    bool         `json:"mid_stream"`
-	EndedBy      string       `json:"ended_by"`
-	ClosedBy     *string      `json:"closed_by"`
-	HandshakeRTT *float64     `json:"handshake_rtt_s"`
-	Packets      dirCounts    `json:"packets"`
-	Bytes        dirCounts    `json:"bytes"`
-	DurationS    float64      `json:"duration_s"`
-	MaxIdleS     float64      `json:"max_idle_s"`
-	Stats        jsonStats    `json:"stats"`
-	ConnState    string       `json:"conn_state"`
-	History      string       `json:"history"`
-	Verdict      string       `json:"verdict"`
-	Streams      *jsonStreams `json:"streams,omitempty"` // when reassembled
-	ICMP         []jsonICMP   `json:"icmp_errors"`
-	BadHeaders   []jsonBad    `json:"bad_headers,omitempty"`
-	Segments     *[]jsonSeg   `json:"segments,omitempty"` // absent in summary mode
-}
-
-type jsonICMP struct {
-	Frame uint64  `json:"frame"`
-	Time  float64 `json:"time"`
-	Dir   string  `json:"dir"` // direction of the quoted segment
-	Proto string  `json:"proto"`
-	Type  uint8   `json:"type"`
-	Code  uint8   `json:"code"`
-	Text  string  `json:"text"`
-	Seq   uint32  `json:"seq_abs"`
-	// Partial: only 8 bytes of TCP header quoted, so Wireshark gives the
-	// frame no tcp.stream.
-	Partial bool `json:"partial_quote,omitempty"`
-}
-
-// jsonBad is a frame whose TCP header has a bogus length: numbered in the
-// connection (Wireshark gives it the tcp.stream), not analyzed.
-type jsonBad struct {
-	Frame  uint64  `json:"frame"`
-	Time   float64 `json:"time"`
-	Dir    string  `json:"dir"`
-	HdrLen uint8   `json:"header_len"`
-}
-
-type dirCounts struct {
-	C2S uint64 `json:"c2s"`
-	S2C uint64 `json:"s2c"`
-}
-
-type jsonSeg struct {
-	Frame       uint64           `json:"frame"`
-	Time        float64          `json:"time"`
-	Dir         string           `json:"dir"`
-	Flags       string           `json:"flags"`
-	Seq         uint32           `json:"seq"`
-	Ack         uint32           `json:"ack"`
-	SeqAbs      uint32           `json:"seq_abs"`
-	AckAbs      uint32           `json:"ack_abs"`
-	Len         int              `json:"len"`
-	WinRaw      uint16           `json:"win_raw"`
-	Win         *int64           `json:"win"`
-	WinAssumed  bool             `json:"win_scale_assumed,omitempty"`
-	Options     *jsonOptions     `json:"options,omitempty"`
-	Analysis    []string         `json:"analysis"`
-	DupAckNum   uint32           `json:"dup_ack_num,omitempty"`
-	DupAckFrame uint64           `json:"dup_ack_frame,omitempty"`
-	AckRTT      *float64         `json:"ack_rtt_s,omitempty"`
-	AckFrame    uint64           `json:"ack_frame,omitempty"`
-	InFlight    *int64           `json:"bytes_in_flight,omitempty"`
-	Truncated   bool             `json:"truncated,omitempty"`
-	Transitions []jsonTransition `json:"transitions"`
-}
-
-type jsonOptions struct {
-	MSS     *int32      `json:"mss,omitempty"`
-	WScale  *int8       `json:"wscale,omitempty"`
-	SACKOK  bool        `json:"sack_permitted,omitempty"`
-	TSVal   *uint32     `json:"ts_val,omitempty"`
-	TSEcr   *uint32     `json:"ts_ecr,omitempty"`
-	SACK    [][2]uint32 `json:"sack,omitempty"`
-	Unknown []int       `json:"unknown_kinds,omitempty"`
-}
-
-type jsonTransition struct {
-	Endpoint string `json:"endpoint"`
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Why      string `json:"why"`
-}
-
 // The JSON document is written in pieces, so that a run streams it:
 // JSONStart (the capture and the expert summary, known at the end of the
 // run), then each connection (AppendConnJSON, rendered when it finished and
@@ -381,6 +175,16 @@ func endpointJSON(c *state.Connection, r flow.Dir) jsonEndpoint {
 }
 
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
+
+func streamJSON(f *stream.Facts) jsonStream {
+	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
+		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
+	if f.Proto != "" {
+		p := f.Proto
+		js.Proto, js.ProtoFrame = &p, f.ProtoFrame
+	}
+	return js
+}
 
 // connJSONAt is a connection's object with relative times counted from base
 // (ns); its segment list is empty (AppendConnJSON fills it), or absent with

@@ -2,12 +2,18 @@
 // the wire.
 //
 // It provides:
-//   - Seq, sequence-number arithmetic that is safe across the 2^32 wrap;
 //   - State, the RFC 9293 connection states with names and predicates;
 //   - Conn, the per-connection analysis: both endpoints' state machines, ISNs,
 //     relative sequence numbers, negotiated options (MSS, window scale, SACK,
-//     timestamps), the handshake RTT, and one Record per segment;
+//     timestamps), the handshake RTT, Wireshark's expert findings per segment
+//     (analyze.go), per-direction health facts (summary.go), Zeek's
+//     conn_state and history (zeek.go), and one Record per segment;
+//   - Records, a connection's records, kept in memory up to a block and
+//     spilled to the run's spool beyond (the spool itself is the caller's);
 //   - Transition, a state change with the frame that caused it and why.
+//
+// The run loop that feeds connections is package pipeline; sequence numbers
+// and directions are flow.Seq and flow.Dir.
 //
 // gopacket's reassembly.TCPSimpleFSM is not used: it accepts only in-order
 // segments, checks no sequence numbers, ignores RST and models a single
