@@ -53,7 +53,7 @@ type Options struct {
 const (
 	DefaultLinger       = 60e9
 	DefaultMaxConns     = 100_000
-	DefaultRecordMemory = 16 << 20
+	DefaultRecordMemory = 4 << 20
 )
 
 // A batch holds up to batchSize segments, or arenaSize bytes of payload

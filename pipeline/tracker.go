@@ -107,15 +107,19 @@ func (t *tracker) feed(seg *capture.Segment) {
 
 // linger queues a connection that has just closed on the wire to be finished
 // (and removed from the table) once it has been silent for the linger time,
-// selected or not; its reassembly gives back what it kept for comparisons.
+// selected or not; its reassembly gives back what it kept for comparisons
+// and its records leave memory.
 func (t *tracker) linger(c *Connection) {
 	if c.Lingering || !c.Closed() {
 		return
 	}
 	c.Lingering = true
 	t.closing = append(t.closing, c)
-	if c.Selected && c.Data.Streams != nil {
-		c.Data.Streams.Quiesce()
+	if c.Selected {
+		if c.Data.Streams != nil {
+			c.Data.Streams.Quiesce()
+		}
+		c.Data.Records.Spill()
 	}
 }
 

@@ -28,7 +28,7 @@ type entry struct {
 
 // SpoolMemory is how much rendered output the reports keep in memory before
 // they spool it to a temporary file.
-var SpoolMemory int64 = 16 << 20
+var SpoolMemory int64 = 4 << 20
 
 func newOrdered(tempDir string) *ordered {
 	return &ordered{sp: spool.New(tempDir, SpoolMemory)}

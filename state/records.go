@@ -65,6 +65,27 @@ func (rs *Records) Err() error {
 	return rs.l.err
 }
 
+// Spill moves the records still in memory to the Spiller and frees their
+// memory: for a connection that has closed and now only waits for late
+// segments.
+func (rs *Records) Spill() {
+	r := rs.l
+	if r == nil || r.spill == nil || len(r.tail) == 0 {
+		return
+	}
+	r.spillTail()
+	r.tail = nil
+}
+
+func (r *recordLog) spillTail() {
+	off, err := r.spill.Write(recordBytes(r.tail))
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	r.blocks = append(r.blocks, Block{Off: off, N: len(r.tail)})
+	r.tail = r.tail[:0]
+}
+
 // Append adds a record (a copy).
 func (rs *Records) Append(rec *Record) {
 	r := rs.l
@@ -73,12 +94,7 @@ func (rs *Records) Append(rec *Record) {
 	}
 	r.n++
 	if r.spill != nil && len(r.tail) == RecordBlock {
-		off, err := r.spill.Write(recordBytes(r.tail))
-		if err != nil && r.err == nil {
-			r.err = err
-		}
-		r.blocks = append(r.blocks, Block{Off: off, N: len(r.tail)})
-		r.tail = r.tail[:0]
+		r.spillTail()
 	}
 	if r.tail == nil && r.spill != nil {
 		r.tail = make([]Record, 0, RecordBlock)

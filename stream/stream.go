@@ -166,10 +166,9 @@ type halfStream struct {
 	base    reassembly.Sequence
 	started bool
 	sum     hash.Hash
-	tail    *[tailKeep]byte // ring of the last delivered bytes: offset o at o%tailKeep
-	tailLen int64           // valid bytes in the ring, ending at offset
-	marks   [marksKeep]frameMark
-	nMarks  int    // deliveries so far (marks is a ring)
+	tail    *recentBytes // the last delivered bytes and their frames, from a pool
+	tailLen int64        // valid bytes in the ring, ending at offset
+	nMarks  int          // deliveries so far (tail.marks is a ring)
 	head    []byte // the first bytes of the stream, for protocol recognition
 	headFr  uint64
 	recog   bool   // recognition done
@@ -193,7 +192,16 @@ func (s *Streams) Pending() bool {
 	return false
 }
 
-var tailPool = sync.Pool{New: func() any { return new([tailKeep]byte) }}
+// recentBytes is what a direction keeps to compare retransmitted bytes with
+// those delivered: a ring of the last bytes (offset o at o%tailKeep) and of
+// the frames that delivered them. It comes from a pool while data flows and
+// goes back when the connection closes (Quiesce).
+type recentBytes struct {
+	ring  [tailKeep]byte
+	marks [marksKeep]frameMark
+}
+
+var tailPool = sync.Pool{New: func() any { return new(recentBytes) }}
 
 // frameMark says which frame delivered the bytes from a tail offset on.
 type frameMark struct {
@@ -429,7 +437,7 @@ func (s *Streams) compare(d flow.Dir, seq reassembly.Sequence, b []byte, frame u
 	off := int64(h.base.Difference(seq))
 	lo, hi := max(off, h.offset-h.tailLen), min(off+int64(len(b)), h.offset)
 	for o := lo; o < hi; o++ {
-		if h.tail[o%tailKeep] != b[o-off] {
+		if h.tail.ring[o%tailKeep] != b[o-off] {
 			f.OverlapCount++
 			if len(f.Overlaps) < maxOverlaps {
 				f.Overlaps = append(f.Overlaps, Overlap{Offset: o, Size: len(b) - int(o-off), Frame: frame, FirstSeen: h.frameAt(o)})
@@ -441,8 +449,11 @@ func (s *Streams) compare(d flow.Dir, seq reassembly.Sequence, b []byte, frame u
 
 func (h *halfStream) frameAt(off int64) uint64 {
 	// The newest delivery that starts at or before off.
+	if h.tail == nil {
+		return 0
+	}
 	for i := 1; i <= min(h.nMarks, marksKeep); i++ {
-		if m := h.marks[(h.nMarks-i)%marksKeep]; m.off <= off {
+		if m := h.tail.marks[(h.nMarks-i)%marksKeep]; m.off <= off {
 			return m.frame
 		}
 	}
@@ -488,18 +499,18 @@ func (s *Streams) deliver(d flow.Dir, b []byte, frame uint64, t int64) {
 		}
 	}
 	// Keep the tail for comparing retransmissions.
-	h.marks[h.nMarks%marksKeep] = frameMark{h.offset, frame}
-	h.nMarks++
 	if h.tail == nil {
-		h.tail = tailPool.Get().(*[tailKeep]byte)
+		h.tail, h.nMarks = tailPool.Get().(*recentBytes), 0
 	}
+	h.tail.marks[h.nMarks%marksKeep] = frameMark{h.offset, frame}
+	h.nMarks++
 	keep := b
 	if len(keep) > tailKeep {
 		keep = keep[len(keep)-tailKeep:]
 	}
 	at := (h.offset + int64(len(b)-len(keep))) % tailKeep
-	n := copy(h.tail[at:], keep)
-	copy(h.tail[:], keep[n:])
+	n := copy(h.tail.ring[at:], keep)
+	copy(h.tail.ring[:], keep[n:])
 	h.tailLen = min(h.tailLen+int64(len(b)), tailKeep)
 	h.offset += int64(len(b))
 	f.Bytes += int64(len(b))
@@ -523,7 +534,7 @@ func (s *Streams) recognize(d flow.Dir) {
 // recognized records the protocol of direction d (none when p is empty).
 func (s *Streams) recognized(d flow.Dir, p string) {
 	h := &s.half[d]
-	h.recog = true
+	h.recog, h.head = true, nil
 	if p != "" {
 		s.Facts[d].Proto, s.Facts[d].ProtoFrame = p, h.headFr
 	}
