@@ -47,31 +47,59 @@ func duration(ns int64) string {
 func endpoint(ap interface{ String() string }) string { return ap.String() }
 
 // optionsText lists a segment's options the way tcpdump does.
-func optionsText(o *capture.Options) string {
-	var parts []string
+func optionsText(o *capture.Options) string { return string(appendOptionsText(nil, o)) }
+
+// hasOptions reports whether optionsText says anything.
+func hasOptions(o *capture.Options) bool {
+	return o.MSS >= 0 || o.SACKPermitted || o.HasTS || o.WScale >= 0 || o.NSACK > 0 || o.NUnknown > 0
+}
+
+// appendOptionsText appends optionsText(o).
+func appendOptionsText(b []byte, o *capture.Options) []byte {
+	start := len(b)
+	sep := func() {
+		if len(b) > start {
+			b = append(b, ',')
+		}
+	}
 	if o.MSS >= 0 {
-		parts = append(parts, "mss "+strconv.Itoa(int(o.MSS)))
+		b = append(b, "mss "...)
+		b = strconv.AppendInt(b, int64(o.MSS), 10)
 	}
 	if o.SACKPermitted {
-		parts = append(parts, "sackOK")
+		sep()
+		b = append(b, "sackOK"...)
 	}
 	if o.HasTS {
-		parts = append(parts, fmt.Sprintf("TS val %d ecr %d", o.TSVal, o.TSEcr))
+		sep()
+		b = append(b, "TS val "...)
+		b = strconv.AppendUint(b, uint64(o.TSVal), 10)
+		b = append(b, " ecr "...)
+		b = strconv.AppendUint(b, uint64(o.TSEcr), 10)
 	}
 	if o.WScale >= 0 {
-		parts = append(parts, "wscale "+strconv.Itoa(int(o.WScale)))
+		sep()
+		b = append(b, "wscale "...)
+		b = strconv.AppendInt(b, int64(o.WScale), 10)
 	}
 	if o.NSACK > 0 {
-		var b []string
-		for _, s := range o.SACKBlocks() {
-			b = append(b, fmt.Sprintf("%d-%d", s.Left, s.Right))
+		sep()
+		b = append(b, "sack "...)
+		for i, blk := range o.SACKBlocks() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(blk.Left), 10)
+			b = append(b, '-')
+			b = strconv.AppendUint(b, uint64(blk.Right), 10)
 		}
-		parts = append(parts, "sack "+strings.Join(b, ","))
 	}
 	for _, k := range o.UnknownKinds() {
-		parts = append(parts, "opt-"+strconv.Itoa(int(k)))
+		sep()
+		b = append(b, "opt-"...)
+		b = strconv.AppendInt(b, int64(k), 10)
 	}
-	return strings.Join(parts, ",")
+	return b
 }
 
 // endText says how a connection ended, for the summary table.
@@ -97,19 +125,25 @@ func endText(c *state.Connection) string {
 
 // winText shows a window raw and scaled: "513*128=65664", "65535", or
 // "513 (scale unknown)".
-func winText(r *state.Record, shift int) string {
-	raw := strconv.Itoa(int(r.Win))
+func winText(r *state.Record, shift int) string { return string(appendWinText(nil, r, shift)) }
+
+// appendWinText appends winText(r, shift).
+func appendWinText(b []byte, r *state.Record, shift int) []byte {
+	b = strconv.AppendUint(b, uint64(r.Win), 10)
 	switch {
 	case r.WinScaled < 0:
-		return raw + " (scale unknown)"
+		return append(b, " (scale unknown)"...)
 	case r.Flags&capture.SYN != 0 || shift <= 0:
-		return raw
+		return b
 	}
-	s := raw + "*" + strconv.Itoa(1<<shift) + "=" + strconv.FormatInt(r.WinScaled, 10)
+	b = append(b, '*')
+	b = strconv.AppendInt(b, 1<<shift, 10)
+	b = append(b, '=')
+	b = strconv.AppendInt(b, r.WinScaled, 10)
 	if r.ScaleAssumed {
-		s += " (scale assumed)"
+		b = append(b, " (scale assumed)"...)
 	}
-	return s
+	return b
 }
 
 // escape makes payload or other untrusted bytes safe for a terminal: printable

@@ -273,60 +273,6 @@ func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 	w.WriteString(e.State.String())
 }
 
-// Timeline writes one row per segment and, under it, the transitions it
-// caused; relative times count from base (ns). It reads the records twice
-// (column widths, then rows), so they need not fit in memory.
-func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
-	a := c.Data
-	header := []string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
-	if opts.Absolute {
-		header[4], header[5] = "seq(abs)", "ack(abs)"
-	}
-	widths := make([]int, len(header))
-	for i, h := range header {
-		widths[i] = len(h)
-	}
-	for _, r := range a.Records.All() {
-		for i, cell := range timelineRow(base, a, r, opts)[:len(header)-1] {
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	writeRow(w, header, widths)
-	indent := 0
-	for _, wd := range widths[:3] {
-		indent += wd + 2
-	}
-	ti := 0
-	tr := a.Transitions
-	for _, r := range a.Records.All() {
-		writeRow(w, timelineRow(base, a, r, opts), widths)
-		for ti < len(tr) && tr[ti].Frame <= r.Frame {
-			t := tr[ti]
-			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint.Side(), t.From, t.To, t.Why)
-			ti++
-		}
-	}
-}
-
-// timelineRow is the cells of one segment's timeline row.
-func timelineRow(base int64, a *state.Conn, r *state.Record, opts Options) []string {
-	seq, ack := r.RelSeq, r.RelAck
-	if opts.Absolute {
-		seq, ack = r.Seq, r.Ack
-	}
-	ackS := ""
-	if r.Flags&capture.ACK != 0 {
-		ackS = strconv.FormatUint(uint64(ack), 10)
-	}
-	dir := "C -> S"
-	if r.Dir == flow.S2C {
-		dir = "C <- S"
-	}
-	shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
-	return []string{u64(r.Frame), seconds(r.Time - base), dir, r.Flags.String(),
-		strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))}
-}
-
 // connID is a connection's id as reports show it: "12", or "12.2" for the
 // second part of connection 12 (segments after it was finished).
 func connID(c *state.Connection) string {
@@ -334,58 +280,6 @@ func connID(c *state.Connection) string {
 		return strconv.Itoa(c.ID)
 	}
 	return strconv.Itoa(c.ID) + "." + strconv.Itoa(c.Part+1)
-}
-
-func writeRow(w *bufio.Writer, row []string, widths []int) {
-	var sb strings.Builder
-	for i, cell := range row {
-		if i == len(row)-1 {
-			sb.WriteString(cell)
-			break
-		}
-		pad := widths[i] - len(cell)
-		if i == 0 || (i >= 4 && i <= 6) { // numbers right-aligned
-			sb.WriteString(strings.Repeat(" ", pad))
-			sb.WriteString(cell)
-		} else {
-			sb.WriteString(cell)
-			sb.WriteString(strings.Repeat(" ", pad))
-		}
-		sb.WriteString("  ")
-	}
-	w.WriteString(strings.TrimRight(sb.String(), " "))
-	w.WriteByte('\n')
-}
-
-// protoNote names the application protocol a segment starts, if any.
-func protoNote(a *state.Conn, r *state.Record) string {
-	if a.Streams == nil {
-		return ""
-	}
-	f := &a.Streams.Facts[r.Dir]
-	if f.Proto == "" || f.ProtoFrame != r.Frame {
-		return ""
-	}
-	return " {" + escape([]byte(f.Proto)) + "}"
-}
-
-// notes is the last timeline column: findings in brackets, then options.
-func notes(r *state.Record) string {
-	var parts []string
-	if r.Analysis != 0 {
-		s := "[" + r.Analysis.Text()
-		if r.DupAckNum > 0 {
-			s += fmt.Sprintf(" #%d of frame %d", r.DupAckNum, r.DupAckOf)
-		}
-		parts = append(parts, s+"]")
-	}
-	if o := optionsText(&r.Opts); o != "" {
-		parts = append(parts, "<"+o+">")
-	}
-	if r.Truncated {
-		parts = append(parts, "(payload cut by snap length)")
-	}
-	return strings.Join(parts, " ")
 }
 
 // NoConnections is what a report says when it has no connection to show:

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/pipeline"
@@ -125,7 +126,12 @@ func (s *StreamFiles) file(id int, d flow.Dir) (*openFile, error) {
 		return nil, err
 	}
 	s.written[k] = true
-	of := &openFile{key: k, f: f, w: bufio.NewWriterSize(f, streamBuf)}
+	w, _ := writerPool.Get().(*bufio.Writer)
+	if w == nil {
+		w = bufio.NewWriterSize(f, streamBuf)
+	}
+	w.Reset(f)
+	of := &openFile{key: k, f: f, w: w}
 	s.open[k] = s.lru.PushFront(of)
 	if s.lru.Len() > maxOpenStreams {
 		if err := s.closeFile(s.lru.Back()); err != nil {
@@ -143,8 +149,15 @@ func (s *StreamFiles) closeFile(e *list.Element) error {
 	if cerr := of.f.Close(); err == nil {
 		err = cerr
 	}
+	of.w.Reset(nil)
+	writerPool.Put(of.w)
 	return err
 }
+
+// writerPool recycles the files' buffers: a capture of many short
+// connections opens a file per direction, and a fresh 64 KB buffer each time
+// would be most of the run's garbage.
+var writerPool sync.Pool
 
 // Finished implements pipeline.Sink: the connection's files are complete;
 // they are renamed into place and their manifest entries kept.

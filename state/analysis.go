@@ -1,7 +1,5 @@
 package state
 
-import "strings"
-
 // Analysis is the set of Wireshark-style expert findings for one segment.
 type Analysis uint32
 
@@ -66,14 +64,21 @@ func (a Analysis) Names() []string {
 func (a Analysis) Name() string { return a.Names()[0] }
 
 // Text is the findings in words, comma-separated.
-func (a Analysis) Text() string {
-	var parts []string
+func (a Analysis) Text() string { return string(a.AppendText(nil)) }
+
+// AppendText appends Text() to b.
+func (a Analysis) AppendText(b []byte) []byte {
+	first := true
 	for i := 0; i < numAnalysis; i++ {
 		if a&(1<<i) != 0 {
-			parts = append(parts, analysisText[i])
+			if !first {
+				b = append(b, ", "...)
+			}
+			first = false
+			b = append(b, analysisText[i]...)
 		}
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 // Index is the position of a single finding in AllAnalysis, for count arrays.

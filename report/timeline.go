@@ -1,0 +1,203 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// The timeline is the bulk of the default report (a line per segment of
+// the capture), so its rows are formatted by appending to a reused buffer:
+// no string per cell, no fmt on the common path.
+
+// timelineCols is the number of timeline columns; the last (notes) is not
+// padded.
+const timelineCols = 9
+
+// row holds one timeline row's cells, end to end in buf.
+type row struct {
+	buf []byte
+	end [timelineCols]int
+}
+
+func (rw *row) cell(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = rw.end[i-1]
+	}
+	return rw.buf[start:rw.end[i]]
+}
+
+// Timeline writes one row per segment and, under it, the transitions it
+// caused; relative times count from base (ns). It reads the records twice
+// (column widths, then rows), so they need not fit in memory.
+func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	a := c.Data
+	header := [timelineCols]string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
+	if opts.Absolute {
+		header[4], header[5] = "seq(abs)", "ack(abs)"
+	}
+	var widths [timelineCols]int
+	var rw row
+	rw.buf = rw.buf[:0]
+	for i, h := range header {
+		rw.buf = append(rw.buf, h...)
+		rw.end[i] = len(rw.buf)
+		widths[i] = len(h)
+	}
+	var hdr row
+	hdr.buf, hdr.end = append([]byte(nil), rw.buf...), rw.end
+	for _, r := range a.Records.All() {
+		rw.fill(base, a, r, opts)
+		for i := 0; i < timelineCols-1; i++ {
+			widths[i] = max(widths[i], len(rw.cell(i)))
+		}
+	}
+	writeRow(w, &hdr, &widths)
+	indent := widths[0] + widths[1] + widths[2] + 6
+	ti := 0
+	tr := a.Transitions
+	for _, r := range a.Records.All() {
+		rw.fill(base, a, r, opts)
+		writeRow(w, &rw, &widths)
+		for ti < len(tr) && tr[ti].Frame <= r.Frame {
+			t := tr[ti]
+			pad(w, indent)
+			fmt.Fprintf(w, "%s %s -> %s: %s\n", t.Endpoint.Side(), t.From, t.To, t.Why)
+			ti++
+		}
+	}
+}
+
+// fill formats the cells of one segment's row.
+func (rw *row) fill(base int64, a *state.Conn, r *state.Record, opts Options) {
+	b := rw.buf[:0]
+	next := func(i int) { rw.end[i] = len(b) }
+	seq, ack := r.RelSeq, r.RelAck
+	if opts.Absolute {
+		seq, ack = r.Seq, r.Ack
+	}
+	b = strconv.AppendUint(b, r.Frame, 10)
+	next(0)
+	b = strconv.AppendFloat(b, float64(r.Time-base)/1e9, 'f', 6, 64)
+	next(1)
+	if r.Dir == flow.S2C {
+		b = append(b, "C <- S"...)
+	} else {
+		b = append(b, "C -> S"...)
+	}
+	next(2)
+	b = r.Flags.AppendLetters(b)
+	next(3)
+	b = strconv.AppendUint(b, uint64(seq), 10)
+	next(4)
+	if r.Flags&capture.ACK != 0 {
+		b = strconv.AppendUint(b, uint64(ack), 10)
+	}
+	next(5)
+	b = strconv.AppendInt(b, int64(r.Len), 10)
+	next(6)
+	shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
+	b = appendWinText(b, r, shift)
+	next(7)
+	b = appendNotes(b, a, r)
+	next(8)
+	rw.buf = b
+}
+
+// writeRow writes a row padded to the column widths: numbers right-aligned,
+// the rest left-aligned, two spaces apart, no trailing blanks.
+func writeRow(w *bufio.Writer, rw *row, widths *[timelineCols]int) {
+	blanks := 0 // padding owed: written only if something follows
+	for i := 0; i < timelineCols; i++ {
+		cell := rw.cell(i)
+		if i == timelineCols-1 {
+			if len(cell) > 0 {
+				pad(w, blanks)
+				w.Write(cell)
+			}
+			break
+		}
+		fill := widths[i] - len(cell)
+		if i == 0 || (i >= 4 && i <= 6) { // numbers right-aligned
+			blanks += fill
+			if len(cell) > 0 {
+				pad(w, blanks)
+				w.Write(cell)
+				blanks = 0
+			}
+		} else if len(cell) > 0 {
+			pad(w, blanks)
+			w.Write(cell)
+			blanks = fill
+		} else {
+			blanks += fill
+		}
+		blanks += 2
+	}
+	w.WriteByte('\n')
+}
+
+const spaces = "                                                                "
+
+// pad writes n spaces.
+func pad(w *bufio.Writer, n int) {
+	for n > len(spaces) {
+		w.WriteString(spaces)
+		n -= len(spaces)
+	}
+	w.WriteString(spaces[:max(n, 0)])
+}
+
+// appendNotes appends the last timeline column: findings in brackets, then
+// options, then the application protocol the segment starts.
+func appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
+	start := len(b)
+	sep := func() {
+		if len(b) > start {
+			b = append(b, ' ')
+		}
+	}
+	if r.Analysis != 0 {
+		b = append(b, '[')
+		b = r.Analysis.AppendText(b)
+		if r.DupAckNum > 0 {
+			b = append(b, " #"...)
+			b = strconv.AppendUint(b, uint64(r.DupAckNum), 10)
+			b = append(b, " of frame "...)
+			b = strconv.AppendUint(b, r.DupAckOf, 10)
+		}
+		b = append(b, ']')
+	}
+	if hasOptions(&r.Opts) {
+		sep()
+		b = append(b, '<')
+		b = appendOptionsText(b, &r.Opts)
+		b = append(b, '>')
+	}
+	if r.Truncated {
+		sep()
+		b = append(b, "(payload cut by snap length)"...)
+	}
+	if p := protoNote(a, r); p != "" {
+		sep()
+		b = append(b, p...)
+	}
+	return b
+}
+
+// protoNote names the application protocol a segment starts, if any.
+func protoNote(a *state.Conn, r *state.Record) string {
+	if a.Streams == nil {
+		return ""
+	}
+	f := &a.Streams.Facts[r.Dir]
+	if f.Proto == "" || f.ProtoFrame != r.Frame {
+		return ""
+	}
+	return "{" + escape([]byte(f.Proto)) + "}"
+}
