@@ -169,7 +169,7 @@ type halfStream struct {
 	tail    *recentBytes // the last delivered bytes and their frames, from a pool
 	tailLen int64        // valid bytes in the ring, ending at offset
 	nMarks  int          // deliveries so far (tail.marks is a ring)
-	head    []byte // the first bytes of the stream, for protocol recognition
+	head    []byte       // the first bytes of the stream, for protocol recognition
 	headFr  uint64
 	recog   bool   // recognition done
 	ackMax  uint32 // highest ACK the peer sent for this direction
