@@ -860,7 +860,6 @@ func (p *tdPrinter) sumVerdict(proto string, c capture.Checksum) {
 	p.str("!] ")
 }
 
-
 // icmpNames are tcpdump's names of ICMP types it prints by name only.
 var icmpNames = map[uint]string{0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",
 	13: "time stamp request", 14: "time stamp reply", 15: "information request", 16: "information reply",
