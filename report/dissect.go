@@ -349,7 +349,7 @@ func (ds *dissector) ipv4(i int, h capture.Header, b []byte) {
 	total := int(be16(b[2:]))
 	tt := strconv.Itoa(total) + " bytes"
 	if total >= n {
-		tt += " = " + strconv.Itoa(n) + " header + " + strconv.Itoa(total-n) + " payload"
+		tt += " = " + strconv.Itoa(n) + " header + " + ds.payloadWords(i, total-n)
 	}
 	if total == 0 {
 		tt = "0 (left for the network card to fill in: segmentation offload; the frame decides)"
@@ -398,6 +398,18 @@ func (ds *dissector) ipv4(i int, h capture.Header, b []byte) {
 		ds.h.Note = "the last fragment of a datagram: the headers below are in the datagram rebuilt from its fragments (" +
 			strconv.Itoa(len(ds.f.Datagram)) + " bytes after the IP header)"
 	}
+}
+
+// payloadWords says what the n bytes after IP header i are: a TCP header
+// and its data when TCP follows right away, else a payload.
+func (ds *dissector) payloadWords(i, n int) string {
+	hs := ds.f.Headers
+	if i+1 < len(hs) && hs[i+1].Kind == capture.HeaderTCP && !hs[i+1].InDatagram {
+		if t := hs[i+1].Len; t >= 20 && t <= n {
+			return strconv.Itoa(t) + " TCP header + " + strconv.Itoa(n-t) + " data"
+		}
+	}
+	return strconv.Itoa(n) + " payload"
 }
 
 func setText(b bool) string {
@@ -461,7 +473,7 @@ func hexBytes(b []byte) string {
 	return string(s)
 }
 
-func (ds *dissector) ipv6(_ int, h capture.Header, b []byte) {
+func (ds *dissector) ipv6(i int, h capture.Header, b []byte) {
 	ds.add("ipv6", "IPv6", h, 40)
 	ds.ip = ds.h
 	ds.num("version", "version", uint64(b[0]>>4), "6: this is an IPv6 header")
@@ -472,6 +484,9 @@ func (ds *dissector) ipv6(_ int, h capture.Header, b []byte) {
 	ds.field("flow_label", "flow label", uint64(fl), hexv(uint64(fl), 5), "set by the sender to keep a flow's packets on one path (RFC 6437)")
 	plen := be16(b[4:])
 	pt := strconv.Itoa(int(plen)) + " bytes after this 40-byte header"
+	if w := ds.payloadWords(i, int(plen)); strings.Contains(w, "TCP") {
+		pt += " = " + w
+	}
 	if plen == 0 {
 		pt = "0 (a jumbogram: the hop-by-hop jumbo payload option holds the length)"
 	}
