@@ -394,6 +394,10 @@ func (ds *dissector) ipv4(i int, h capture.Header, b []byte) {
 	if n > 20 && len(b) >= n {
 		ds.ipv4Options(b[20:n])
 	}
+	if fl&0x3fff != 0 && i+1 == len(ds.f.Headers) {
+		ds.h.Note = "a fragment: its " + strconv.Itoa(max(total-n, 0)) + " bytes of data wait for the rest of the datagram, " +
+			"which the frame of its last fragment shows whole"
+	}
 	if ds.f.Datagram != nil && i+1 < len(ds.f.Headers) && ds.f.Headers[i+1].InDatagram {
 		ds.h.Note = "the last fragment of a datagram: the headers below are in the datagram rebuilt from its fragments (" +
 			strconv.Itoa(len(ds.f.Datagram)) + " bytes after the IP header)"
@@ -592,7 +596,11 @@ func (ds *dissector) icmp(i int, h capture.Header, b []byte) {
 	ds.add(key, title, h, min(8, len(b)))
 	t, code := b[0], b[1]
 	ds.field("type", "type", uint64(t), strconv.Itoa(int(t))+" ("+icmpTypeName(v6, t)+")", "the message's kind")
-	ds.num("code", "code", uint64(code), "the detail within the type (for destination unreachable: why)")
+	ct := strconv.Itoa(int(code))
+	if w := icmpCodeWords(v6, t, code); w != "" {
+		ct += " (" + w + ")"
+	}
+	ds.field("code", "code", uint64(code), ct, "the detail within the type (for destination unreachable: why)")
 	c := capture.ChecksumAt(&ds.f.Frame, i)
 	ds.field("checksum", "checksum", uint64(be16(b[2:])), sumText(c, true), "covers the whole message (over IPv6 with a pseudo-header)")
 	if len(b) >= 8 {
@@ -603,6 +611,26 @@ func (ds *dissector) icmp(i int, h capture.Header, b []byte) {
 			ds.h.Note = "an error message: after its 8 bytes it quotes the start of the datagram that caused it"
 		}
 	}
+}
+
+var unreachWords = map[byte]string{0: "network unreachable", 1: "host unreachable", 2: "protocol unreachable",
+	3: "port unreachable", 4: "fragmentation needed (path MTU discovery)", 9: "network administratively prohibited",
+	10: "host administratively prohibited", 13: "communication administratively prohibited"}
+
+var exceededWords = map[byte]string{0: "TTL exceeded in transit", 1: "fragment reassembly time exceeded"}
+
+// icmpCodeWords names the code of a destination unreachable or time
+// exceeded message.
+func icmpCodeWords(v6 bool, t, code byte) string {
+	switch {
+	case v6 && t == 1:
+		return strings.TrimSpace(tdTok(icmp6UnreachNames, uint(code), ""))
+	case v6 && t == 3, !v6 && t == 11:
+		return exceededWords[code]
+	case !v6 && t == 3:
+		return unreachWords[code]
+	}
+	return ""
 }
 
 func icmpIsError(v6 bool, t byte) bool {

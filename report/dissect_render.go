@@ -54,7 +54,7 @@ func AppendDissectText(b []byte, d *Dissection, base int64, explain bool) []byte
 	}
 	b = appendHexDump(b, "Bytes of the frame", d.data, d.Headers, false, d)
 	if d.datagram != nil {
-		b = appendHexDump(b, "Bytes of the datagram rebuilt from fragments (after its IPv4 header)", d.datagram, d.Headers, true, d)
+		b = appendHexDump(b, "Bytes of the datagram rebuilt from fragments, after its IPv4 header", d.datagram, d.Headers, true, d)
 	}
 	return b
 }
@@ -129,6 +129,15 @@ func appendFieldText(b []byte, f *DField, level int, explain bool) []byte {
 // appendWrapped writes first followed by text, wrapped at dissectWidth
 // columns at spaces, continuation lines indented to col.
 func appendWrapped(b []byte, first, text string, col int) []byte {
+	if len(first)+len(text) <= dissectWidth {
+		b = append(b, first...)
+		b = append(b, strings.TrimRight(text, " ")...)
+		if len(text) == 0 {
+			b = b[:len(b)-len(first)]
+			b = append(b, strings.TrimRight(first, " ")...)
+		}
+		return append(b, '\n')
+	}
 	line := first
 	pad := strings.Repeat(" ", col)
 	words := strings.Split(text, " ")
