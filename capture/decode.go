@@ -31,6 +31,15 @@ type decoder struct {
 	tcp    layers.TCP
 
 	defrag *ip4defrag.IPv4Defragmenter
+
+	// The headers of the last frame decoded (Frame.Headers); datagram is
+	// the payload of an IPv4 datagram the frame completed, inDG set once
+	// decoding moved into it.
+	hdrs     [MaxHeaders]Header
+	nh       int
+	hdrsCut  bool
+	datagram []byte
+	inDG     bool
 }
 
 func (d *decoder) init() { d.defrag = ip4defrag.NewIPv4Defragmenter() }
@@ -52,10 +61,11 @@ func (d *decoder) SetTruncated() {}
 type cursor struct {
 	data []byte
 	wire int
+	off  int // where data starts in the frame (or in the reassembled datagram)
 }
 
 // advance moves past a header of n bytes.
-func (c *cursor) advance(n int) { c.data, c.wire = c.data[n:], c.wire-n }
+func (c *cursor) advance(n int) { c.data, c.wire, c.off = c.data[n:], c.wire-n, c.off+n }
 
 // limit ends the current datagram n bytes from here, if that is sooner.
 func (c *cursor) limit(n int) {
@@ -81,6 +91,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 		return UnsupportedLink, false
 	}
 	seg.Fragmented, seg.Quoted, seg.BadHeader = false, false, false
+	d.nh, d.hdrsCut, d.datagram, d.inDG = 0, false, nil, false
 	c := cursor{data: data, wire: len(data) + max(missing, 0)}
 	var (
 		sawIP    bool // an IP header was decoded: "not TCP" rather than "not IP"
@@ -91,6 +102,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 		var err error
 		var n int
 		next := pOther
+		d.push(p, &c)
 		switch p {
 		case pOther:
 			if sawIP {
@@ -206,6 +218,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 					return Fragment, false
 				}
 				seg.Fragmented = true
+				d.setLen(int(d.ip4.IHL) * 4)
+				d.datagram, d.inDG = whole.Payload, true
 				c = cursor{data: whole.Payload, wire: len(whole.Payload)}
 				next = ipProto(whole.Protocol)
 				break
@@ -245,6 +259,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			if l := int(d.udp.Length); l >= 8 {
 				c.limit(l)
 			}
+			d.setLen(8)
 			c.advance(8)
 			if next = udpTunnel(uint16(d.udp.SrcPort), uint16(d.udp.DstPort)); next == pOther {
 				return NotTCP, false
@@ -340,6 +355,30 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 	}
 }
 
+// push records the header of kind p at c as the frame's next header, and
+// so the length of the one before it, when both lie in the same bytes.
+func (d *decoder) push(p proto, c *cursor) {
+	if d.nh > 0 {
+		prev := &d.hdrs[d.nh-1]
+		if prev.Len == 0 && prev.InDatagram == d.inDG {
+			prev.Len = c.off - prev.Off
+		}
+	}
+	if d.nh == MaxHeaders {
+		d.hdrsCut = true
+		return
+	}
+	d.hdrs[d.nh] = Header{Kind: HeaderKind(p), InDatagram: d.inDG, Off: c.off, Wire: c.wire}
+	d.nh++
+}
+
+// setLen sets the length of the last header recorded.
+func (d *decoder) setLen(n int) {
+	if d.nh > 0 && !d.hdrsCut {
+		d.hdrs[d.nh-1].Len = n
+	}
+}
+
 // sourceRouteDst finds, in IPv4 options, a loose or strict source route
 // (RFC 791: types 131 and 137) whose route is not yet exhausted, and returns
 // its last address: the packet's final destination, which Wireshark takes as
@@ -423,6 +462,9 @@ func (d *decoder) decodeTCP(c *cursor, cut bool, src, dst netip.Addr, seg *Segme
 		return Malformed, false
 	}
 	hdr := int(b[12]>>4) * 4
+	if hdr >= 20 {
+		d.setLen(hdr)
+	}
 	if hdr < 20 || c.wire < hdr {
 		badHeader(seg, src, dst, b)
 		return Malformed, true

@@ -10,7 +10,12 @@
 //     reason, so nothing the user gave is silently dropped;
 //   - ReadError, which names the file, frame number and byte offset of a fault;
 //   - Reader.Filter, a capture filter (package capture/filter) run on every
-//     frame before decoding; the frames it excludes are counted as Filtered.
+//     frame before decoding; the frames it excludes are counted as Filtered;
+//   - Frame (Reader.Frame), the bytes of the frame Next read last and the
+//     headers the decoder walked in them, for the outputs that show packets;
+//     with Reader.AllFrames, Next returns the frames that yield no segment too;
+//   - Checksums and ChecksumAt (checksum.go), which verify the IPv4 header
+//     and TCP, UDP and ICMP checksums and tell a checksum left to offload.
 //
 // Decoding uses gopacket's layers as DecodingLayers where gopacket has them and
 // they do not allocate, and small parsers of its own for the link types and

@@ -87,6 +87,13 @@ type Reader struct {
 	Filter *filter.Filter
 	progs  []linkProgram // Filter compiled per link type, in order first seen
 
+	// AllFrames, when set before the first Next, makes Next return every
+	// frame the filter keeps, also those that yield no segment: Frame().Segment
+	// is then false and seg holds only Frame, File and Time. They are
+	// counted in Stats all the same. For outputs that show every packet.
+	AllFrames bool
+	fr        Frame // the frame Next read last
+
 	cur      int // index into names of the open input, -1 before the first
 	closer   io.Closer
 	cnt      *counter
@@ -221,8 +228,15 @@ func (r *Reader) Next(seg *Segment) error {
 			continue
 		}
 		reason, ok := r.dec.decode(data, link, ci.Length-ci.CaptureLength, seg)
+		r.fr = Frame{Number: seg.Frame, Time: seg.Time, Link: link, Data: data, WireLen: ci.Length,
+			Headers: r.dec.hdrs[:r.dec.nh], HeadersCut: r.dec.hdrsCut, Datagram: r.dec.datagram,
+			Segment: ok, Reason: reason}
 		if !ok {
 			r.Stats.Count[reason]++
+			if r.AllFrames {
+				*seg = Segment{Frame: r.fr.Number, File: r.cur, Time: r.fr.Time}
+				return nil
+			}
 			continue
 		}
 		if seg.Quoted || seg.BadHeader {
@@ -236,6 +250,10 @@ func (r *Reader) Next(seg *Segment) error {
 		return nil
 	}
 }
+
+// Frame returns the frame Next read last, decoded or not. It and the
+// bytes it refers to are valid until the next call to Next.
+func (r *Reader) Frame() *Frame { return &r.fr }
 
 // fail records a fault in the current input at the record that starts at
 // offset start (the frame after the last one counted) and returns it.

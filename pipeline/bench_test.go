@@ -116,7 +116,7 @@ func BenchmarkAnalysis(b *testing.B) {
 				go out.deliver()
 				t := newTracker(&opts, out, nil)
 				for j := range segs {
-					t.feed(&segs[j])
+					t.feed(&segs[j], nil)
 				}
 				t.end()
 			}

@@ -8,8 +8,10 @@
 //     (flow.Table), runs their analysis (state.Conn) and reassembly
 //     (stream.Streams) and decides when each is finished, and a sink goroutine
 //     calls the sinks in order;
-//   - Sink, SegmentSink and ByteSink, what an output receives: each finished
-//     connection once, each analyzed segment, the reassembled bytes;
+//   - Sink, SegmentSink, ByteSink and FrameSink, what an output receives:
+//     each finished connection once, each analyzed segment, the reassembled
+//     bytes, the frames as captured (Options.Frames selects them; the run
+//     copies their bytes only when a FrameSink asks);
 //   - Options, with the bounds that keep memory proportional to what is open
 //     whatever the input: MaxConns (connections tracked at once; beyond it the
 //     least valuable are finished early as "evicted"), the forgotten

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"sync/atomic"
 
+	"github.com/tcpflow/tcpflow/capture"
+
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
@@ -20,6 +22,7 @@ const (
 	evData
 	evGap
 	evFinished
+	evFrame
 )
 
 type event struct {
@@ -32,12 +35,19 @@ type event struct {
 	off, n int64        // evData, evGap: stream offset, gap size
 	frame  uint64
 	time   int64
+	// evFrame: the frame is frames[fi] of the batch, its bytes at d0:d1 of
+	// data (the reassembled datagram's after them, up to d2), its headers
+	// at t0:t1 of hdrs; rec is set when hasRec.
+	fi, d2 int32
+	hasRec bool
 }
 
 type evBatch struct {
-	ev    []event
-	trans []state.Transition
-	data  []byte
+	ev     []event
+	trans  []state.Transition
+	data   []byte
+	hdrs   []capture.Header
+	frames []capture.Frame
 }
 
 const (
@@ -50,6 +60,7 @@ type emitter struct {
 	sinks    []Sink
 	segments []SegmentSink
 	bytes    []ByteSink
+	frames   []FrameSink
 	records  bool // some sink reads records
 	cur      *evBatch
 	open     map[int]*Connection // selected connections being reassembled, by id (tracker)
@@ -67,6 +78,9 @@ func newEmitter(sinks []Sink) *emitter {
 		}
 		if bs, ok := s.(ByteSink); ok {
 			e.bytes = append(e.bytes, bs)
+		}
+		if fs, ok := s.(FrameSink); ok {
+			e.frames = append(e.frames, fs)
 		}
 		if rs, ok := s.(RecordSink); ok && rs.NeedsRecords() {
 			e.records = true
@@ -131,6 +145,26 @@ func (e *emitter) Gap(id int, d flow.Dir, off, n int64, frame uint64) {
 	ev.dir, ev.off, ev.n, ev.frame = d, off, n, frame
 }
 
+// frame queues a frame for the FrameSinks: its bytes and headers are
+// copied into the batch.
+func (e *emitter) frame(c *Connection, d flow.Dir, r *state.Record, f *capture.Frame) {
+	ev := e.add(evFrame, c)
+	b := e.cur
+	ev.dir, ev.fi = d, int32(len(b.frames))
+	b.frames = append(b.frames, *f)
+	ev.d0 = int32(len(b.data))
+	b.data = append(b.data, f.Data...)
+	ev.d1 = int32(len(b.data))
+	b.data = append(b.data, f.Datagram...)
+	ev.d2 = int32(len(b.data))
+	ev.t0 = int32(len(b.hdrs))
+	b.hdrs = append(b.hdrs, f.Headers...)
+	ev.t1 = int32(len(b.hdrs))
+	if r != nil {
+		ev.rec, ev.hasRec = *r, true
+	}
+}
+
 // finished queues a finished connection.
 func (e *emitter) finished(c *Connection) { e.add(evFinished, c) }
 
@@ -150,7 +184,8 @@ func (e *emitter) deliver() {
 		for i := range b.ev {
 			b.ev[i] = event{}
 		}
-		b.ev, b.trans, b.data = b.ev[:0], b.trans[:0], b.data[:0]
+		clear(b.frames)
+		b.ev, b.trans, b.data, b.hdrs, b.frames = b.ev[:0], b.trans[:0], b.data[:0], b.hdrs[:0], b.frames[:0]
 		e.free <- b
 	}
 }
@@ -174,6 +209,22 @@ func (e *emitter) run(b *evBatch) {
 		case evGap:
 			for _, s := range e.bytes {
 				s.Gap(c.ID, ev.dir, ev.off, ev.n, ev.frame)
+			}
+		case evFrame:
+			f := Frame{Frame: b.frames[ev.fi], Conn: c, Dir: ev.dir}
+			f.Data = b.data[ev.d0:ev.d1:ev.d1]
+			if ev.d2 > ev.d1 {
+				f.Datagram = b.data[ev.d1:ev.d2:ev.d2]
+			}
+			f.Headers = b.hdrs[ev.t0:ev.t1:ev.t1]
+			if ev.hasRec {
+				f.Record = &ev.rec
+			}
+			for _, s := range e.frames {
+				if err := s.Frame(&f); err != nil {
+					e.fail(err)
+					return
+				}
 			}
 		case evFinished:
 			for _, s := range e.sinks {

@@ -44,6 +44,9 @@ type Options struct {
 	// Stop, when closed, ends the run as if the input had ended: what was
 	// read is finished and reported, and Summary.Interrupted is set.
 	Stop <-chan struct{}
+	// Frames selects by number the frames FrameSinks receive; nil selects
+	// all. It is called on the reading goroutine.
+	Frames func(frame uint64) bool
 }
 
 // Defaults. DefaultLinger is Linux's TIME_WAIT: a segment later than that on
@@ -66,7 +69,18 @@ const (
 
 type batch struct {
 	segs  []capture.Segment
-	arena []byte // copies of the payloads, when reassembling
+	arena []byte // copies of the payloads, when reassembling, and of the frames FrameSinks want
+	// frames parallels segs when a FrameSink wants frames: each segment's
+	// frame, and the frames that are no segment (then segs holds only the
+	// frame's number, file and time).
+	frames []frameCopy
+}
+
+// frameCopy is a frame in a batch: its bytes in the batch's arena when a
+// FrameSink wants it (keep).
+type frameCopy struct {
+	capture.Frame
+	keep bool
 }
 
 // Run reads every segment of r, tracks every connection, hands the results to
@@ -100,10 +114,12 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	sum := &Summary{}
 
 	copyPayload := opts.Reassemble
+	frames := len(out.frames) > 0
+	r.AllFrames = r.AllFrames || frames
 	free := make(chan *batch, 6)
 	for i := 0; i < cap(free); i++ {
 		b := &batch{segs: make([]capture.Segment, 0, batchSize)}
-		if copyPayload {
+		if copyPayload || frames {
 			b.arena = make([]byte, 0, arenaSize+64<<10)
 		}
 		free <- b
@@ -115,9 +131,13 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 		defer wg.Done()
 		for b := range in {
 			for j := range b.segs {
-				t.feed(&b.segs[j])
+				var fr *frameCopy
+				if frames {
+					fr = &b.frames[j]
+				}
+				t.feed(&b.segs[j], fr)
 			}
-			b.segs, b.arena = b.segs[:0], b.arena[:0]
+			b.segs, b.arena, b.frames = b.segs[:0], b.arena[:0], b.frames[:0]
 			free <- b
 		}
 		t.end()
@@ -142,6 +162,9 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 		}
 		if !nextSegment(r, &seg, sum) {
 			break
+		}
+		if frames && !keepFrame(r.Frame(), cur, &opts) {
+			continue
 		}
 		cur.segs = append(cur.segs, seg)
 		last := &cur.segs[len(cur.segs)-1]
@@ -178,6 +201,30 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 		}
 	}
 	return sum, err
+}
+
+// keepFrame adds the frame just read to the batch's frames, its bytes
+// copied when a FrameSink wants it, and reports whether the batch takes
+// it: a frame that is no segment is dropped unless a FrameSink wants it.
+func keepFrame(f *capture.Frame, b *batch, opts *Options) bool {
+	want := opts.Frames == nil || opts.Frames(f.Number)
+	if !f.Segment && (!want || opts.Select != nil) {
+		return false
+	}
+	n := len(b.frames)
+	if n < cap(b.frames) {
+		b.frames = b.frames[:n+1]
+	} else {
+		b.frames = append(b.frames, frameCopy{})
+	}
+	fc := &b.frames[n]
+	fc.keep = want
+	if want {
+		f.Clone(&fc.Frame, &b.arena)
+	} else {
+		fc.Frame = capture.Frame{Headers: fc.Headers[:0], Segment: f.Segment}
+	}
+	return true
 }
 
 // nextSegment reads the next segment into seg and reports whether there is

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 	"github.com/tcpflow/tcpflow/stream"
 )
@@ -45,6 +46,36 @@ type ByteSink interface {
 type RecordSink interface {
 	Sink
 	NeedsRecords() bool
+}
+
+// FrameSink is a Sink that also receives frames as they were captured, for
+// the outputs that show packets one by one (a dissection, tcpdump's lines):
+// the frames Options.Frames selects, in frame order, each with the
+// connection its segment belongs to. Without Options.Select that is every
+// frame the capture filter keeps, TCP or not; with it, only the frames of
+// selected connections. Asking for frames makes the run copy each selected
+// frame's bytes.
+type FrameSink interface {
+	Sink
+	// Frame receives one frame. It and everything it refers to are valid
+	// only during the call; as for SegmentSink, only the connection's
+	// identity may be read.
+	Frame(f *Frame) error
+}
+
+// Frame is what a FrameSink receives for one frame.
+type Frame struct {
+	capture.Frame
+	// Conn is the selected connection the frame belongs to, and Dir the
+	// direction of its segment; nil for a frame that is not a segment
+	// (ARP, UDP, a fragment held for reassembly, ...) or, without a
+	// selection, an ICMP error quoting too little to name a connection.
+	Conn *Connection
+	Dir  flow.Dir
+	// Record is the segment's analysis: relative numbers, scaled window,
+	// findings. nil when the frame is no analyzed segment (not TCP, an ICMP
+	// error quoting a segment, a bogus TCP header).
+	Record *state.Record
 }
 
 // Summary is what a run counted.

@@ -45,8 +45,13 @@ func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
 	return t
 }
 
-// feed processes one segment.
-func (t *tracker) feed(seg *capture.Segment) {
+// feed processes one segment, and hands its frame to the FrameSinks when
+// fr is not nil (fr is then maybe a frame that is no segment).
+func (t *tracker) feed(seg *capture.Segment, fr *frameCopy) {
+	if fr != nil && !fr.Segment {
+		t.frame(fr, nil, 0, nil)
+		return
+	}
 	if seg.Time-t.lastSweep >= 1e9 {
 		// Once a second of capture time, deliver stream data that waited
 		// too long behind a gap, and finish the connections that closed
@@ -62,6 +67,7 @@ func (t *tracker) feed(seg *capture.Segment) {
 		// A partial quote (8 bytes of TCP header) creates no connection;
 		// it is still listed with the connection it is about, when known.
 		if lr = t.table.LookupQuoted(seg); lr.Conn == nil {
+			t.frame(fr, nil, 0, nil)
 			return
 		}
 	} else {
@@ -85,17 +91,22 @@ func (t *tracker) feed(seg *capture.Segment) {
 		t.linger(c)
 		a.ICMP = append(a.ICMP, state.ICMPError{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir,
 			V6: seg.ICMPv6, Type: seg.ICMPType, Code: seg.ICMPCode, Seq: seg.Seq, Partial: !seg.QuotedFull})
+		t.frame(fr, c, lr.Dir, nil)
 		return
 	}
 	if seg.BadHeader {
 		t.linger(c)
 		a.BadHeaders = append(a.BadHeaders, state.BadHeader{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir, HdrLen: seg.HdrLen})
+		t.frame(fr, c, lr.Dir, nil)
 		return
 	}
-	if len(t.out.segments) > 0 {
+	if len(t.out.segments) > 0 || fr != nil {
 		n := len(a.Transitions)
 		rec := a.Process(seg, lr.Dir, lr.New, lr.Reused)
-		t.out.segment(c, &rec, a.Transitions[n:])
+		if len(t.out.segments) > 0 {
+			t.out.segment(c, &rec, a.Transitions[n:])
+		}
+		t.frame(fr, c, lr.Dir, &rec)
 	} else {
 		a.Process(seg, lr.Dir, lr.New, lr.Reused)
 	}
@@ -103,6 +114,16 @@ func (t *tracker) feed(seg *capture.Segment) {
 		st.Feed(seg, lr.Dir)
 	}
 	t.linger(c)
+}
+
+// frame hands a frame a FrameSink wants to the sinks, with the selected
+// connection it belongs to (nil for none; such frames go only to runs
+// without a selection).
+func (t *tracker) frame(fr *frameCopy, c *Connection, d flow.Dir, rec *state.Record) {
+	if fr == nil || !fr.keep || (c == nil && t.opts.Select != nil) {
+		return
+	}
+	t.out.frame(c, d, rec, &fr.Frame)
 }
 
 // linger queues a connection that has just closed on the wire to be finished

@@ -6,8 +6,10 @@
 // (Explain), the JSON document in streamable pieces (JSONStart,
 // AppendConnJSON, JSONEnd; schema in docs/json-schema.md), JSON Lines
 // (AppendSegmentLine, AppendConnLine, AppendCaptureLine), the facts of golden
-// reports (CaptureFacts, ConnFactList), --follow's conversation and the
-// --write-streams manifest entries.
+// reports (CaptureFacts, ConnFactList), --follow's conversation, the --write-streams
+// manifest entries, and frame by frame a dissection of every header field
+// (DissectFrame, AppendDissectText, AppendDissectJSON) or tcpdump's lines
+// (AppendTcpdump).
 //
 // Nothing here reads captures or does file I/O: package sink puts the pieces
 // together into outputs, in the order each needs. Within a piece every list

@@ -11,7 +11,9 @@
 //   - Facts: the facts of a golden report (tcpflow check);
 //   - Follow and Raw: one connection's conversation (--follow);
 //   - StreamFiles: each direction's bytes in a file of its own
-//     (--write-streams), with a manifest.
+//     (--write-streams), with a manifest;
+//   - Packets: each frame dissected (--dissect) or as tcpdump prints it
+//     (--format tcpdump), written as the frames come.
 //
 // Reports whose order is not the order connections finish in (the table
 // first, connections by id, one JSON document) keep each rendered connection

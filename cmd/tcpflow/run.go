@@ -56,6 +56,7 @@ type flags struct {
 	maxBuffer    int64
 	cpuProfile   string
 	memProfile   string
+	packets      packetFlags // --dissect, --frame (packets.go)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -69,7 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document) or jsonl (one object per line, streamed as connections finish)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document), jsonl (one object per line, streamed as connections finish) or tcpdump (each frame as tcpdump -nn -S -vvv prints it)")
 	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
 	fs.BoolVar(&f.abs, "abs", false, "show absolute sequence and acknowledgment numbers in timelines")
 	fs.BoolVar(&f.summary, "summary", false, "connection table and per-connection facts only, no timelines (JSON: no segments)")
@@ -88,6 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(sizeValue{&f.maxBuffer}, "max-buffer", "hold at most `SIZE` bytes of out-of-order data for reassembly in all (e.g. 256MB; default "+sizeString(stream.DefaultOptions.MaxBytesTotal)+")")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
+	addPacketFlags(fs, &f.packets)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -128,8 +130,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func checkFlags(f *flags) error {
 	switch {
-	case f.format != "text" && f.format != "json" && f.format != "jsonl":
-		return fmt.Errorf("unknown --format %q (want text, json or jsonl)", f.format)
+	case f.format != "text" && f.format != "json" && f.format != "jsonl" && f.format != "tcpdump":
+		return fmt.Errorf("unknown --format %q (want text, json, jsonl or tcpdump)", f.format)
 	case f.followFormat != "text" && f.followFormat != "hex":
 		return fmt.Errorf("unknown --follow-format %q (want text or hex)", f.followFormat)
 	case f.raw && (f.follow < 0 || (f.side != "client" && f.side != "server")):
@@ -137,7 +139,7 @@ func checkFlags(f *flags) error {
 	case f.side != "" && !f.raw:
 		return errors.New("--side is for --raw")
 	}
-	return nil
+	return checkPacketFlags(f)
 }
 
 // analyze runs the analysis and writes the report; it returns the exit code.
@@ -162,6 +164,7 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 		opts.Stream.MaxBytesTotal = f.maxBuffer
 	}
 
+	ps := packetSink(f, stdout, &r.Stats, &opts)
 	var sinks []pipeline.Sink
 	if f.writeStreams != "" {
 		sw, err := sink.NewStreamFiles(f.writeStreams, f.force, "")
@@ -172,6 +175,8 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 		sinks = append(sinks, sw)
 	}
 	switch {
+	case ps != nil:
+		sinks = append(sinks, ps)
 	case f.raw:
 		raw := &sink.Raw{ID: f.follow, Dir: flow.C2S, W: stdout}
 		if f.side == "server" {
@@ -198,6 +203,7 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 
 	sum, err := pipeline.Run(r, opts, sinks...)
 	bar.done()
+	noFrames(ps, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
