@@ -24,9 +24,12 @@ type Conn[T any] struct {
 	Bytes      [2]uint64 // TCP payload bytes on the wire, per Dir (retransmissions included)
 	Data       T
 
-	// Lifecycle facts kept only to decide port reuse.
-	synSeq  [2]uint32 // sequence number of the last SYN seen per Dir
-	synSeen [2]bool
+	// Lifecycle facts kept to decide port reuse and closing. base is the
+	// sequence number each direction's relative numbers count from
+	// (Wireshark's base_seq): its first SYN's, else one less than its first
+	// segment's, moved by a SYN-ACK that brings another ISN.
+	base    [2]uint32
+	baseSet [2]bool
 	finSeen [2]bool
 	rstSeen bool
 }
@@ -52,8 +55,13 @@ func (c *Conn[T]) note(seg *capture.Segment, d Dir) {
 	c.LastFrame, c.LastTime = seg.Frame, seg.Time
 	c.Packets[d]++
 	c.Bytes[d] += uint64(seg.PayloadLen)
-	if seg.Flags&capture.SYN != 0 {
-		c.synSeen[d], c.synSeq[d] = true, seg.Seq
+	switch {
+	case !c.baseSet[d] && seg.Flags&capture.SYN != 0:
+		c.base[d], c.baseSet[d] = seg.Seq, true
+	case !c.baseSet[d]:
+		c.base[d], c.baseSet[d] = seg.Seq-1, true
+	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN|capture.ACK:
+		c.base[d] = seg.Seq
 	}
 	if seg.Flags&capture.FIN != 0 {
 		c.finSeen[d] = true

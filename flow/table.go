@@ -38,10 +38,12 @@ type Result[T any] struct {
 //
 // Connections are numbered from 0 in order of their first frame, as Wireshark
 // numbers tcp.stream. A SYN without ACK opens a new connection on a known 4-tuple
-// when its sequence number differs from the last SYN that side sent, or when that
-// side sent no SYN before but the old connection has closed (FIN both ways or RST):
-// the port was reused. A retransmitted SYN (same sequence number) stays in its
-// connection.
+// when its side has sent before and its sequence number is not the base of that
+// side's numbers (the ISN of its first SYN, or one less than the sequence number
+// of its first segment when that was not a SYN): the port was reused. A
+// retransmitted SYN (same sequence number) stays in its connection, and so does a
+// SYN from a side that had not sent yet (it answers the other side's segments,
+// as in a split handshake), whether or not the connection had closed.
 //
 // Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK
 // when that is the first segment seen; otherwise, for a connection joined
@@ -109,11 +111,12 @@ func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 	return Result[T]{Conn: c, Dir: c.Dir(seg.Src), New: true}
 }
 
+// reuses reports whether a SYN without ACK sent in direction d starts a new
+// connection on c's 4-tuple: its side has sent before and the SYN's sequence
+// number is not the base of that side's numbers (Wireshark's rule; a SYN
+// sent again keeps its number).
 func reuses[T any](c *Conn[T], d Dir, seg *capture.Segment) bool {
-	if c.synSeen[d] {
-		return c.synSeq[d] != seg.Seq
-	}
-	return c.closed()
+	return c.baseSet[d] && c.base[d] != seg.Seq
 }
 
 func chooseClient(seg *capture.Segment) (client, server netip.AddrPort) {

@@ -129,7 +129,7 @@ func NewConn(opts Options) *Conn {
 	c.Transitions = c.transBuf[:0]
 	for r := range c.EP {
 		e := &c.EP[r]
-		e.Side, e.MSS, e.WScale, e.initial = flow.Dir(r), -1, -1, Closed
+		e.Side, e.MSS, e.WScale, e.ws, e.initial = flow.Dir(r), -1, -1, wsUnknown, Closed
 		e.State = Closed
 	}
 	c.an.init()
@@ -152,6 +152,10 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	if syn && ack && snd.baseSet && seg.Seq != snd.base && !reused {
 		reused = true
 		snd.SYNSeen = false
+	}
+	// A SYN repeating this side's first one (the same sequence number).
+	if syn && !ack && snd.baseSet && seg.Seq == snd.base {
+		c.an.synAgain(d)
 	}
 	// Handshake options and ISN.
 	if syn && !snd.SYNSeen {
@@ -184,6 +188,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	c.an.analyze(c, seg, d, &rec)
+	scaleState(snd, rcv, seg.Opts.WScale, syn, ack)
 	c.summarize(seg, d, &rec)
 	c.Zeek.observe(seg, d, first, &rec)
 	if reused {

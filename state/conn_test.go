@@ -260,6 +260,21 @@ func TestWindowScale(t *testing.T) {
 	if r := c0.Process(&s3, c2s, false, false); r.WinScaled != 260<<8 || !r.ScaleAssumed {
 		t.Errorf("window with the SYN-ACK missing = %d (assumed %v), want %d assumed", r.WinScaled, r.ScaleAssumed, 260<<8)
 	}
+	// A SYN sent again with the option after a SYN-ACK without it: Wireshark
+	// scales that side's windows again (and only that side's).
+	c1 := NewConn(Options{})
+	syn, synack, syn2, synack2 := seg(S, 6, 14600), seg(S|A, -1, 65535), seg(S, 6, 14600), seg(S|A, -1, 65535)
+	cl, sv := seg(A, -1, 14600), seg(A, -1, 65535)
+	cl.Seq, sv.Seq = 1, 1
+	for i, s := range []*capture.Segment{&syn, &synack, &syn2, &synack2} {
+		c1.Process(s, flow.Dir(i%2), i == 0, false)
+	}
+	if r := c1.Process(&cl, c2s, false, false); r.WinScaled != 14600<<6 {
+		t.Errorf("client window after a second SYN with wscale 6 = %d, want %d", r.WinScaled, 14600<<6)
+	}
+	if r := c1.Process(&sv, s2c, false, false); r.WinScaled != 65535 {
+		t.Errorf("server window = %d, want %d (not scaled)", r.WinScaled, 65535)
+	}
 	// Joined mid-stream: the scale is unknown.
 	c := NewConn(Options{})
 	s := seg(A, -1, 513)
