@@ -28,10 +28,7 @@ func appendSegmentLine(b []byte, conn int, base int64, r *state.Record, trans []
 	b = appendString(b, r.Dir.String())
 	b = append(b, `,"flags":`...)
 	b = appendString(b, r.Flags.String())
-	ack, ackAbs := r.RelAck, r.Ack
-	if r.Flags&capture.ACK == 0 {
-		ack, ackAbs = 0, 0
-	}
+	ack, ackAbs := ackFields(r)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, uint64(r.RelSeq), 10)
 	b = append(b, `,"ack":`...)

@@ -300,8 +300,13 @@ func timeline(w *bufio.Writer, res *state.Result, c *state.Connection, opts Opti
 			seq, ack = r.Seq, r.Ack
 		}
 		ackS := ""
-		if r.Flags&capture.ACK != 0 {
+		switch {
+		case r.Flags&capture.ACK != 0:
 			ackS = strconv.FormatUint(uint64(ack), 10)
+		case r.Ack != 0:
+			// Not an acknowledgment: the raw field, in parentheses
+			// (the note says ack_nonzero).
+			ackS = "(" + strconv.FormatUint(uint64(r.Ack), 10) + ")"
 		}
 		dir := "C -> S"
 		if r.Dir == flow.S2C {

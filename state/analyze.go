@@ -82,6 +82,10 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	}
 	sameAck := seq == fwd.nextSeq && ack == fwd.lastAck
 
+	if flags&capture.ACK == 0 && seg.Ack != 0 {
+		f |= AckNonzero
+	}
+
 	// Tests in Wireshark's order; a zero window probe, keep-alive ACK or zero
 	// window probe ACK ends the first group.
 	func() {

@@ -61,6 +61,11 @@ func TestAnalysis(t *testing.T) {
 			{s2c, 30, A | P, 5017, 1001, 16, 1000, "lost_segment"},
 			{s2c, 20, A | P, 5001, 1001, 16, 1000, "retransmission"},
 		}},
+		{"an acknowledgment number without the ACK flag", []aseg{
+			{c2s, 0, S, 1000, 0x5d1c2b3a, 0, 1024, "ack_nonzero"}, // a scanner's SYN
+			{s2c, 1, R | A, 0, 1001, 0, 0, ""},
+			{c2s, 2, R, 1001, 77, 0, 0, "ack_nonzero"},
+		}},
 		{"no keep-alive ACK with a zero window", []aseg{
 			{c2s, 0, S, 1000, 0, 0, 1000, ""},
 			{s2c, 1, S | A, 5000, 1001, 0, 1000, ""},
