@@ -235,6 +235,12 @@ func (s *Streams) Feed(seg *capture.Segment, d Dir) {
 	if seg.Flags&capture.FIN != 0 {
 		s.half[d].fin = true
 	}
+	if seg.Flags&capture.RST != 0 && !s.half[0].endSet && !s.half[1].endSet {
+		// A RST before any data ends no stream, and a handshake may go on
+		// after it (a retried SYN, a RST the client did not accept):
+		// gopacket would close the half for good.
+		return
+	}
 	r := s.r
 	t := &r.tcp
 	*t = layers.TCP{

@@ -99,7 +99,12 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if fwd.nextSeq != 0 && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
 			f |= LostSegment
 			fwd.validBIF = false
-			c.Dir[d].addHole(fwd.nextSeq, seq)
+			if flags&capture.SYN == 0 {
+				// A SYN's number is an ISN, not where the stream went
+				// on: nothing before it is missing (a SYN-ACK with
+				// another ISN, or one after a forged RST).
+				c.Dir[d].addHole(fwd.nextSeq, seq)
+			}
 		}
 		if (seglen == 0 || seglen == 1) && seq == fwd.nextSeq-1 && plain {
 			f |= KeepAlive

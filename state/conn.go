@@ -117,9 +117,12 @@ type Conn struct {
 	// thousands of connections.
 	transBuf [12]Transition
 	selected bool // Run's Select accepted it
-	closing  bool // streaming Run: queued to finish once the linger time passes
-	finished bool // streaming Run: handed to Options.Done
-	an       analyzer
+	// handshakeReset is set when a RST ended the connection before both
+	// sides were synchronized: a later SYN or SYN-ACK on it revives it.
+	handshakeReset bool
+	closing        bool // streaming Run: queued to finish once the linger time passes
+	finished       bool // streaming Run: handed to Options.Done
+	an             analyzer
 }
 
 // NewConn prepares the analysis of a connection. midStream and firstIsSYN
@@ -241,8 +244,16 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 	before := [2]State{c.EP[0].State, c.EP[1].State}
 	why := [2]string{}
 
+	revived := false
+	if syn && !rst && c.handshakeReset && (snd.reset || rcv.reset) {
+		c.revive()
+		revived = true
+	}
 	if rst {
 		if c.acceptRST(seg, d, snd, rcv) {
+			if !before[0].Synchronized() || !before[1].Synchronized() {
+				c.handshakeReset = true
+			}
 			refused := sndRole == flow.Server && !snd.sentSYN && rcv.sentSYN
 			snd.reset, rcv.reset = true, true
 			if snd.RSTFrame == 0 {
@@ -353,10 +364,36 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			if w == "" {
 				w = "peer's segment"
 			}
+			if revived {
+				w = "the handshake goes on after the RST, which did not end the connection: " + w
+			}
 			c.note(seg.Frame, flow.Dir(r), before[r], now, w)
 			e.State = now
 		}
 	}
+}
+
+// revive starts the handshake again on a connection whose handshake a RST
+// ended, when a SYN or SYN-ACK comes after it on the same connection (the
+// same ISN, so Wireshark keeps one tcp.stream): a client that tries again, or
+// a RST the client did not accept (one forged by a middlebox, or dropped for
+// its timestamp), followed by the real SYN-ACK. What the endpoints did before
+// is forgotten except the client's SYN, which the new segments answer.
+func (c *Conn) revive() {
+	for r := range c.EP {
+		e := &c.EP[r]
+		sent, seq := e.sentSYN, e.synSeq
+		*e = Endpoint{Side: e.Side, State: e.State, SYNSeen: e.SYNSeen, SYNFrame: e.SYNFrame, ISN: e.ISN,
+			MSS: e.MSS, WScale: e.WScale, SACKPermitted: e.SACKPermitted, Timestamps: e.Timestamps,
+			base: e.base, baseSet: e.baseSet, ws: e.ws, initial: e.initial}
+		e.sentSYN, e.synSeq = sent && flow.Dir(r) == flow.Client, seq
+	}
+	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
+	sv.gotSYN = cl.sentSYN
+	if sv.initial == Closed {
+		sv.initial = Listen // it answers now
+	}
+	c.EndedBy, c.CloseSeen, c.handshakeReset = Open, false, false
 }
 
 // acceptRST decides whether a RST ends the connection. RFC 9293 section 3.10.7:

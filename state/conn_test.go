@@ -147,6 +147,21 @@ func TestTransitions(t *testing.T) {
 		want:   "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED",
 		client: Closed, sever: Closed, ended: Refused, closer: flow.Server,
 	}, {
+		name: "refused, then the same SYN again and accepted",
+		steps: with([]step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 1001, 0}, {c2s, S, 1000, 0, 0}}, handshake[1:], []step{
+			{c2s, F | A, 1001, 5001, 0}, {s2c, F | A, 5001, 1002, 0}, {c2s, A, 1002, 5002, 0},
+		}),
+		want: "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED 3:client:CLOSED>SYN_SENT 3:server:CLOSED>SYN_RECEIVED " +
+			"4:client:SYN_SENT>ESTABLISHED 5:server:SYN_RECEIVED>ESTABLISHED 6:client:ESTABLISHED>FIN_WAIT_1 6:server:ESTABLISHED>CLOSE_WAIT " +
+			"7:client:FIN_WAIT_1>TIME_WAIT 7:server:CLOSE_WAIT>LAST_ACK 8:server:LAST_ACK>CLOSED",
+		client: TimeWait, sever: Closed, ended: Fin, closer: flow.Client,
+	}, {
+		name: "a RST the client did not take, then the real SYN-ACK",
+		steps: with([]step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 5000, 1001, 0}, {c2s, R, 1001, 0, 0}}, handshake[1:]),
+		want: "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED 4:client:CLOSED>ESTABLISHED 4:server:CLOSED>SYN_RECEIVED " +
+			"5:server:SYN_RECEIVED>ESTABLISHED",
+		client: Established, sever: Established, ended: Open,
+	}, {
 		name:   "RST that does not acknowledge the SYN is ignored in SYN_SENT (RFC 9293 3.10.7.3)",
 		steps:  []step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 7777, 0}},
 		want:   "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED",
