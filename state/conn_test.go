@@ -156,7 +156,7 @@ func TestTransitions(t *testing.T) {
 			"7:client:FIN_WAIT_1>TIME_WAIT 7:server:CLOSE_WAIT>LAST_ACK 8:server:LAST_ACK>CLOSED",
 		client: TimeWait, sever: Closed, ended: Fin, closer: flow.Client,
 	}, {
-		name: "a RST the client did not take, then the real SYN-ACK",
+		name:  "a RST the client did not take, then the real SYN-ACK",
 		steps: with([]step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 5000, 1001, 0}, {c2s, R, 1001, 0, 0}}, handshake[1:]),
 		want: "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED 4:client:CLOSED>ESTABLISHED 4:server:CLOSED>SYN_RECEIVED " +
 			"5:server:SYN_RECEIVED>ESTABLISHED",
