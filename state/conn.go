@@ -151,10 +151,22 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 
 	// A SYN-ACK whose sequence number is not the base its sender already has
 	// starts a new session on the same ports (Wireshark flags reused_ports on
-	// it without splitting the stream; a bare SYN splits in flow.Table).
+	// it without splitting the stream, and counts the sender's numbers from
+	// it; a bare SYN splits in flow.Table). When the sender's SYN-ACK was
+	// seen, this one is another answer with another ISN: which one the
+	// connection uses, the peer's acknowledgment decides.
 	if syn && ack && snd.baseSet && seg.Seq != snd.base && !reused {
 		reused = true
-		snd.SYNSeen = false
+		if snd.SYNSeen {
+			snd.base = seg.Seq
+			snd.altISN, snd.altFrame, snd.altSet = seg.Seq, seg.Frame, true
+		}
+	}
+	if ack && rcv.altSet && seg.Ack == rcv.altISN+1 {
+		// The peer took the other ISN.
+		rcv.ISN, rcv.altISN = rcv.altISN, rcv.ISN
+		rcv.SYNFrame, rcv.altFrame = rcv.altFrame, rcv.SYNFrame
+		rcv.synSeq = rcv.ISN
 	}
 	// A SYN repeating this side's first one (the same sequence number).
 	if syn && !ack && snd.baseSet && seg.Seq == snd.base {

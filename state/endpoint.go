@@ -20,6 +20,12 @@ type Endpoint struct {
 	Timestamps    bool // sent the timestamps option on its SYN (or, mid-stream, on any segment)
 	FINFrame      uint64
 	RSTFrame      uint64
+	// A SYN-ACK with another ISN than ISN's (a second answer to the peer's
+	// SYN): its ISN and frame. ISN and SYNFrame are those of the SYN-ACK the
+	// peer acknowledged last (the first one until the peer shows otherwise).
+	altISN   uint32
+	altFrame uint64
+	altSet   bool
 
 	// base is the sequence number relative numbers count from: the ISN when
 	// the SYN was seen, else one less than the first sequence number seen.

@@ -48,6 +48,7 @@ type zeekEndpoint struct {
 	ackSeq      flow.Seq // highest acknowledgment of this side's data seen
 	finSeq      flow.Seq // one past its FIN (the FIN's own number + 1)
 	finSeen     bool
+	didClose    bool // sent a FIN or RST that Zeek took as closing
 	bytes       int64
 	// Letter repeat rules: the relative sequence number of the last SYN,
 	// FIN and RST.
@@ -145,8 +146,17 @@ func (e *zeekEndpoint) initSeq(start, last flow.Seq) {
 // connection's first segment.
 func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, _ *Record) {
 	syn, ack, fin, rst := seg.Flags&capture.SYN != 0, seg.Flags&capture.ACK != 0, seg.Flags&capture.FIN != 0, seg.Flags&capture.RST != 0
+	if syn && (d == flow.C2S) != ack && z.reuse(seg.Seq, ack) {
+		// Zeek logs what came before as a connection of its own and starts
+		// anew; tcpflow's codes are those of the connection as it ended.
+		*z = Zeek{history: z.history[:0]}
+		first = true
+	}
 	e, p := &z.ep[d], &z.ep[d.Reverse()]
 	orig := d == flow.C2S
+	if (fin || rst) && e.state != zReset {
+		e.didClose = true
+	}
 	if first && !orig {
 		z.add(flow.S2C, '^') // the first sender is not the originator: Zeek flips
 	}
@@ -268,6 +278,30 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, _ *Record) 
 		e.dataSent(data, data.Add(n))
 	}
 	e.bytes += int64(n)
+}
+
+// reuse is Zeek's IsReuse: a SYN on a connection Zeek already tracks starts
+// a new one when either side has closed (sent a FIN or RST), or when the
+// SYN's number is not the originator's ISN; a SYN-ACK only while the
+// originator has sent nothing. tcpflow applies it to the client's SYNs and
+// the server's SYN-ACKs only: Zeek would make the sender of a responder's
+// SYN the originator of its new connection, which a history whose upper
+// case stands for tcpflow's client cannot say.
+func (z *Zeek) reuse(seq uint32, ack bool) bool {
+	o := &z.ep[flow.Client]
+	if !z.started[flow.Client] && !z.started[flow.Server] {
+		return false
+	}
+	if ack {
+		if o.state != zInactive {
+			return false
+		}
+		o = &z.ep[flow.Server]
+	}
+	if z.ep[0].didClose || z.ep[1].didClose {
+		return true
+	}
+	return flow.Seq(seq) != o.start
 }
 
 func b2i(b bool) int {

@@ -56,6 +56,11 @@ var cases = []pcapCase{
 	{"textbook-again.pcap", ethernet.pcap(textbookAgain)},
 	{"textbook-retrans.pcap", ethernet.pcap(textbookRetrans)},
 	{"reassembly.pcap", ethernet.pcap(reassembly)},
+	{"ack-unseen.pcap", ethernet.pcap(ackUnseen)},
+	{"synack-isns.pcap", ethernet.pcap(synackISNs)},
+	{"refused-retry.pcap", ethernet.pcap(refusedRetry)},
+	{"ack-nonzero.pcap", ethernet.pcap(ackNonzero)},
+	{"retrans-heavy.pcap", ethernet.pcap(retransHeavy)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
