@@ -53,8 +53,8 @@ type zeekEndpoint struct {
 	// Letter repeat rules: the relative sequence number of the last SYN,
 	// FIN and RST.
 	lastSYN, lastFIN, lastRST uint32
-	// Counters of the log-scale letters and their next thresholds.
-	count, next [4]uint32
+	// Counters of the log-scale letters.
+	count [4]uint32
 	// Reassembly, for content gaps: the next byte to deliver, the highest
 	// ACK processed, and the blocks received beyond a hole.
 	delivered, trimmed flow.Seq
@@ -112,15 +112,15 @@ func (z *Zeek) check(d flow.Dir, mask uint32, letter byte) bool {
 	return true
 }
 
+// logScale counts one event of a log-scale letter and records the letter at
+// the 1st, 10th, 100th, ... (Zeek's thresholds start at 1 and grow tenfold).
 func (z *Zeek) logScale(d flow.Dir, kind int) {
 	e := &z.ep[d]
-	if e.next[kind] == 0 {
-		e.next[kind] = 1
-	}
 	e.count[kind]++
-	if e.count[kind] == e.next[kind] {
-		z.add(d, zeekLogLetters[kind])
-		e.next[kind] *= 10
+	for t, n := uint64(1), uint64(e.count[kind]); t <= n; t *= 10 {
+		if t == n {
+			z.add(d, zeekLogLetters[kind])
+		}
 	}
 }
 
