@@ -45,15 +45,16 @@ type Conn[T any] struct {
 	prev, next *Conn[T]
 	class      int8
 
-	// Lifecycle facts kept only to decide port reuse.
-	synSeq  [2]uint32 // sequence number of the last SYN seen per Dir
-	synSeen [2]bool
+	// Lifecycle facts kept to decide port reuse and closing. base is the
+	// sequence number each direction's relative numbers count from
+	// (Wireshark's base_seq): its first SYN's, else one less than its first
+	// segment's, moved by a SYN-ACK that brings another ISN.
+	base    [2]uint32
+	baseSet [2]bool
+	// FIN and RST seen in this part (a continuation starts afresh): Closed,
+	// which decides when a run finishes the part, reads them.
 	finSeen [2]bool
 	rstSeen bool
-	// The same facts for this part only (a continuation starts afresh):
-	// Closed, which decides when a run finishes the part, reads these.
-	partFin [2]bool
-	partRst bool
 }
 
 // ClientRule is the rule by which a connection's client was chosen.
@@ -100,22 +101,22 @@ func (c *Conn[T]) note(seg *capture.Segment, d Dir) {
 	c.LastFrame, c.LastTime = seg.Frame, seg.Time
 	c.Packets[d]++
 	c.Bytes[d] += uint64(seg.PayloadLen)
-	if seg.Flags&capture.SYN != 0 {
-		c.synSeen[d], c.synSeq[d] = true, seg.Seq
+	switch {
+	case !c.baseSet[d] && seg.Flags&capture.SYN != 0:
+		c.base[d], c.baseSet[d] = seg.Seq, true
+	case !c.baseSet[d]:
+		c.base[d], c.baseSet[d] = seg.Seq-1, true
+	case seg.Flags&(capture.SYN|capture.ACK) == capture.SYN|capture.ACK:
+		c.base[d] = seg.Seq
 	}
 	if seg.Flags&capture.FIN != 0 {
-		c.finSeen[d], c.partFin[d] = true, true
+		c.finSeen[d] = true
 	}
 	if seg.Flags&capture.RST != 0 {
-		c.rstSeen, c.partRst = true, true
+		c.rstSeen = true
 	}
 }
 
-// closed reports whether the connection has ended as far as the wire shows,
-// over its whole history (the port-reuse rule): reset, or a FIN seen in both
-// directions.
-func (c *Conn[T]) closed() bool { return c.rstSeen || (c.finSeen[0] && c.finSeen[1]) }
-
 // Closed reports whether this part of the connection has ended as far as the
 // wire shows: a RST, or a FIN in each direction, since its first segment.
-func (c *Conn[T]) Closed() bool { return c.partRst || (c.partFin[0] && c.partFin[1]) }
+func (c *Conn[T]) Closed() bool { return c.rstSeen || (c.finSeen[0] && c.finSeen[1]) }

@@ -137,10 +137,8 @@ func (k Key) pack() packedKey {
 type forgotten struct {
 	id      uint32
 	part    uint16
-	synSeq  [2]uint32
-	synSeen [2]bool
-	finSeen [2]bool
-	rstSeen bool
+	base    [2]uint32
+	baseSet [2]bool
 	clientA bool // the client is the key's A side
 	by      ClientRule
 }
@@ -168,10 +166,12 @@ type Result[T any] struct {
 //
 // Connections are numbered from 0 in order of their first frame, as Wireshark
 // numbers tcp.stream. A SYN without ACK opens a new connection on a known 4-tuple
-// when its sequence number differs from the last SYN that side sent, or when that
-// side sent no SYN before but the old connection has closed (FIN both ways or RST):
-// the port was reused. A retransmitted SYN (same sequence number) stays in its
-// connection.
+// when its side has sent before and its sequence number is not the base of that
+// side's numbers (the ISN of its first SYN, or one less than the sequence number
+// of its first segment when that was not a SYN): the port was reused. A
+// retransmitted SYN (same sequence number) stays in its connection, and so does a
+// SYN from a side that had not sent yet (it answers the other side's segments,
+// as in a split handshake), whether or not the connection had closed.
 //
 // Who is the client: the sender of a SYN without ACK; the receiver of a SYN-ACK
 // when that is the first segment seen; otherwise, for a connection joined
@@ -240,8 +240,7 @@ func (t *Table[T]) recall(k Key) (*Conn[T], bool) {
 		return nil, false
 	}
 	delete(t.gone, p)
-	c := &Conn[T]{ID: int(f.id), Part: int(f.part) + 1, Key: k, synSeq: f.synSeq, synSeen: f.synSeen,
-		finSeen: f.finSeen, rstSeen: f.rstSeen}
+	c := &Conn[T]{ID: int(f.id), Part: int(f.part) + 1, Key: k, base: f.base, baseSet: f.baseSet}
 	c.Client, c.Server, c.ClientBy = k.A, k.B, f.by
 	if !f.clientA {
 		c.Client, c.Server = k.B, k.A
@@ -279,11 +278,12 @@ func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 	return Result[T]{Conn: c, Dir: c.Dir(seg.Src), New: true}
 }
 
+// reuses reports whether a SYN without ACK sent in direction d starts a new
+// connection on c's 4-tuple: its side has sent before and the SYN's sequence
+// number is not the base of that side's numbers (Wireshark's rule; a SYN
+// sent again keeps its number).
 func reuses[T any](c *Conn[T], d Dir, seg *capture.Segment) bool {
-	if c.synSeen[d] {
-		return c.synSeq[d] != seg.Seq
-	}
-	return c.closed()
+	return c.baseSet[d] && c.base[d] != seg.Seq
 }
 
 func chooseClient(seg *capture.Segment) (client, server netip.AddrPort, by ClientRule) {
@@ -333,8 +333,8 @@ func (t *Table[T]) Remove(c *Conn[T]) {
 	if limit > 0 && len(t.gone) >= limit {
 		t.dropOldest(limit)
 	}
-	t.gone[c.Key.pack()] = forgotten{id: uint32(c.ID), part: uint16(min(c.Part, 1<<16-1)), synSeq: c.synSeq,
-		synSeen: c.synSeen, finSeen: c.finSeen, rstSeen: c.rstSeen, clientA: c.Client == c.Key.A, by: c.ClientBy}
+	t.gone[c.Key.pack()] = forgotten{id: uint32(c.ID), part: uint16(min(c.Part, 1<<16-1)), base: c.base,
+		baseSet: c.baseSet, clientA: c.Client == c.Key.A, by: c.ClientBy}
 }
 
 // dropOldest forgets the oldest eighth (lowest ids) of the forgotten

@@ -50,6 +50,18 @@ func TestNumbering(t *testing.T) {
 		{seg(8, "10.0.0.2:80", "10.0.0.1:40000", S|A, 7000), 2, false, false},
 		{seg(9, "10.0.0.3:5000", "10.0.0.2:80", R, 8), 1, false, false},
 		{seg(10, "10.0.0.3:5000", "10.0.0.2:80", S, 1), 3, true, true}, // closed by RST, then a SYN
+		// A split handshake: the server ACKs the SYN, then sends its own SYN
+		// with another ISN than its ACK showed (base 1999): a new session.
+		{seg(11, "10.0.0.4:1000", "10.0.0.2:80", S, 1000), 4, true, false},
+		{seg(12, "10.0.0.2:80", "10.0.0.4:1000", A, 2000), 4, false, false},
+		{seg(13, "10.0.0.2:80", "10.0.0.4:1000", S, 3000), 5, true, true},
+		{seg(14, "10.0.0.4:1000", "10.0.0.2:80", S|A, 1000), 5, false, false},
+		// A SYN from the side that has not sent yet, after the connection
+		// closed, stays in it (simultaneous open on a closed 4-tuple).
+		{seg(15, "10.0.0.5:1000", "10.0.0.2:80", S, 1000), 6, true, false},
+		{seg(16, "10.0.0.2:80", "10.0.0.5:1000", R|A, 0), 6, false, false},
+		{seg(17, "10.0.0.5:1000", "10.0.0.2:80", S, 1000), 6, false, false}, // the SYN sent again
+		{seg(18, "10.0.0.5:1000", "10.0.0.2:80", S, 7000), 7, true, true},
 	}
 	for _, st := range steps {
 		r := tbl.Lookup(st.s)
@@ -57,8 +69,8 @@ func TestNumbering(t *testing.T) {
 			t.Errorf("frame %d: id %d new %v reused %v, want %d %v %v", st.s.Frame, r.Conn.ID, r.New, r.Reused, st.id, st.isNew, st.reused)
 		}
 	}
-	if tbl.Count() != 4 {
-		t.Errorf("%d connections, want 4", tbl.Count())
+	if tbl.Count() != 8 {
+		t.Errorf("%d connections, want 8", tbl.Count())
 	}
 }
 

@@ -64,6 +64,19 @@ func TestStreamsMatchTshark(t *testing.T) {
 	}
 }
 
+// followKnown lists the directions whose bytes differ from tshark's follow
+// because tshark's is wrong, each with the reason (capture, connection id,
+// direction). All three are a server answering one SYN with SYN-ACKs of
+// different ISNs: Wireshark counts the server's numbers from the latest
+// SYN-ACK, so its follow loses the data counted from the ISN the client
+// acknowledged, or places it far away behind a "[N bytes missing in
+// capture file]" marker; tcpflow follows the ISN the client acknowledged.
+var followKnown = map[string]string{
+	"ndpi__KakaoTalk_chat.pcap 2 s2c":                             "a stray second SYN-ACK (frame 46) with another ISN: tshark's follow has none of the server's 3722 bytes",
+	"suricata__tcp-fastopen-10-syn-data-ignore__input.pcap 0 s2c": "SYN-ACKs with two ISNs alternate: tshark's follow inserts \"[1180489186 bytes missing in capture file].\" (43 bytes) before the server's 6068",
+	"synack-isns.pcap 0 s2c":                                      "the crafted case of the stray second SYN-ACK (testdata/pcaps/README.md): tshark's follow has none of the server's 2148 bytes",
+}
+
 // maxFollow caps the connections compared per capture (one tshark pass
 // follows them all).
 const maxFollow = 40
@@ -123,6 +136,12 @@ func compareWithTshark(path string) (compared, skipped int, errs []string) {
 		}
 		for d := flow.C2S; d <= flow.S2C; d++ {
 			want := sha256.Sum256(byDir[d])
+			if why, ok := followKnown[fmt.Sprintf("%s %d %s", filepath.Base(path), c.ID, d)]; ok {
+				if got := c.Data.Streams.Facts[d].SHA256; got == want {
+					errs = append(errs, fmt.Sprintf("connection %d %s: now equal to tshark's follow; drop it from followKnown (%s)", c.ID, d, why))
+				}
+				continue
+			}
 			if got := c.Data.Streams.Facts[d].SHA256; got != want {
 				if mine := ours.bytes(c.ID, d); c.Data.EP[d].RSTFrame != 0 && bytes.HasPrefix(byDir[d], mine) {
 					// This side sent data after its own RST: tcpflow ends the

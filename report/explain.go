@@ -202,6 +202,13 @@ func (x *explainer) segment(i int) {
 
 	syn, ack, fin, rst := r.Flags&capture.SYN != 0, r.Flags&capture.ACK != 0, r.Flags&capture.FIN != 0, r.Flags&capture.RST != 0
 	switch {
+	case syn && snd.SYNSeen && r.Seq != snd.ISN:
+		// Another ISN than the SYN the peer acknowledged (a second answer
+		// to the peer's SYN, from another back end or a restarted server).
+		s = append(s, fmt.Sprintf("It carries the ISN %d, not %d of its SYN in frame %d, the one the %s acknowledged: "+
+			"a second answer to the same SYN with its own numbering, which the %s did not take. "+
+			"(Wireshark starts a new session on it, \"ports reused\", and counts the %s's numbers from it.)",
+			r.Seq, snd.ISN, snd.SYNFrame, x.side(r.Dir.Reverse()), x.side(r.Dir.Reverse()), who))
 	case syn && ack && snd.SYNSeen && r.Frame != snd.SYNFrame && !snd.SYNACK:
 		// The answer of a simultaneous open (RFC 9293 figure 8).
 		s = append(s, fmt.Sprintf("It repeats its SYN (the same ISN, %d, first sent in frame %d), now with the ACK flag: "+

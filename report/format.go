@@ -214,3 +214,14 @@ func writeDuration(w *bufio.Writer, ns int64) {
 	var b [32]byte
 	w.Write(appendDuration(b[:0], ns))
 }
+
+// ackFields are a segment's acknowledgment number, relative and absolute.
+// Without the ACK flag the field is not an acknowledgment: both are the raw
+// field, as Wireshark shows tcp.ack then (usually 0; anything else is
+// flagged ack_nonzero).
+func ackFields(r *state.Record) (rel, abs uint32) {
+	if r.Flags&capture.ACK == 0 {
+		return r.Ack, r.Ack
+	}
+	return r.RelAck, r.Ack
+}

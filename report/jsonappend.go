@@ -40,10 +40,7 @@ func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transiti
 	b = appendString(b, r.Dir.String())
 	b = append(b, `,"flags":`...)
 	b = appendString(b, r.Flags.String())
-	ack, ackAbs := r.RelAck, r.Ack
-	if r.Flags&capture.ACK == 0 {
-		ack, ackAbs = 0, 0
-	}
+	ack, ackAbs := ackFields(r)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, uint64(r.RelSeq), 10)
 	b = append(b, `,"ack":`...)

@@ -23,12 +23,10 @@ type jsonlSeg struct {
 // encoding/json.
 func referenceSeg(base int64, r *state.Record, trans []state.Transition) jsonSeg {
 	js := jsonSeg{Frame: r.Frame, Time: secs(r.Time - base), Dir: r.Dir.String(),
-		Flags: r.Flags.String(), Seq: r.RelSeq, Ack: r.RelAck, SeqAbs: r.Seq, AckAbs: r.Ack,
+		Flags: r.Flags.String(), Seq: r.RelSeq, SeqAbs: r.Seq,
 		Len: r.Len, WinRaw: r.Win, Analysis: r.Analysis.Names(), Transitions: []jsonTransition{},
 		DupAckNum: r.DupAckNum, DupAckFrame: r.DupAckOf, AckFrame: r.AckOf, Truncated: r.Truncated}
-	if r.Flags&capture.ACK == 0 {
-		js.Ack, js.AckAbs = 0, 0
-	}
+	js.Ack, js.AckAbs = ackFields(r)
 	if r.WinScaled >= 0 {
 		v := r.WinScaled
 		js.Win, js.WinAssumed = &v, r.ScaleAssumed

@@ -95,8 +95,15 @@ func (rw *row) fill(base int64, a *state.Conn, r *state.Record, opts Options) {
 	next(3)
 	b = strconv.AppendUint(b, uint64(seq), 10)
 	next(4)
-	if r.Flags&capture.ACK != 0 {
+	switch {
+	case r.Flags&capture.ACK != 0:
 		b = strconv.AppendUint(b, uint64(ack), 10)
+	case r.Ack != 0:
+		// Not an acknowledgment: the raw field, in parentheses (the
+		// note says ack_nonzero).
+		b = append(b, '(')
+		b = strconv.AppendUint(b, uint64(r.Ack), 10)
+		b = append(b, ')')
 	}
 	next(5)
 	b = strconv.AppendInt(b, int64(r.Len), 10)

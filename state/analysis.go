@@ -3,7 +3,8 @@ package state
 // Analysis is the set of Wireshark-style expert findings for one segment.
 type Analysis uint32
 
-// Findings, each with the meaning of Wireshark's tcp.analysis.<name> field.
+// Findings, each with the meaning of Wireshark's tcp.analysis.<name> field
+// (AckNonzero: its tcp.ack.nonzero).
 const (
 	Retransmission Analysis = 1 << iota
 	FastRetransmission
@@ -20,6 +21,10 @@ const (
 	KeepAlive
 	KeepAliveAck
 	ReusedPorts
+	// AckNonzero is Wireshark's expert note tcp.ack.nonzero (not a
+	// tcp.analysis field): the acknowledgment number field is not zero
+	// while the ACK flag is not set, a mark of crafted or scanning traffic.
+	AckNonzero
 	numAnalysis = iota
 )
 
@@ -27,14 +32,14 @@ var analysisNames = [numAnalysis]string{
 	"retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
 	"lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
 	"zero_window_probe_ack", "window_full", "window_update", "keep_alive", "keep_alive_ack",
-	"reused_ports",
+	"reused_ports", "ack_nonzero",
 }
 
 var analysisText = [numAnalysis]string{
 	"retransmission", "fast retransmission", "spurious retransmission", "out of order",
 	"previous segment not captured", "ACKed segment that was not captured", "duplicate ACK", "zero window",
 	"zero window probe", "zero window probe ACK", "window full", "window update", "keep-alive",
-	"keep-alive ACK", "ports reused",
+	"keep-alive ACK", "ports reused", "acknowledgment number set without the ACK flag",
 }
 
 var allAnalysis = func() []Analysis {

@@ -10,10 +10,21 @@ import (
 // re-expressed here: the same tests in the same order, so that every finding
 // means what the tcp.analysis field of the same name means. docs/analysis.md
 // states each rule in words.
+//
+// Wireshark analyzes the numbers as they are on the wire (absolute sequence
+// and acknowledgment numbers, the unscaled window field), and it takes a
+// tracked sequence number of 0 to mean "not seen yet": a connection whose
+// numbers pass through 0 is judged by that rule too. The acknowledgment field
+// is remembered from every segment, also when the ACK flag is not set (it is
+// then whatever the sender put there, usually 0).
 
 // analyzer holds the per-direction sequence tracking behind the findings.
 type analyzer struct {
 	dir [2]dirTrack
+	// mruSYN is the time of the most recent SYN without ACK, and firstRTT
+	// the time from it to the first segment with ACK and without SYN that
+	// followed (tcp.analysis.initial_rtt): the out-of-order threshold.
+	mruSYN, firstRTT int64
 }
 
 // unacked is a segment that carries sequence space and is not yet acknowledged.
@@ -25,27 +36,35 @@ type unacked struct {
 
 // dirTrack is what is known of the segments one side has sent.
 type dirTrack struct {
-	nextSeq      flow.Seq // one past the highest sequence number sent
-	nextSeqSet   bool
+	nextSeq      flow.Seq // one past the highest sequence number sent; 0: none yet
 	nextSeqTime  int64
-	maxToBeAcked flow.Seq // highest sequence number the peer may acknowledge
-	maxSet       bool
-	lastAck      flow.Seq // last acknowledgment number this side sent
-	lastAckSet   bool
+	maxToBeAcked flow.Seq // highest sequence number the peer may acknowledge; 0: none yet
+	lastAck      flow.Seq // acknowledgment field of the last segment (ACK flag or not)
 	lastAckTime  int64
-	window       int64 // last window this side advertised (scaled when the scale is known)
-	windowSet    bool
-	maxWin       int64 // largest window advertised, for judging RSTs
-	dupAcks      uint32
+	window       int64 // last window field (unscaled); -1 before the first segment
+	maxWin       int64 // largest window advertised in bytes, for judging RSTs
+	// dupAcks counts duplicate ACKs since the acknowledgment number last
+	// changed; -1 after an ACK of unseen data was reported against the
+	// peer's stream, so that the same loss is not reported again.
+	dupAcks      int32
 	lastNonDup   uint64 // frame of the last ACK that was not a duplicate
 	lastFindings Analysis
 	validBIF     bool
+	firstAck     bool      // sent a SYN and no segment with ACK and without SYN since
 	segs         []unacked // unacknowledged segments in the order sent
 }
 
-func (a *analyzer) init() {}
+func (a *analyzer) init() {
+	for d := range a.dir {
+		a.dir[d].window, a.dir[d].validBIF = -1, true
+	}
+}
 
 const noFlags = capture.SYN | capture.FIN | capture.RST
+
+// maxUnacked bounds the unacknowledged segments kept per direction
+// (Wireshark's limit: beyond it, segments are no longer listed).
+const maxUnacked = 10000
 
 // analyze classifies one segment sent in direction d and updates the tracking.
 func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Record) {
@@ -54,67 +73,88 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	seglen := seg.PayloadLen
 	flags := seg.Flags
 	plain := flags&noFlags == 0
-	window := rec.WinScaled
-	if window < 0 {
-		window = int64(seg.Window)
-	}
+	window := int64(seg.Window)
 	var f Analysis
+
+	if flags&capture.ACK != 0 {
+		// An ACK lets the peer's bytes in flight be counted again.
+		rev.validBIF = true
+	}
+	sameAck := seq == fwd.nextSeq && ack == fwd.lastAck
+
+	if flags&capture.ACK == 0 && seg.Ack != 0 {
+		f |= AckNonzero
+	}
 
 	// Tests in Wireshark's order; a zero window probe, keep-alive ACK or zero
 	// window probe ACK ends the first group.
 	func() {
-		if seglen == 1 && fwd.nextSeqSet && seq == fwd.nextSeq && rev.windowSet && rev.window == 0 {
+		if seglen == 1 && seq == fwd.nextSeq && rev.window == 0 {
 			f |= ZeroWindowProbe
 			return
 		}
 		if window == 0 && plain {
 			f |= ZeroWindow
 		}
-		if fwd.nextSeqSet && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
+		if fwd.nextSeq != 0 && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
 			f |= LostSegment
 			fwd.validBIF = false
-			c.Dir[d].addHole(fwd.nextSeq, seq)
+			if flags&capture.SYN == 0 {
+				// A SYN's number is an ISN, not where the stream went
+				// on: nothing before it is missing (a SYN-ACK with
+				// another ISN, or one after a forged RST).
+				c.Dir[d].addHole(fwd.nextSeq, seq)
+			}
 		}
-		if (seglen == 0 || seglen == 1) && fwd.nextSeqSet && seq == fwd.nextSeq-1 && plain {
+		if (seglen == 0 || seglen == 1) && seq == fwd.nextSeq-1 && plain {
 			f |= KeepAlive
 		}
-		sameAck := fwd.nextSeqSet && seq == fwd.nextSeq && fwd.lastAckSet && ack == fwd.lastAck
-		if seglen == 0 && window != 0 && fwd.windowSet && window != fwd.window && sameAck && plain {
+		if seglen == 0 && window != 0 && window != fwd.window && sameAck && plain {
 			f |= WindowUpdate
 		}
-		if seglen > 0 && rev.windowSet && rev.lastAckSet && rev.scaleKnown(c, d) &&
-			seq.Add(seglen) == rev.lastAck.Add(int(rev.window)) && plain {
+		if seglen > 0 && plain && rev.windowFull(c, d, seq.Add(seglen)) {
 			f |= WindowFull
 		}
-		if seglen == 0 && fwd.windowSet && window == fwd.window && sameAck && plain {
-			if rev.lastFindings&KeepAlive != 0 {
-				f |= KeepAliveAck
-				return
+		if seglen != 0 || window != fwd.window || !sameAck || !plain {
+			return
+		}
+		switch {
+		case window != 0 && rev.lastFindings&KeepAlive != 0:
+			f |= KeepAliveAck
+		case window == 0 && rev.lastFindings&ZeroWindowProbe != 0:
+			f |= ZeroWindowProbeAck
+		case window != 0:
+			if fwd.dupAcks < 0 {
+				fwd.dupAcks = 0 // the count was held after an ACK of unseen data
 			}
-			if window == 0 && rev.lastFindings&ZeroWindowProbe != 0 {
-				f |= ZeroWindowProbeAck
-				return
-			}
-			if window != 0 {
-				fwd.dupAcks++
-				f |= DuplicateAck
-				rec.DupAckNum, rec.DupAckOf = fwd.dupAcks, fwd.lastNonDup
-			}
+			fwd.dupAcks++
+			f |= DuplicateAck
+			rec.DupAckNum, rec.DupAckOf = uint32(fwd.dupAcks), fwd.lastNonDup
 		}
 	}()
 	// The duplicate-ACK count restarts when the acknowledgment number
 	// changes (not on every segment that is not a duplicate ACK: data
 	// segments carrying the same ACK keep it, as in Wireshark 3.x and 4.0).
-	if !fwd.lastAckSet || ack != fwd.lastAck {
+	if ack != fwd.lastAck {
 		fwd.lastNonDup, fwd.dupAcks = seg.Frame, 0
 	}
 
-	// An ACK beyond everything seen from the peer acknowledges data the
-	// capture missed.
-	if flags&capture.ACK != 0 && rev.maxSet && rev.maxToBeAcked.LessThan(ack) {
-		f |= AckLostSegment
+	// An ACK beyond everything the peer may have acknowledged acknowledges
+	// data the capture missed. It is reported once per loss: the limit moves
+	// up to the highest byte seen; when it is there already (the peer's
+	// segments after the hole are missing too), the report is held until the
+	// peer sends another acknowledgment number.
+	if flags&capture.ACK != 0 && rev.maxToBeAcked != 0 && rev.maxToBeAcked.LessThan(ack) {
 		c.Dir[d.Reverse()].addHole(rev.nextSeq, ack)
-		rev.maxToBeAcked = rev.nextSeq
+		if rev.maxToBeAcked.LessThan(rev.nextSeq) {
+			rev.maxToBeAcked = rev.nextSeq
+			f |= AckLostSegment
+		} else {
+			if rev.dupAcks == 0 {
+				f |= AckLostSegment
+			}
+			rev.dupAcks = -1
+		}
 	}
 
 	// Sequence space sent again: which kind of retransmission. A segment
@@ -123,8 +163,8 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	// be behind (except one byte behind with more than one byte: new data
 	// after a zero window probe).
 	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && f&KeepAlive == 0 {
-		notAdvanced := fwd.nextSeqSet && seq.LessThan(fwd.nextSeq)
-		if seglen > 1 && fwd.nextSeqSet && fwd.nextSeq.Add(-1) == seq {
+		notAdvanced := fwd.nextSeq != 0 && seq.LessThan(fwd.nextSeq)
+		if seglen > 1 && fwd.nextSeq.Add(-1) == seq {
 			notAdvanced = false
 		}
 		end := seq.Add(seglen)
@@ -132,52 +172,63 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			end = end.Add(1) // SYN and FIN occupy one sequence number each
 		}
 		ooo := int64(3e6)
-		if c.HandshakeRTT > 0 {
-			ooo = c.HandshakeRTT
+		if a.firstRTT != 0 {
+			ooo = a.firstRTT
 		}
+		// Wireshark measures both delays as unsigned numbers: a segment
+		// captured before the one it is compared with (timestamps going
+		// backwards) is never within them.
+		sinceAck, sinceNext := seg.Time-rev.lastAckTime, seg.Time-fwd.nextSeqTime
 		switch {
-		case seglen > 0 && rev.lastAckSet && seq.Add(seglen).LessEq(rev.lastAck):
+		case seglen > 0 && rev.lastAck != 0 && seq.Add(seglen).LessEq(rev.lastAck):
 			// Wireshark sets tcp.analysis.retransmission as well on
 			// spurious and fast retransmissions.
 			f |= SpuriousRetransmission | Retransmission
 		case !notAdvanced:
-		case rev.dupAcks >= 2 && rev.lastAck == seq && seg.Time-rev.lastAckTime < 20e6:
+		case rev.dupAcks >= 2 && rev.lastAck == seq && sinceAck >= 0 && sinceAck < 20e6:
 			f |= FastRetransmission | Retransmission
-		case seg.Time-fwd.nextSeqTime < ooo && fwd.nextSeq != end:
+		case sinceNext >= 0 && sinceNext < ooo && fwd.nextSeq != end:
 			f |= OutOfOrder
 		default:
 			f |= Retransmission
 		}
 	}
 
-	// Advance the tracking.
+	// Advance the tracking. A zero window probe does not advance it.
 	next := seq.Add(seglen)
-	if flags&(capture.SYN|capture.FIN) != 0 {
-		next = next.Add(1)
-	}
-	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 {
-		fwd.nextSeq, fwd.nextSeqSet, fwd.nextSeqTime = next, true, seg.Time
-		if seglen > 0 || flags&(capture.SYN|capture.FIN) != 0 {
+	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && len(fwd.segs) < maxUnacked {
+		if flags&(capture.SYN|capture.FIN) != 0 {
+			next = next.Add(1)
+		}
+		if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 {
+			// Listed for the ACK RTT: the segments that send new data.
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
 		}
+	}
+	if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 {
+		fwd.nextSeq, fwd.nextSeqTime = next, seg.Time
 	}
 	// The highest sequence number the peer may acknowledge advances only
 	// with contiguous segments (one that starts where it stands): an ACK
 	// beyond a hole acknowledges bytes the capture missed.
-	if (!fwd.maxSet || seq == fwd.maxToBeAcked) && f&ZeroWindowProbe == 0 && fwd.nextSeqSet {
-		fwd.maxToBeAcked, fwd.maxSet = fwd.nextSeq, true
+	if (fwd.maxToBeAcked == 0 || seq == fwd.maxToBeAcked) && f&ZeroWindowProbe == 0 {
+		fwd.maxToBeAcked = fwd.nextSeq
 	}
-	// Wireshark remembers the window of every segment, a RST's too (whose
-	// window is usually 0, so data the peer still sends after it can be
-	// zero-window probes). The largest window, for judging RSTs, leaves
-	// RSTs out.
-	fwd.window, fwd.windowSet = window, true
+	// Wireshark remembers the window and the acknowledgment field of every
+	// segment, a RST's too (whose window is usually 0, so data the peer
+	// still sends after it can be zero-window probes). The largest window,
+	// for judging RSTs, leaves RSTs out.
+	fwd.window = window
+	fwd.lastAck, fwd.lastAckTime = ack, seg.Time
 	if flags&capture.RST == 0 {
-		fwd.maxWin = max(fwd.maxWin, window)
+		w := rec.WinScaled
+		if w < 0 {
+			w = window // scale unknown: the field is the least it can be
+		}
+		fwd.maxWin = max(fwd.maxWin, w)
 	}
+	fwd.lastFindings = f
 	if flags&capture.ACK != 0 {
-		fwd.lastAck, fwd.lastAckSet, fwd.lastAckTime = ack, true, seg.Time
-		fwd.validBIF = true
 		// Drop what this ACK covers; the first one gives the ACK's RTT.
 		n := 0
 		for n < len(rev.segs) && rev.segs[n].nextSeq.LessEq(ack) {
@@ -204,22 +255,54 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			rec.InFlight = in
 		}
 	}
-	fwd.lastFindings = f
+	// The initial RTT: from the most recent SYN to the first segment with
+	// ACK and without SYN after it (set after the analysis of that segment).
+	switch {
+	case flags&(capture.SYN|capture.ACK) == capture.SYN:
+		a.mruSYN = seg.Time
+		fwd.firstAck = true
+	case flags&capture.SYN != 0:
+		fwd.firstAck = true
+	case flags&capture.ACK != 0:
+		if a.mruSYN != 0 && a.firstRTT == 0 {
+			a.firstRTT = seg.Time - a.mruSYN
+		}
+		fwd.firstAck = false
+	}
 	rec.Analysis |= f
 }
 
-// scaleKnown reports whether the window scale of the side that receives in
-// direction d is known (Wireshark's win_scale != -1).
-func (t *dirTrack) scaleKnown(c *Conn, d flow.Dir) bool {
+// windowFull reports whether a segment ending at end fills the window this
+// side (the receiver) last advertised: its last acknowledgment plus its window
+// scaled by its shift, when the shift is known. Until it has sent a segment
+// with ACK and without SYN after its SYN, its window is taken unscaled, as
+// Wireshark does (its SYN-ACK's window is never scaled).
+func (t *dirTrack) windowFull(c *Conn, d flow.Dir, end flow.Seq) bool {
+	if t.window < 0 {
+		return false
+	}
 	s, _ := c.EP[d.Reverse()].Scale(&c.EP[d])
-	return s >= 0
+	if s < 0 {
+		return false
+	}
+	if t.firstAck {
+		s = 0
+	}
+	return end == t.lastAck+flow.Seq(uint32(t.window)<<s)
+}
+
+// synAgain handles a SYN that repeats its side's first SYN (same sequence
+// number): the expected sequence number goes back to the highest contiguous
+// one, since a RST in between may have moved it (Wireshark restores it so).
+func (a *analyzer) synAgain(d flow.Dir) {
+	a.dir[d].nextSeq = a.dir[d].maxToBeAcked
 }
 
 // rstInWindow reports whether a RST sent in direction d is plausibly inside the
 // receiver's window (see Conn.acceptRST).
 func (a *analyzer) rstInWindow(seg *capture.Segment, d flow.Dir) bool {
 	t, peer := &a.dir[d], &a.dir[d.Reverse()]
-	if !t.nextSeqSet || peer.maxWin == 0 {
+	if t.nextSeq == 0 || peer.maxWin == 0 {
 		return true
 	}
 	off := flow.Seq(seg.Seq).Diff(t.nextSeq)

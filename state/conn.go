@@ -89,7 +89,10 @@ type Conn struct {
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
 	resumed  bool  // a continuation's analysis (Resume): its first segment is not a start
-	an       analyzer
+	// handshakeReset is set when a RST ended the connection before both
+	// sides were synchronized: a later SYN or SYN-ACK on it revives it.
+	handshakeReset bool
+	an             analyzer
 }
 
 // NewConn prepares the analysis of a connection.
@@ -97,7 +100,7 @@ func NewConn() *Conn {
 	c := &Conn{HandshakeRTT: -1, SynAckRTT: -1}
 	for r := range c.EP {
 		e := &c.EP[r]
-		e.Side, e.MSS, e.WScale, e.initial = flow.Dir(r), -1, -1, Closed
+		e.Side, e.MSS, e.WScale, e.ws, e.initial = flow.Dir(r), -1, -1, wsUnknown, Closed
 		e.State = Closed
 	}
 	c.an.init()
@@ -117,10 +120,26 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 
 	// A SYN-ACK whose sequence number is not the base its sender already has
 	// starts a new session on the same ports (Wireshark flags reused_ports on
-	// it without splitting the stream; a bare SYN splits in flow.Table).
+	// it without splitting the stream, and counts the sender's numbers from
+	// it; a bare SYN splits in flow.Table). When the sender's SYN-ACK was
+	// seen, this one is another answer with another ISN: which one the
+	// connection uses, the peer's acknowledgment decides.
 	if syn && ack && snd.baseSet && seg.Seq != snd.base && !reused {
 		reused = true
-		snd.SYNSeen = false
+		if snd.SYNSeen {
+			snd.base = seg.Seq
+			snd.altISN, snd.altFrame, snd.altSet = seg.Seq, seg.Frame, true
+		}
+	}
+	if ack && rcv.altSet && seg.Ack == rcv.altISN+1 {
+		// The peer took the other ISN.
+		rcv.ISN, rcv.altISN = rcv.altISN, rcv.ISN
+		rcv.SYNFrame, rcv.altFrame = rcv.altFrame, rcv.SYNFrame
+		rcv.synSeq = rcv.ISN
+	}
+	// A SYN repeating this side's first one (the same sequence number).
+	if syn && !ack && snd.baseSet && seg.Seq == snd.base {
+		c.an.synAgain(d)
 	}
 	// Handshake options and ISN.
 	if syn && !snd.SYNSeen {
@@ -154,6 +173,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	c.an.analyze(c, seg, d, &rec)
+	scaleState(snd, rcv, seg.Opts.WScale, syn, ack)
 	c.summarize(seg, d, &rec)
 	c.Zeek.observe(seg, d, first, &rec)
 	if reused {
@@ -204,8 +224,16 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 	before := [2]State{c.EP[0].State, c.EP[1].State}
 	why := [2]string{}
 
+	revived := false
+	if syn && !rst && c.handshakeReset && (snd.reset || rcv.reset) {
+		c.revive()
+		revived = true
+	}
 	if rst {
 		if c.acceptRST(seg, d, snd, rcv) {
+			if !before[0].Synchronized() || !before[1].Synchronized() {
+				c.handshakeReset = true
+			}
 			refused := sndRole == flow.Server && !snd.sentSYN && rcv.sentSYN
 			snd.reset, rcv.reset = true, true
 			if snd.RSTFrame == 0 {
@@ -318,10 +346,36 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			if w == "" {
 				w = "peer's segment"
 			}
+			if revived {
+				w = "the handshake goes on after the RST, which did not end the connection: " + w
+			}
 			c.note(seg.Frame, flow.Dir(r), before[r], now, w)
 			e.State = now
 		}
 	}
+}
+
+// revive starts the handshake again on a connection whose handshake a RST
+// ended, when a SYN or SYN-ACK comes after it on the same connection (the
+// same ISN, so Wireshark keeps one tcp.stream): a client that tries again, or
+// a RST the client did not accept (one forged by a middlebox, or dropped for
+// its timestamp), followed by the real SYN-ACK. What the endpoints did before
+// is forgotten except the client's SYN, which the new segments answer.
+func (c *Conn) revive() {
+	for r := range c.EP {
+		e := &c.EP[r]
+		sent, seq := e.sentSYN, e.synSeq
+		*e = Endpoint{Side: e.Side, State: e.State, SYNSeen: e.SYNSeen, SYNFrame: e.SYNFrame, ISN: e.ISN,
+			MSS: e.MSS, WScale: e.WScale, SACKPermitted: e.SACKPermitted, Timestamps: e.Timestamps,
+			base: e.base, baseSet: e.baseSet, ws: e.ws, initial: e.initial}
+		e.sentSYN, e.synSeq = sent && flow.Dir(r) == flow.Client, seq
+	}
+	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
+	sv.gotSYN = cl.sentSYN
+	if sv.initial == Closed {
+		sv.initial = Listen // it answers now
+	}
+	c.EndedBy, c.CloseSeen, c.handshakeReset = Open, false, false
 }
 
 // acceptRST decides whether a RST ends the connection. RFC 9293 section 3.10.7:

@@ -148,6 +148,21 @@ func TestTransitions(t *testing.T) {
 		want:   "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED",
 		client: Closed, sever: Closed, ended: Refused, closer: flow.Server,
 	}, {
+		name: "refused, then the same SYN again and accepted",
+		steps: with([]step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 1001, 0}, {c2s, S, 1000, 0, 0}}, handshake[1:], []step{
+			{c2s, F | A, 1001, 5001, 0}, {s2c, F | A, 5001, 1002, 0}, {c2s, A, 1002, 5002, 0},
+		}),
+		want: "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED 3:client:CLOSED>SYN_SENT 3:server:CLOSED>SYN_RECEIVED " +
+			"4:client:SYN_SENT>ESTABLISHED 5:server:SYN_RECEIVED>ESTABLISHED 6:client:ESTABLISHED>FIN_WAIT_1 6:server:ESTABLISHED>CLOSE_WAIT " +
+			"7:client:FIN_WAIT_1>TIME_WAIT 7:server:CLOSE_WAIT>LAST_ACK 8:server:LAST_ACK>CLOSED",
+		client: TimeWait, sever: Closed, ended: Fin, closer: flow.Client,
+	}, {
+		name:  "a RST the client did not take, then the real SYN-ACK",
+		steps: with([]step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 5000, 1001, 0}, {c2s, R, 1001, 0, 0}}, handshake[1:]),
+		want: "1:client:CLOSED>SYN_SENT 2:client:SYN_SENT>CLOSED 4:client:CLOSED>ESTABLISHED 4:server:CLOSED>SYN_RECEIVED " +
+			"5:server:SYN_RECEIVED>ESTABLISHED",
+		client: Established, sever: Established, ended: Open,
+	}, {
 		name:   "RST that does not acknowledge the SYN is ignored in SYN_SENT (RFC 9293 3.10.7.3)",
 		steps:  []step{{c2s, S, 1000, 0, 0}, {s2c, R | A, 0, 7777, 0}},
 		want:   "1:client:CLOSED>SYN_SENT 1:server:LISTEN>SYN_RECEIVED",
@@ -260,6 +275,21 @@ func TestWindowScale(t *testing.T) {
 	c0.Process(&s1, c2s, true, false)
 	if r := c0.Process(&s3, c2s, false, false); r.WinScaled != 260<<8 || !r.ScaleAssumed {
 		t.Errorf("window with the SYN-ACK missing = %d (assumed %v), want %d assumed", r.WinScaled, r.ScaleAssumed, 260<<8)
+	}
+	// A SYN sent again with the option after a SYN-ACK without it: Wireshark
+	// scales that side's windows again (and only that side's).
+	c1 := NewConn()
+	syn, synack, syn2, synack2 := seg(S, 6, 14600), seg(S|A, -1, 65535), seg(S, 6, 14600), seg(S|A, -1, 65535)
+	cl, sv := seg(A, -1, 14600), seg(A, -1, 65535)
+	cl.Seq, sv.Seq = 1, 1
+	for i, s := range []*capture.Segment{&syn, &synack, &syn2, &synack2} {
+		c1.Process(s, flow.Dir(i%2), i == 0, false)
+	}
+	if r := c1.Process(&cl, c2s, false, false); r.WinScaled != 14600<<6 {
+		t.Errorf("client window after a second SYN with wscale 6 = %d, want %d", r.WinScaled, 14600<<6)
+	}
+	if r := c1.Process(&sv, s2c, false, false); r.WinScaled != 65535 {
+		t.Errorf("server window = %d, want %d (not scaled)", r.WinScaled, 65535)
 	}
 	// Joined mid-stream: the scale is unknown.
 	c := NewConn()

@@ -23,6 +23,12 @@ type Endpoint struct {
 	Timestamps    bool // sent the timestamps option on its SYN (or, mid-stream, on any segment)
 	FINFrame      uint64
 	RSTFrame      uint64
+	// A SYN-ACK with another ISN than ISN's (a second answer to the peer's
+	// SYN): its ISN and frame. ISN and SYNFrame are those of the SYN-ACK the
+	// peer acknowledged last (the first one until the peer shows otherwise).
+	altISN   uint32
+	altFrame uint64
+	altSet   bool
 
 	// base is the sequence number relative numbers count from: the ISN when
 	// the SYN was seen, else one less than the first sequence number seen.
@@ -38,6 +44,7 @@ type Endpoint struct {
 	initial                   State
 	synSeq                    uint32 // seq of its SYN
 	finSeq                    uint32 // seq the FIN occupies
+	ws                        int8   // shift applied to its windows: wsUnknown, wsNone or 0..14
 }
 
 // derive computes the endpoint's state from its facts (RFC 9293 figure 5, read by
@@ -73,23 +80,48 @@ func (e *Endpoint) derive() State {
 }
 
 // Scale returns the window-scale shift that applies to windows this side sends,
-// given the peer, and whether it is assumed rather than seen agreed:
-//   - both SYNs seen with the option (RFC 7323 section 2.2): the shift this side
-//     offered (above 14 counts as 14);
-//   - both SYNs seen and either lacks it: 0, scaling is off both ways;
-//   - this side's SYN seen with the option but the peer's SYN not captured: its
-//     shift, assumed agreed, as Wireshark assumes (a peer that answers a SYN
-//     offering scaling almost always offers it too); with no option: 0;
-//   - this side's SYN not captured: -1, unknown; unless the peer's SYN was
-//     seen without the option, which turns scaling off both ways: 0.
+// given the peer, and whether it is assumed rather than seen agreed. It is the
+// shift Wireshark applies (see scaleState): the one this side offered when
+// both SYNs offered scaling (above 14 counts as 14), or when only its own SYN
+// was captured, assumed agreed as Wireshark assumes (a peer that answers a SYN
+// offering scaling almost always offers it too); 0 when either SYN was seen
+// without the option (scaling is then off both ways); -1, unknown, when this
+// side's SYN was not captured and the peer's did not turn scaling off.
 func (e *Endpoint) Scale(peer *Endpoint) (shift int, assumed bool) {
 	switch {
-	case !e.SYNSeen && peer.SYNSeen && peer.WScale < 0:
-		return 0, false // the peer's SYN did not offer scaling: it is off both ways
-	case !e.SYNSeen:
+	case e.ws == wsUnknown:
 		return -1, false
-	case e.WScale < 0 || (peer.SYNSeen && peer.WScale < 0):
+	case e.ws == wsNone:
 		return 0, false
 	}
-	return int(min(e.WScale, 14)), !peer.SYNSeen
+	return int(e.ws), !peer.SYNSeen
+}
+
+// The window-scale states besides a shift (Wireshark's win_scale values).
+const (
+	wsUnknown int8 = -1 // no SYN has told
+	wsNone    int8 = -2 // a SYN without the option: windows are not scaled
+)
+
+// scaleState follows the shift Wireshark applies to each side's windows. A
+// window-scale option sets its sender's shift, on whatever segment it comes.
+// Then, on a SYN or SYN-ACK: when its sender still has no shift (the segment
+// had no option), scaling is off both ways; when a SYN-ACK carries the option
+// but scaling was already off for the peer (its SYN had none), it is off for
+// the SYN-ACK's sender too. A SYN sent again with the option after a SYN-ACK
+// without it turns its sender's shift back on: Wireshark then scales that
+// side's windows, and so does tcpflow, to agree with it.
+func scaleState(snd, rcv *Endpoint, opt int8, syn, ack bool) {
+	if opt >= 0 {
+		snd.ws = min(opt, 14)
+	}
+	if !syn {
+		return
+	}
+	switch {
+	case snd.ws == wsUnknown:
+		snd.ws, rcv.ws = wsNone, wsNone
+	case ack && rcv.ws == wsNone:
+		snd.ws = wsNone
+	}
 }

@@ -28,6 +28,16 @@ func TestZeek(t *testing.T) {
 		{"SYN then FIN", []step{{c2s, S, 1000, 0, 0}, {c2s, F, 1001, 0, 0}}, "SH", "SF"},
 		{"mid-stream", []step{{c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1011, 0}}, "OTH", "Da"},
 		{"retransmitted data", with(handshake, []step{{c2s, P | A, 1001, 5001, 10}, {c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1011, 0}}), "S1", "ShADTa"},
+		// Zeek's rules that differ from Wireshark's view (TCPSessionAdapter.cc):
+		// out of order counts as a retransmission (it does not advance the
+		// highest sequence number), a hole is a gap only when an ACK passes
+		// it, data with FIN is no 'D', and SYN and SYN-ACK share one letter
+		// slot, so a simultaneous open's SYN-ACKs repeating the ISNs add none.
+		{"out of order, no gap", with(handshake, []step{{c2s, P | A, 1011, 5001, 10}, {c2s, P | A, 1001, 5001, 10}, {s2c, A, 5001, 1021, 0}}), "S1", "ShADTa"},
+		{"hole acknowledged", with(handshake, []step{{c2s, P | A, 1001, 5001, 10}, {c2s, P | A, 1021, 5001, 10}, {s2c, A, 5001, 1031, 0}}), "S1", "ShADaG"},
+		{"hole not acknowledged", with(handshake, []step{{c2s, P | A, 1001, 5001, 10}, {c2s, P | A, 1021, 5001, 10}, {s2c, A, 5001, 1011, 0}}), "S1", "ShADa"},
+		{"data with the FIN", with(handshake, []step{{c2s, F | P | A, 1001, 5001, 10}, {s2c, F | A, 5001, 1012, 0}, {c2s, A, 1012, 5002, 0}}), "SF", "ShAFf"},
+		{"simultaneous open", []step{{c2s, S, 1000, 0, 0}, {s2c, S, 5000, 0, 0}, {c2s, S | A, 1000, 5001, 0}, {s2c, S | A, 5000, 1001, 0}}, "S1", "Ss"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

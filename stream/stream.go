@@ -178,7 +178,17 @@ type halfStream struct {
 	fin     bool                // a FIN was seen
 	maxEnd  reassembly.Sequence // one past the highest payload byte seen
 	endSet  bool
+	// A side that sends SYNs with different ISNs before any data (a server
+	// answering one SYN with two SYN-ACKs): first is the ISN gopacket
+	// started the half with, cur the one the peer acknowledged last, alt
+	// another one seen. Segments of this half reach gopacket moved by
+	// cur-first, so that the numbering the peer took is the stream's.
+	first, cur, alt uint32
+	synSet, altSet  bool
 }
+
+// shift is how far this half's sequence numbers are moved before gopacket.
+func (h *halfStream) shift() uint32 { return h.cur - h.first }
 
 // Pending reports whether data waits behind a gap in either direction:
 // payload was seen beyond what has been delivered.
@@ -244,19 +254,36 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 		s.first = d
 	}
 	s.LastTime = seg.Time
+	if seg.Flags&capture.SYN != 0 {
+		s.synISN(d, seg.Seq)
+	}
+	ack := seg.Ack
 	if seg.Flags&capture.ACK != 0 {
 		h := &s.half[d.Reverse()]
-		if !h.ackSet || flow.Seq(h.ackMax).LessThan(flow.Seq(seg.Ack)) {
-			h.ackMax, h.ackSet = seg.Ack, true
+		if h.altSet && !h.endSet && (ack == h.alt+1 || ack == h.first+1) {
+			// The peer takes this ISN: the half counts from it.
+			if ack-1 != h.cur {
+				h.alt, h.cur = h.cur, ack-1
+			}
+		}
+		ack -= h.shift()
+		if !h.ackSet || flow.Seq(h.ackMax).LessThan(flow.Seq(ack)) {
+			h.ackMax, h.ackSet = ack, true
 		}
 	}
 	if seg.Flags&capture.FIN != 0 {
 		s.half[d].fin = true
 	}
+	if seg.Flags&capture.RST != 0 && !s.half[0].endSet && !s.half[1].endSet {
+		// A RST before any data ends no stream, and a handshake may go on
+		// after it (a retried SYN, a RST the client did not accept):
+		// gopacket would close the half for good.
+		return
+	}
 	r := s.r
 	t := &r.tcp
 	*t = layers.TCP{
-		Seq: seg.Seq, Ack: seg.Ack, Window: seg.Window, Urgent: seg.Urgent,
+		Seq: seg.Seq - s.half[d].shift(), Ack: ack, Window: seg.Window, Urgent: seg.Urgent,
 		FIN: seg.Flags&capture.FIN != 0, SYN: seg.Flags&capture.SYN != 0, RST: seg.Flags&capture.RST != 0,
 		PSH: seg.Flags&capture.PSH != 0, ACK: seg.Flags&capture.ACK != 0, URG: seg.Flags&capture.URG != 0,
 	}
@@ -276,6 +303,18 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 		s.flushOwn()
 	}
 	h.cutNext = seg.Truncated
+}
+
+// synISN notes the ISN of a SYN sent in direction d: the first one starts
+// the half; another before any data is a candidate the peer may take.
+func (s *Streams) synISN(d flow.Dir, isn uint32) {
+	h := &s.half[d]
+	switch {
+	case !h.synSet:
+		h.first, h.cur, h.synSet = isn, isn, true
+	case isn != h.cur && !h.endSet:
+		h.alt, h.altSet = isn, true
+	}
 }
 
 func (s *Streams) assemble(d flow.Dir, t *layers.TCP) {

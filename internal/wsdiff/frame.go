@@ -58,20 +58,21 @@ const (
 	KeepAlive
 	KeepAliveAck
 	ReusedPorts
+	AckNonzero // tcp.ack.nonzero, an expert note rather than a tcp.analysis field
 	TFOSyn
 	TFOAck
 	TFOIgnored
 	numNames
 )
 
-// NumCompared is the number of names compared: Retransmission to ReusedPorts.
-const NumCompared = int(ReusedPorts) + 1
+// NumCompared is the number of names compared: Retransmission to AckNonzero.
+const NumCompared = int(AckNonzero) + 1
 
 var nameText = [numNames]string{
 	"retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
 	"lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
 	"zero_window_probe_ack", "window_full", "window_update", "keep_alive", "keep_alive_ack",
-	"reused_ports", "tfo_syn", "tfo_ack", "tfo_ignored",
+	"reused_ports", "ack_nonzero", "tfo_syn", "tfo_ack", "tfo_ignored",
 }
 
 func (n Name) String() string {
@@ -84,8 +85,14 @@ func (n Name) String() string {
 // Compared reports whether tcpflow reports the name, so that it is compared.
 func (n Name) Compared() bool { return int(n) < NumCompared }
 
-// Field is the tshark field of the name, e.g. tcp.analysis.retransmission.
-func (n Name) Field() string { return "tcp.analysis." + n.String() }
+// Field is the tshark field of the name, e.g. tcp.analysis.retransmission
+// (tcp.ack.nonzero for AckNonzero).
+func (n Name) Field() string {
+	if n == AckNonzero {
+		return "tcp.ack.nonzero"
+	}
+	return "tcp.analysis." + n.String()
+}
 
 // ParseName returns the Name whose String is s.
 func ParseName(s string) (Name, bool) {

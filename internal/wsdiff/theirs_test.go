@@ -15,32 +15,34 @@ import (
 // spurious_retransmission, out_of_order, lost_segment, ack_lost_segment,
 // duplicate_ack, zero_window, zero_window_probe, zero_window_probe_ack,
 // window_full, window_update, keep_alive, keep_alive_ack, reused_ports,
-// tfo_syn, tfo_ack, tfo_ignored. Lines 2-6 and 8 are shaped after TShark
+// ack_nonzero (tcp.ack.nonzero), tfo_syn, tfo_ack, tfo_ignored. Lines 2-6 and 8 are shaped after TShark
 // 4.0.17 output for the corpus; line 11 uses the True/False booleans of later
 // versions.
 const fieldsOutput = `` +
 	// 1: not TCP
-	"1|eth:ethertype:ip:udp:dns|||||||||||||||||||||||||\n" +
+	"1|eth:ethertype:ip:udp:dns||||||||||||||||||||||||||\n" +
 	// 2: a SYN: no scale factor on a SYN, ack printed as 0 with the flag off
-	"2|eth:ethertype:ip:tcp|0|0|0|0|64240||0||||||||||||||||||\n" +
+	"2|eth:ethertype:ip:tcp|0|0|0|0|64240||0|||||||||||||||||||\n" +
 	// 3: a SYN-ACK after a SYN without window scale: -2, no scaling
-	"3|eth:ethertype:ip:tcp|0|0|1|0|65160|-2|1||||||||||||||||||\n" +
+	"3|eth:ethertype:ip:tcp|0|0|1|0|65160|-2|1|||||||||||||||||||\n" +
 	// 4: retransmission and a duplicate ACK, the latter present twice in the tree
-	"4|eth:ethertype:ip:tcp:http|0|1|1|100|65536|128|1|1||||||1,1|||||||||||\n" +
+	"4|eth:ethertype:ip:tcp:http|0|1|1|100|65536|128|1|1||||||1,1||||||||||||\n" +
 	// 5: scale unknown (-1): the window is the raw field
-	"5|eth:ethertype:ip:tcp|1|1|1|0|501|-1|1||||||||||||||||||\n" +
+	"5|eth:ethertype:ip:tcp|1|1|1|0|501|-1|1|||||||||||||||||||\n" +
 	// 6: an ICMP error quoting a whole TCP header
-	"6|eth:ethertype:ip:icmp:ip:tcp:smtp|0|58|1|0|29200|-1|1||||||||||||||||||\n" +
+	"6|eth:ethertype:ip:icmp:ip:tcp:smtp|0|58|1|0|29200|-1|1|||||||||||||||||||\n" +
 	// 7: an ICMP redirect quoting 8 TCP bytes: tshark gives no tcp.stream
-	"7|eth:ethertype:ip:icmp:ip:tcp||1581359881|||||||||||||||||||||||\n" +
+	"7|eth:ethertype:ip:icmp:ip:tcp||1581359881||||||||||||||||||||||||\n" +
 	// 8: two TCP layers
-	"8|eth:ethertype:ip:tcp:ip:tcp|1,2|1,1|1,1|0,0|512,512|-1,-1|1,1||||||||||||||||||\n" +
+	"8|eth:ethertype:ip:tcp:ip:tcp|1,2|1,1|1,1|0,0|512,512|-1,-1|1,1|||||||||||||||||||\n" +
 	// 9: a TCP Fast Open SYN
-	"9|eth:ethertype:ip:tcp:http|3|0|0|86|29200||0||||||||||||||||1||\n" +
+	"9|eth:ethertype:ip:tcp:http|3|0|0|86|29200||0|||||||||||||||||1||\n" +
 	// 10: a TCP header without stream or length (cut)
-	"10|eth:ethertype:ip:tcp|||||||||||||||||||||||||\n" +
+	"10|eth:ethertype:ip:tcp||||||||||||||||||||||||||\n" +
 	// 11: booleans as later tshark versions print them
-	"11|eth:ethertype:ipv6:tcp|4|7|9|0|1024|-2|True|||||||||||1|||||||\n"
+	"11|eth:ethertype:ipv6:tcp|4|7|9|0|1024|-2|True|||||||||||1||||||||\n" +
+	// 12: a RST without ACK whose acknowledgment field is not zero (tcp.ack.nonzero)
+	"12|eth:ethertype:ip:tcp|5|1|3058576675|0|0||0||||||||||||||||1|||\n"
 
 func TestParseFields(t *testing.T) {
 	got, err := ParseFields(strings.NewReader(strings.ReplaceAll(fieldsOutput, "|", "\t")))
@@ -60,6 +62,7 @@ func TestParseFields(t *testing.T) {
 		{Number: 9, Stream: 3, TCPLayers: 1, Len: 86, Win: 29200, Analysis: none.Add(TFOSyn)},
 		{Number: 10, Stream: NoStream, Partial: true, TCPLayers: 1, Win: WinUnknown},
 		{Number: 11, Stream: 4, TCPLayers: 1, Seq: 7, AckFlag: true, Ack: 9, Win: 1024, Analysis: none.Add(WindowFull)},
+		{Number: 12, Stream: 5, TCPLayers: 1, Seq: 1, Win: 0, Analysis: none.Add(AckNonzero)},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseFields:\n%s", frameDiff(want, got))
@@ -72,7 +75,7 @@ func TestParseFieldsErrors(t *testing.T) {
 		name, input, err string
 		frames           int // parsed before the error
 	}{
-		{"columns", good + "3\teth:ethertype:ip:tcp\t0\n", "line 2: 3 columns, want 27", 1},
+		{"columns", good + "3\teth:ethertype:ip:tcp\t0\n", "line 2: 3 columns, want 28", 1},
 		{"seq", strings.Replace(good, "\t0\t0\t0\t64240", "\tx\t0\t0\t64240", 1), "line 1 (frame 2): tcp.seq", 0},
 		{"stream", strings.Replace(good, "tcp\t0", "tcp\ty", 1), "line 1 (frame 2): tcp.stream", 0},
 		{"ack flag", strings.Replace(good, "64240\t\t0", "64240\t\tmaybe", 1), `tcp.flags.ack "maybe"`, 0},

@@ -61,6 +61,11 @@ var cases = []pcapCase{
 	{"bad-headers.pcap", ethernet.pcap(badHeaders)},
 	{"linktypes.pcapng", linkTypes},
 	{"late-segments.pcap", ethernet.pcap(lateSegments)},
+	{"ack-unseen.pcap", ethernet.pcap(ackUnseen)},
+	{"synack-isns.pcap", ethernet.pcap(synackISNs)},
+	{"refused-retry.pcap", ethernet.pcap(refusedRetry)},
+	{"ack-nonzero.pcap", ethernet.pcap(ackNonzero)},
+	{"retrans-heavy.pcap", ethernet.pcap(retransHeavy)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
