@@ -10,7 +10,15 @@
 //     reason, so nothing the user gave is silently dropped;
 //   - ReadError, which names the file, frame number and byte offset of a fault;
 //   - Reader.Filter, a capture filter (package capture/filter) run on every
-//     frame before decoding; the frames it excludes are counted as Filtered.
+//     frame before decoding; the frames it excludes are counted as Filtered;
+//     Reader.Count, which stops after so many frames (tcpdump -c);
+//   - OpenLive, a Reader over a network interface (Linux, AF_PACKET, no
+//     libpcap; live_linux.go): the filter runs in the kernel, the frames are
+//     what libpcap would give (cooked headers on "any", VLAN tags put back,
+//     loopback frames once), Next returns ErrTick at least every LiveTick,
+//     Halt stops once what the kernel holds is read, the kernel's drops are
+//     counted (Stats.KernelDrops), and LiveOptions.Save writes every frame
+//     to a pcap or pcapng file (save.go).
 //
 // Decoding uses gopacket's layers as DecodingLayers where gopacket has them and
 // they do not allocate, and small parsers of its own for the link types and
