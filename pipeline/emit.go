@@ -20,6 +20,7 @@ const (
 	evData
 	evGap
 	evFinished
+	evTick // a live capture's tick: Flushers flush
 )
 
 type event struct {
@@ -50,6 +51,7 @@ type emitter struct {
 	sinks    []Sink
 	segments []SegmentSink
 	bytes    []ByteSink
+	flushers []Flusher
 	records  bool // some sink reads records
 	cur      *evBatch
 	open     map[int]*Connection // selected connections being reassembled, by id (tracker)
@@ -67,6 +69,9 @@ func newEmitter(sinks []Sink) *emitter {
 		}
 		if bs, ok := s.(ByteSink); ok {
 			e.bytes = append(e.bytes, bs)
+		}
+		if fs, ok := s.(Flusher); ok {
+			e.flushers = append(e.flushers, fs)
 		}
 		if rs, ok := s.(RecordSink); ok && rs.NeedsRecords() {
 			e.records = true
@@ -134,6 +139,12 @@ func (e *emitter) Gap(id int, d flow.Dir, off, n int64, frame uint64) {
 // finished queues a finished connection.
 func (e *emitter) finished(c *Connection) { e.add(evFinished, c) }
 
+// tick sends what is queued on, with a tick at the end.
+func (e *emitter) tick() {
+	e.add(evTick, nil)
+	e.flush()
+}
+
 // close sends what is queued and ends the sink goroutine's loop.
 func (e *emitter) close() {
 	e.flush()
@@ -178,6 +189,13 @@ func (e *emitter) run(b *evBatch) {
 		case evFinished:
 			for _, s := range e.sinks {
 				if err := s.Finished(c); err != nil {
+					e.fail(err)
+					return
+				}
+			}
+		case evTick:
+			for _, s := range e.flushers {
+				if err := s.Flush(); err != nil {
 					e.fail(err)
 					return
 				}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/internal/spool"
@@ -42,8 +43,19 @@ type Options struct {
 	// TempDir is where spill files go ("" for the system's).
 	TempDir string
 	// Stop, when closed, ends the run as if the input had ended: what was
-	// read is finished and reported, and Summary.Interrupted is set.
+	// read is finished and reported, and Summary.Interrupted is set. It is
+	// looked at every 256 segments and at every tick of a live capture,
+	// which then reads the frames it captured until then (capture.Reader
+	// Halt).
 	Stop <-chan struct{}
+	// Progress, when set, is kept up to date for a display on another
+	// goroutine, at every tick of a live capture.
+	Progress *Progress
+}
+
+// Progress is what a run has done so far, for a status line.
+type Progress struct {
+	Open atomic.Int64 // connections tracked that have not closed on the wire
 }
 
 // Defaults. DefaultLinger is Linux's TIME_WAIT: a segment later than that on
@@ -67,6 +79,9 @@ const (
 type batch struct {
 	segs  []capture.Segment
 	arena []byte // copies of the payloads, when reassembling
+	// tick, when not 0, is the time of a live capture's tick after the
+	// segments: every frame until then has been read.
+	tick int64
 }
 
 // Run reads every segment of r, tracks every connection, hands the results to
@@ -117,7 +132,10 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 			for j := range b.segs {
 				t.feed(&b.segs[j])
 			}
-			b.segs, b.arena = b.segs[:0], b.arena[:0]
+			if b.tick != 0 {
+				t.tick(b.tick)
+			}
+			b.segs, b.arena, b.tick = b.segs[:0], b.arena[:0], 0
 			free <- b
 		}
 		t.end()
@@ -130,17 +148,27 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	cur := <-free
 	var seg capture.Segment
 	for !out.failed() {
-		if opts.Stop != nil && len(cur.segs)&255 == 0 {
+		if opts.Stop != nil && !sum.Interrupted && len(cur.segs)&255 == 0 {
 			select {
 			case <-opts.Stop:
+				// Stop reading: a file at once, a live capture once it
+				// has read what it captured until now.
 				sum.Interrupted = true
+				r.Halt()
 			default:
 			}
-			if sum.Interrupted {
-				break
-			}
 		}
-		if !nextSegment(r, &seg, sum) {
+		got := nextSegment(r, &seg, sum)
+		if got == tick {
+			// A live capture has nothing new for now: hand on what was
+			// read, so that connections that closed a while ago finish
+			// and the sinks write, then see whether to stop.
+			cur.tick = r.Now()
+			in <- cur
+			cur = <-free
+			continue
+		}
+		if got == end {
 			break
 		}
 		cur.segs = append(cur.segs, seg)
@@ -164,6 +192,9 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	close(in)
 	wg.Wait()
 
+	if err := r.Stop(); err != nil {
+		sum.Errors = append(sum.Errors, err)
+	}
 	sum.Inputs, sum.Stats = r.Inputs, r.Stats
 	t.totals(sum)
 	err := out.err
@@ -180,22 +211,31 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	return sum, err
 }
 
-// nextSegment reads the next segment into seg and reports whether there is
-// one. A faulty input is recorded in sum.Errors and reading goes on with the
-// next input; any other error ends the run.
-func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) bool {
+// What nextSegment got.
+const (
+	segment = iota
+	tick    // a live capture's tick (capture.ErrTick)
+	end
+)
+
+// nextSegment reads the next segment into seg. A faulty input is recorded in
+// sum.Errors and reading goes on with the next input; any other error ends
+// the run.
+func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) int {
 	for {
 		err := r.Next(seg)
 		switch {
 		case err == nil:
-			return true
+			return segment
+		case err == capture.ErrTick:
+			return tick
 		case err == io.EOF:
-			return false
+			return end
 		}
 		var re *capture.ReadError
 		if !errors.As(err, &re) {
 			sum.Errors = append(sum.Errors, err)
-			return false
+			return end
 		}
 		sum.Errors = append(sum.Errors, re)
 	}
