@@ -96,6 +96,9 @@ type jsonCapture struct {
 	MaxOpen          int  `json:"max_open"`
 	Continued        int  `json:"continued"`
 	ForgottenDropped int  `json:"forgotten_dropped"`
+	// A live capture's frames lost in the kernel, its socket buffer full;
+	// only for live captures.
+	DroppedByKernel *uint64 `json:"dropped_by_kernel,omitempty"`
 }
 
 type jsonInput struct {
@@ -350,6 +353,10 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	}
 	if st.Frames > 0 {
 		jc.FirstTime = utc(st.FirstTime)
+	}
+	if isLive(sum) {
+		d := st.KernelDrops
+		jc.DroppedByKernel = &d
 	}
 	for _, err := range sum.Errors {
 		jc.Errors = append(jc.Errors, err.Error())
