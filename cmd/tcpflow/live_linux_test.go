@@ -740,9 +740,10 @@ func TestLiveStops(t *testing.T) {
 }
 
 // TestLiveWalkthrough is the walkthrough's own command, "tcpflow -i lo tcp
-// port 6888", watching an echo session: each connection's story is printed
-// when it ends, before the capture stops, and Ctrl-C ends it with the
-// header and the table, nothing lost (the frames tcpdump saw).
+// port 6888", watching echo sessions: each connection's story is printed
+// when it ends, before the capture stops, and Ctrl-C ends it with the story
+// of the one still open, marked open, the header and the table, nothing
+// lost (the frames tcpdump saw).
 func TestLiveWalkthrough(t *testing.T) {
 	e := newLiveEnv(t)
 	serve(t, e.a, "127.0.0.1:6888", echoConn)
@@ -778,6 +779,14 @@ func TestLiveWalkthrough(t *testing.T) {
 	p.waitOutput(t, &p.stdout, `(?s)== connection 0: client 127\.0\.0\.1:\d+ -> server 127\.0\.0\.1:6888 ==.*ended: FIN by client.*frame  time`)
 	session("again")
 	p.waitOutput(t, &p.stdout, `== connection 1: `)
+	// A session still open at the stop.
+	open, err := dial(e.a, "127.0.0.1:6888")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	open.Write([]byte("still here\n"))
+	io.ReadFull(open, make([]byte, 11))
 	if td != nil {
 		settle(t, [2]string{tdFile, tdFile})
 	}
@@ -786,11 +795,13 @@ func TestLiveWalkthrough(t *testing.T) {
 	}
 	out := p.stdout.String()
 	m := liveFrames.FindStringSubmatch(out)
-	if m == nil || strings.Contains(out, "6889") || strings.Count(out, "| FIN by client |") != 2 {
+	if m == nil || strings.Contains(out, "6889") || strings.Count(out, "| FIN by client |") != 2 ||
+		!regexp.MustCompile(`\| 2 .* \| ESTABLISHED +\| ESTABLISHED +\| open +\|`).MatchString(out) {
 		t.Fatalf("the report after Ctrl-C:\n%s", out)
 	}
-	if head := strings.Index(out, "capture lo (live)"); head < strings.Index(out, "== connection 1: ") {
-		t.Errorf("the header comes before the stories:\n%s", out)
+	// The open one's story is printed at the stop, before the header.
+	if head := strings.Index(out, "capture lo (live)"); head < strings.Index(out, "== connection 2: ") || !strings.Contains(out, "ended: open") {
+		t.Errorf("the stories and the header:\n%s", out)
 	}
 	if td != nil {
 		td.stop(t, os.Interrupt)
