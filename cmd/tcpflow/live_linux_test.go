@@ -739,6 +739,69 @@ func TestLiveStops(t *testing.T) {
 	}
 }
 
+// TestLiveDrops makes the kernel drop frames: tcpflow frozen (SIGSTOP)
+// with a buffer of 1 KiB while hundreds of frames come. Every frame the
+// filter passed is either read or counted as dropped: together they are the
+// frames tcpdump, with a large buffer, captured. The pcapng file ends with
+// the same counts.
+func TestLiveDrops(t *testing.T) {
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Skip("tcpdump is not installed: it is the reference")
+	}
+	e := newLiveEnv(t)
+	e.servers(t)
+	dir := t.TempDir()
+	file, tdFile := filepath.Join(dir, "small.pcapng"), filepath.Join(dir, "tcpdump.pcap")
+	p := startIn(t, e.a, "tcpflow", "-i", "veth0", "-B", "1", "-w", file, "--format", "json", "--summary")
+	td := startIn(t, e.a, "tcpdump", "-i", "veth0", "-w", tdFile, "-U", "--immediate-mode", "-B", "32768")
+	p.waitStderr(t, "listening on")
+	td.waitStderr(t, "listening on")
+	p.cmd.Process.Signal(syscall.SIGSTOP)
+	e.chat(t, 300)
+	settle(t, [2]string{tdFile, tdFile})
+	p.cmd.Process.Signal(os.Interrupt)
+	p.cmd.Process.Signal(syscall.SIGCONT)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, p.stderr.String())
+	}
+	td.stop(t, os.Interrupt)
+	var doc struct {
+		Capture struct {
+			Frames  map[string]int `json:"frames"`
+			Dropped *int           `json:"dropped_by_kernel"`
+		} `json:"capture"`
+	}
+	if err := json.Unmarshal([]byte(p.stdout.String()), &doc); err != nil || doc.Capture.Dropped == nil {
+		t.Fatalf("no capture.dropped_by_kernel in the report (%v):\n%s", err, p.stdout.String())
+	}
+	read, dropped := doc.Capture.Frames["total"], *doc.Capture.Dropped
+	ours, _ := readFrames(file)
+	theirs, _ := readFrames(tdFile)
+	t.Logf("%d frames read, %d dropped by the kernel; tcpdump captured %d", read, dropped, len(theirs))
+	if dropped == 0 || read+dropped != len(theirs) || len(ours) != read {
+		t.Errorf("%d frames read (%d in the file) and %d dropped, tcpdump captured %d", read, len(ours), dropped, len(theirs))
+	}
+	if want := fmt.Sprintf("tcpflow: %d packets captured, %d dropped by kernel", read, dropped); !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stats []pcapgo.NgInterfaceStatistics
+	ng, err := pcapgo.NewNgReader(f, pcapgo.NgReaderOptions{StatisticsCallback: func(_ int, s pcapgo.NgInterfaceStatistics) { stats = append(stats, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for err == nil {
+		_, _, err = ng.ReadPacketData()
+	}
+	if len(stats) != 1 || stats[0].PacketsDropped != uint64(dropped) || stats[0].PacketsReceived != uint64(read+dropped) {
+		t.Errorf("the file's interface statistics: %+v, want %d received, %d dropped", stats, read+dropped, dropped)
+	}
+}
+
 // TestLiveWalkthrough is the walkthrough's own command, "tcpflow -i lo tcp
 // port 6888", watching echo sessions: each connection's story is printed
 // when it ends, before the capture stops, and Ctrl-C ends it with the story
