@@ -15,7 +15,15 @@
 //     headers the decoder walked in them, for the outputs that show packets;
 //     with Reader.AllFrames, Next returns the frames that yield no segment too;
 //   - Checksums and ChecksumAt (checksum.go), which verify the IPv4 header
-//     and TCP, UDP and ICMP checksums and tell a checksum left to offload.
+//     and TCP, UDP and ICMP checksums and tell a checksum left to offload;
+//   - Reader.Count, which stops after so many frames (tcpdump -c);
+//   - OpenLive, a Reader over a network interface (Linux, AF_PACKET, no
+//     libpcap; live_linux.go): the filter runs in the kernel, the frames are
+//     what libpcap would give (cooked headers on "any", VLAN tags put back,
+//     loopback frames once), Next returns ErrTick at least every LiveTick,
+//     Halt stops once what the kernel holds is read, the kernel's drops are
+//     counted (Stats.KernelDrops), and LiveOptions.Save writes every frame
+//     to a pcap or pcapng file (save.go).
 //
 // Decoding uses gopacket's layers as DecodingLayers where gopacket has them and
 // they do not allocate, and small parsers of its own for the link types and

@@ -11,7 +11,7 @@ import (
 type ReadError struct {
 	File   string // the name the user gave ("-" for stdin)
 	Frame  uint64 // 1-based number of the frame whose record is faulty
-	Offset int64  // byte offset of that record (of its first block, for pcapng)
+	Offset int64  // byte offset of that record (of its first block, for pcapng); -1 on a live capture
 	// Decompressed is set when Offset counts bytes of the decompressed stream of
 	// a gzip file rather than bytes of the file itself.
 	Decompressed bool
@@ -25,6 +25,9 @@ func (e *ReadError) Error() string {
 	}
 	if e.Frame == 0 {
 		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	if e.Offset < 0 {
+		return fmt.Sprintf("%s: frame %d: %v", e.File, e.Frame, e.Err)
 	}
 	return fmt.Sprintf("%s: frame %d at %s %d: %v", e.File, e.Frame, where, e.Offset, e.Err)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -94,6 +95,14 @@ type Reader struct {
 	AllFrames bool
 	fr        Frame // the frame Next read last
 
+	// Count, when set before the first Next, ends the reading after that
+	// many frames the filter kept (tcpdump -c): Next then returns io.EOF.
+	Count uint64
+
+	live    *liveSource // the input of a live capture (OpenLive)
+	now     int64       // a live capture's time at its last tick
+	liveErr error       // completing a live capture's Save file
+
 	cur      int // index into names of the open input, -1 before the first
 	closer   io.Closer
 	cnt      *counter
@@ -177,6 +186,9 @@ func NewReader(names ...string) *Reader {
 // calling Next again continues with the next input.
 func (r *Reader) Next(seg *Segment) error {
 	for {
+		if r.Count > 0 && r.Stats.Frames-r.Stats.Count[Filtered] >= r.Count && r.cur < len(r.names) {
+			r.Stop()
+		}
 		if r.src == nil {
 			if err := r.openNext(); err != nil {
 				return err
@@ -185,6 +197,19 @@ func (r *Reader) Next(seg *Segment) error {
 		}
 		start := r.pos()
 		data, ci, err := r.src.ZeroCopyReadPacketData()
+		if err == ErrTick {
+			r.now = r.live.tickAt
+			r.Stats.KernelDrops = r.live.drops.Load()
+			r.frames.Store(r.Stats.Frames)
+			return err
+		}
+		if err != nil && r.live != nil {
+			r.closeCur()
+			if err == io.EOF { // halted
+				continue
+			}
+			return r.fail(-1, err)
+		}
 		if err != nil {
 			// pcapgo answers io.EOF also when a record header is complete but
 			// none of its data follows; in a classic pcap only an end at a record
@@ -211,7 +236,7 @@ func (r *Reader) Next(seg *Segment) error {
 		r.frame++
 		r.Inputs[len(r.Inputs)-1].Frames++
 		r.Stats.Frames++
-		if r.Stats.Frames&1023 == 0 {
+		if r.Stats.Frames&1023 == 0 || r.live != nil {
 			r.frames.Store(r.Stats.Frames)
 		}
 		r.Stats.Bytes += uint64(len(data))
@@ -256,7 +281,8 @@ func (r *Reader) Next(seg *Segment) error {
 func (r *Reader) Frame() *Frame { return &r.fr }
 
 // fail records a fault in the current input at the record that starts at
-// offset start (the frame after the last one counted) and returns it.
+// offset start (the frame after the last one counted; -1 for a live
+// capture) and returns it.
 func (r *Reader) fail(start int64, err error) error {
 	in := &r.Inputs[len(r.Inputs)-1]
 	re := &ReadError{File: in.Name, Frame: r.frame + 1, Offset: start, Decompressed: in.Gzip, Err: err}
@@ -264,12 +290,23 @@ func (r *Reader) fail(start int64, err error) error {
 	return re
 }
 
-// pos is the offset of the next unread byte of the current input.
-func (r *Reader) pos() int64 { return r.cnt.n - int64(r.br.Buffered()) }
+// pos is the offset of the next unread byte of the current input (0 for a
+// live capture).
+func (r *Reader) pos() int64 {
+	if r.cnt == nil {
+		return 0
+	}
+	return r.cnt.n - int64(r.br.Buffered())
+}
 
 func (r *Reader) closeCur() {
 	if r.closer != nil {
-		r.closer.Close()
+		err := r.closer.Close()
+		if r.live != nil {
+			r.liveErr = err
+			r.Stats.KernelDrops = r.live.drops.Load()
+			r.frames.Store(r.Stats.Frames)
+		}
 	}
 	r.src, r.closer = nil, nil
 }
@@ -278,7 +315,7 @@ func (r *Reader) closeCur() {
 // yields a *ReadError with Frame 0; reading goes on with the following input.
 func (r *Reader) openNext() error {
 	r.cur++
-	if r.cur >= len(r.names) {
+	if r.cur >= len(r.names) || r.live != nil {
 		r.cur = len(r.names) - 1
 		return io.EOF
 	}
@@ -349,5 +386,29 @@ func (r *Reader) open(name string, in *Input) error {
 	return nil
 }
 
-// Close releases the open input, if any.
-func (r *Reader) Close() { r.closeCur() }
+// Stop ends the reading: the open input is closed and Next returns io.EOF.
+// A live capture takes the kernel's last counts into Stats and completes its
+// Save file; the error is that file's, when it could not be written.
+func (r *Reader) Stop() error {
+	r.closeCur()
+	r.cur = len(r.names)
+	return r.liveErr
+}
+
+// Halt ends the reading early: a file is closed at once; a live capture
+// goes on until it has read the frames captured before the call (those the
+// kernel holds for it), so that Ctrl-C loses nothing, then Next returns
+// io.EOF.
+func (r *Reader) Halt() {
+	if r.live != nil && r.src != nil {
+		r.live.halt = time.Now().UnixNano()
+		return
+	}
+	r.Stop()
+}
+
+// Close releases the open input, if any; for a live capture it is Stop.
+func (r *Reader) Close() error {
+	r.closeCur()
+	return r.liveErr
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/tcpflow/tcpflow/capture/filter"
 )
 
-func mustFilter(t *testing.T, expr string) *filter.Filter {
+func mustFilter(t testing.TB, expr string) *filter.Filter {
 	t.Helper()
 	f, err := filter.Compile(expr)
 	if err != nil {

@@ -68,6 +68,10 @@ type Stats struct {
 	// FirstTime and LastTime are the times of the first and last frame read
 	// (of any kind), ns since the epoch.
 	FirstTime, LastTime int64
+	// KernelDrops counts the frames a live capture lost because its socket
+	// buffer was full (tcpdump's "packets dropped by kernel"); they were
+	// never read, so Frames does not count them.
+	KernelDrops uint64
 }
 
 // LinkCount is the number of frames of one link type.

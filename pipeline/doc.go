@@ -21,7 +21,12 @@
 //   - Summary, the totals of a run: inputs, frame counts, faults, connections,
 //     evictions, continuations;
 //   - Collect, a sink that keeps every connection in memory, for tests and
-//     small captures.
+//     small captures;
+//   - for a live capture (capture.OpenLive), ticks: at each capture.ErrTick
+//     the batch read so far goes to the tracker, which finishes the
+//     connections that have lingered long enough, publishes Progress and
+//     asks Flusher sinks to write out what they hold; Options.Stop halts
+//     the reader, which still reads what the kernel holds.
 //
 // When is a connection finished: when it closed (a RST, or a FIN each way)
 // and has been silent for Options.Linger of capture time; when a SYN reuses

@@ -23,6 +23,7 @@ const (
 	evGap
 	evFinished
 	evFrame
+	evTick // a live capture's tick: Flushers flush
 )
 
 type event struct {
@@ -61,6 +62,7 @@ type emitter struct {
 	segments []SegmentSink
 	bytes    []ByteSink
 	frames   []FrameSink
+	flushers []Flusher
 	records  bool // some sink reads records
 	cur      *evBatch
 	open     map[int]*Connection // selected connections being reassembled, by id (tracker)
@@ -81,6 +83,9 @@ func newEmitter(sinks []Sink) *emitter {
 		}
 		if fs, ok := s.(FrameSink); ok {
 			e.frames = append(e.frames, fs)
+		}
+		if fs, ok := s.(Flusher); ok {
+			e.flushers = append(e.flushers, fs)
 		}
 		if rs, ok := s.(RecordSink); ok && rs.NeedsRecords() {
 			e.records = true
@@ -168,6 +173,12 @@ func (e *emitter) frame(c *Connection, d flow.Dir, r *state.Record, f *capture.F
 // finished queues a finished connection.
 func (e *emitter) finished(c *Connection) { e.add(evFinished, c) }
 
+// tick sends what is queued on, with a tick at the end.
+func (e *emitter) tick() {
+	e.add(evTick, nil)
+	e.flush()
+}
+
 // close sends what is queued and ends the sink goroutine's loop.
 func (e *emitter) close() {
 	e.flush()
@@ -229,6 +240,13 @@ func (e *emitter) run(b *evBatch) {
 		case evFinished:
 			for _, s := range e.sinks {
 				if err := s.Finished(c); err != nil {
+					e.fail(err)
+					return
+				}
+			}
+		case evTick:
+			for _, s := range e.flushers {
+				if err := s.Flush(); err != nil {
 					e.fail(err)
 					return
 				}

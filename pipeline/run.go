@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/internal/spool"
@@ -42,11 +43,22 @@ type Options struct {
 	// TempDir is where spill files go ("" for the system's).
 	TempDir string
 	// Stop, when closed, ends the run as if the input had ended: what was
-	// read is finished and reported, and Summary.Interrupted is set.
+	// read is finished and reported, and Summary.Interrupted is set. It is
+	// looked at every 256 segments and at every tick of a live capture,
+	// which then reads the frames it captured until then (capture.Reader
+	// Halt).
 	Stop <-chan struct{}
 	// Frames selects by number the frames FrameSinks receive; nil selects
 	// all. It is called on the reading goroutine.
 	Frames func(frame uint64) bool
+	// Progress, when set, is kept up to date for a display on another
+	// goroutine, at every tick of a live capture.
+	Progress *Progress
+}
+
+// Progress is what a run has done so far, for a status line.
+type Progress struct {
+	Open atomic.Int64 // connections tracked that have not closed on the wire
 }
 
 // Defaults. DefaultLinger is Linux's TIME_WAIT: a segment later than that on
@@ -74,6 +86,9 @@ type batch struct {
 	// frame, and the frames that are no segment (then segs holds only the
 	// frame's number, file and time).
 	frames []frameCopy
+	// tick, when not 0, is the time of a live capture's tick after the
+	// segments: every frame until then has been read.
+	tick int64
 }
 
 // frameCopy is a frame in a batch: its bytes in the batch's arena when a
@@ -137,7 +152,10 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 				}
 				t.feed(&b.segs[j], fr)
 			}
-			b.segs, b.arena, b.frames = b.segs[:0], b.arena[:0], b.frames[:0]
+			if b.tick != 0 {
+				t.tick(b.tick)
+			}
+			b.segs, b.arena, b.frames, b.tick = b.segs[:0], b.arena[:0], b.frames[:0], 0
 			free <- b
 		}
 		t.end()
@@ -150,17 +168,27 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	cur := <-free
 	var seg capture.Segment
 	for !out.failed() {
-		if opts.Stop != nil && len(cur.segs)&255 == 0 {
+		if opts.Stop != nil && !sum.Interrupted && len(cur.segs)&255 == 0 {
 			select {
 			case <-opts.Stop:
+				// Stop reading: a file at once, a live capture once it
+				// has read what it captured until now.
 				sum.Interrupted = true
+				r.Halt()
 			default:
 			}
-			if sum.Interrupted {
-				break
-			}
 		}
-		if !nextSegment(r, &seg, sum) {
+		got := nextSegment(r, &seg, sum)
+		if got == tick {
+			// A live capture has nothing new for now: hand on what was
+			// read, so that connections that closed a while ago finish
+			// and the sinks write, then see whether to stop.
+			cur.tick = r.Now()
+			in <- cur
+			cur = <-free
+			continue
+		}
+		if got == end {
 			break
 		}
 		if frames && !keepFrame(r.Frame(), cur, &opts) {
@@ -187,6 +215,9 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	close(in)
 	wg.Wait()
 
+	if err := r.Stop(); err != nil {
+		sum.Errors = append(sum.Errors, err)
+	}
 	sum.Inputs, sum.Stats = r.Inputs, r.Stats
 	t.totals(sum)
 	err := out.err
@@ -227,22 +258,31 @@ func keepFrame(f *capture.Frame, b *batch, opts *Options) bool {
 	return true
 }
 
-// nextSegment reads the next segment into seg and reports whether there is
-// one. A faulty input is recorded in sum.Errors and reading goes on with the
-// next input; any other error ends the run.
-func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) bool {
+// What nextSegment got.
+const (
+	segment = iota
+	tick    // a live capture's tick (capture.ErrTick)
+	end
+)
+
+// nextSegment reads the next segment into seg. A faulty input is recorded in
+// sum.Errors and reading goes on with the next input; any other error ends
+// the run.
+func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) int {
 	for {
 		err := r.Next(seg)
 		switch {
 		case err == nil:
-			return true
+			return segment
+		case err == capture.ErrTick:
+			return tick
 		case err == io.EOF:
-			return false
+			return end
 		}
 		var re *capture.ReadError
 		if !errors.As(err, &re) {
 			sum.Errors = append(sum.Errors, err)
-			return false
+			return end
 		}
 		sum.Errors = append(sum.Errors, re)
 	}

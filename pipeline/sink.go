@@ -78,6 +78,14 @@ type Frame struct {
 	Record *state.Record
 }
 
+// Flusher is a Sink that buffers what it writes. On a live capture Flush
+// is called at every tick (capture.LiveTick), after the events before it,
+// so that what was written reaches its reader while the capture goes on.
+type Flusher interface {
+	Sink
+	Flush() error
+}
+
 // Summary is what a run counted.
 type Summary struct {
 	Inputs []capture.Input

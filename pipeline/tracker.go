@@ -212,6 +212,29 @@ func (t *tracker) sweep(now int64) {
 	if t.reasm != nil {
 		t.reasm.FlushIdle(now)
 	}
+	t.finishLingered(now)
+}
+
+// tick is a live capture's tick: every frame until now has been fed. The
+// connections that closed more than the linger time ago are finished (and
+// the reassembly swept once a second), the progress is published, and the
+// sinks get what they are owed and flush it.
+func (t *tracker) tick(now int64) {
+	if now-t.lastSweep >= 1e9 {
+		t.lastSweep = now
+		t.sweep(now)
+	} else {
+		t.finishLingered(now)
+	}
+	if p := t.opts.Progress; p != nil {
+		p.Open.Store(int64(max(t.table.Len()-len(t.closing), 0)))
+	}
+	t.out.tick()
+}
+
+// finishLingered finishes, in id order, the closed connections silent for
+// the linger time.
+func (t *tracker) finishLingered(now int64) {
 	cutoff := now - t.opts.Linger
 	var done []*Connection
 	waiting := t.closing[:0]

@@ -145,6 +145,10 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	if st.Frames > 0 {
 		jc.FirstTime = utc(st.FirstTime)
 	}
+	if isLive(sum) {
+		d := st.KernelDrops
+		jc.DroppedByKernel = &d
+	}
 	for _, err := range sum.Errors {
 		jc.Errors = append(jc.Errors, err.Error())
 	}

@@ -73,6 +73,9 @@ type jsonCapture struct {
 	MaxOpen          int  `json:"max_open"`
 	Continued        int  `json:"continued"`
 	ForgottenDropped int  `json:"forgotten_dropped"`
+	// A live capture's frames lost in the kernel, its socket buffer full;
+	// only for live captures.
+	DroppedByKernel *uint64 `json:"dropped_by_kernel,omitempty"`
 }
 
 type jsonInput struct {

@@ -46,6 +46,10 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	if st.Frames > 0 {
 		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.FirstTime), utc(st.LastTime), duration(st.LastTime-st.FirstTime))
 	}
+	live := isLive(sum)
+	if live {
+		fmt.Fprintf(w, "%s dropped by kernel\n", plural(int64(st.KernelDrops), "packet", "packets"))
+	}
 	for _, r := range capture.Reasons() {
 		if n := st.Count[r]; n > 0 {
 			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
@@ -54,7 +58,7 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	for _, err := range sum.Errors {
 		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
 	}
-	if sum.Interrupted {
+	if sum.Interrupted && !live { // stopping is how a live capture ends
 		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; everything read before is analyzed\n", st.Frames)
 	}
 	if sum.Evicted > 0 {
@@ -67,6 +71,11 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	if sum.ForgottenDropped > 0 {
 		fmt.Fprintf(w, "forgotten: %d finished connections were dropped from memory (--max-forgotten); a later segment on their ports got a new id\n", sum.ForgottenDropped)
 	}
+}
+
+// isLive tells whether the run read a live capture.
+func isLive(sum *pipeline.Summary) bool {
+	return len(sum.Inputs) > 0 && sum.Inputs[0].Format == capture.FormatLive
 }
 
 // TableHeader names the columns of the connection table.

@@ -41,6 +41,11 @@ type jsonlSummary struct{ j *JSONL }
 
 func (s jsonlSummary) Finished(c *pipeline.Connection) error { return s.j.Finished(c) }
 func (s jsonlSummary) End(sum *pipeline.Summary) error       { return s.j.End(sum) }
+func (s jsonlSummary) Flush() error                          { return s.j.Flush() }
+
+// Flush implements pipeline.Flusher: on a live capture the lines written
+// so far go out at every tick.
+func (j *JSONL) Flush() error { return j.w.Flush() }
 
 // Segment implements pipeline.SegmentSink: one line per segment.
 func (j *JSONL) Segment(c *pipeline.Connection, r *state.Record, trans []state.Transition) error {

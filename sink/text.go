@@ -27,8 +27,13 @@ const (
 // explaining) the connection table and the expert summary, then each
 // connection in id order. Connections are rendered as they finish and
 // spooled; the report is written by End.
+//
+// A live Text (NewLiveText) writes each connection's section as soon as it
+// finishes, and at the end the header, the table and the expert summary of
+// everything seen.
 type Text struct {
 	w      io.Writer
+	live   *bufio.Writer // over w, for a live Text
 	stats  *capture.Stats
 	opts   report.Options
 	mode   TextMode
@@ -50,6 +55,24 @@ func NewText(w io.Writer, stats *capture.Stats, opts report.Options, mode TextMo
 	}
 	t.bw = bufio.NewWriter(&t.sec)
 	return t
+}
+
+// NewLiveText returns a text report for a live capture: it writes each
+// connection when it finishes (Flush sends it on), in the order they finish,
+// and the header, the table and the expert summary at the end.
+func NewLiveText(w io.Writer, stats *capture.Stats, opts report.Options, mode TextMode, tempDir string) *Text {
+	t := NewText(w, stats, opts, mode, tempDir)
+	t.live = bufio.NewWriterSize(w, 64<<10)
+	return t
+}
+
+// Flush implements pipeline.Flusher: a live Text writes out the sections
+// written so far.
+func (t *Text) Flush() error {
+	if t.live == nil {
+		return nil
+	}
+	return t.live.Flush()
 }
 
 // NeedsRecords implements pipeline.RecordSink.
@@ -82,7 +105,13 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 		}
 	}
 	t.bw.Flush()
-	t.o.add(c.ID, c.Part, t.row, t.sec.Bytes())
+	if t.live != nil {
+		t.live.Write(t.sec.Bytes())
+		t.live.WriteByte('\n')
+		t.o.add(c.ID, c.Part, t.row, nil)
+	} else {
+		t.o.add(c.ID, c.Part, t.row, t.sec.Bytes())
+	}
 	return recordsErr(c)
 }
 
@@ -97,7 +126,10 @@ func recordsErr(c *state.Connection) error {
 func (t *Text) End(sum *pipeline.Summary) error {
 	defer t.o.close()
 	t.o.sort()
-	bw := bufio.NewWriterSize(t.w, 64<<10)
+	bw := t.live
+	if bw == nil {
+		bw = bufio.NewWriterSize(t.w, 64<<10)
+	}
 	report.Header(bw, sum)
 	if len(t.o.index) == 0 {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
@@ -127,6 +159,9 @@ func (t *Text) End(sum *pipeline.Summary) error {
 		t.expert.WriteText(bw)
 	}
 	for _, e := range t.o.index {
+		if t.live != nil {
+			break // written as they finished
+		}
 		_, sec := t.o.read(e)
 		bw.WriteByte('\n')
 		bw.Write(sec)

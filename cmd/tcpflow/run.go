@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
@@ -26,11 +25,14 @@ const (
 )
 
 const usage = `usage: tcpflow [flags] CAPTURE...
+       tcpflow -i IFACE [flags] [FILTER...]
        tcpflow check --golden FILE [--update] [--ignore ...] [--tolerance ...] CAPTURE...
 
 Analyze every TCP connection in one or more pcap/pcapng captures (optionally
 gzip-compressed; "-" reads standard input). Several files are read one after
 another as one capture, frame numbers continuing across them.
+With -i, capture live on a network interface instead (Linux, CAP_NET_RAW),
+the arguments being a capture filter, until Ctrl-C, -c or --duration.
 
 Flags:
 `
@@ -57,6 +59,7 @@ type flags struct {
 	cpuProfile   string
 	memProfile   string
 	packets      packetFlags // --dissect, --frame (packets.go)
+	live         liveFlags   // -i and the capture filter: live.go
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -90,17 +93,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
 	addPacketFlags(fs, &f.packets)
+	addLiveFlags(fs, &f.live)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 && f.live.iface == "" {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := checkFlags(&f); err != nil {
+	err := checkFlags(&f)
+	if err == nil {
+		err = checkLive(fs, &f.live)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
 	}
@@ -144,12 +152,18 @@ func checkFlags(f *flags) error {
 
 // analyze runs the analysis and writes the report; it returns the exit code.
 func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, stdin io.Reader, stdout, stderr io.Writer) int {
-	r := capture.NewReader(inputs...)
-	if stdin != nil {
-		r.Stdin = stdin
+	r, lv, code := openInput(f, inputs, stdin, stdout, stderr)
+	if r == nil {
+		return code
 	}
 	defer r.Close()
-	bar := newProgress(r, inputs, stderr, f.quiet)
+	var bar *progress
+	if lv == nil {
+		bar = newProgress(r, inputs, stderr, f.quiet)
+	} else {
+		stdout = lv.stdout
+		defer lv.done(nil)
+	}
 	defer bar.done()
 	ropts := report.Options{Absolute: f.abs, Summary: f.summary}
 	if f.maxConns == 0 {
@@ -162,6 +176,11 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 	opts.Stream = stream.DefaultOptions
 	if f.maxBuffer > 0 {
 		opts.Stream.MaxBytesTotal = f.maxBuffer
+	}
+	lv.options(&opts)
+	newText := sink.NewText
+	if lv != nil {
+		newText = sink.NewLiveText
 	}
 
 	ps := packetSink(f, stdout, &r.Stats, &opts)
@@ -194,16 +213,17 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 	case f.format == "json":
 		sinks = append(sinks, sink.NewJSON(stdout, &r.Stats, ropts, ""))
 	case f.explain:
-		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Explained, ""))
+		sinks = append(sinks, newText(stdout, &r.Stats, ropts, sink.Explained, ""))
 	case f.summary:
-		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Summary, ""))
+		sinks = append(sinks, newText(stdout, &r.Stats, ropts, sink.Summary, ""))
 	default:
-		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Timelines, ""))
+		sinks = append(sinks, newText(stdout, &r.Stats, ropts, sink.Timelines, ""))
 	}
 
 	sum, err := pipeline.Run(r, opts, sinks...)
 	bar.done()
 	noFrames(ps, stderr)
+	lv.done(sum)
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
 		return exitUsage
