@@ -77,6 +77,17 @@ var followKnown = map[string]string{
 	"synack-isns.pcap 0 s2c":                                      "the crafted case of the stray second SYN-ACK (testdata/pcaps/README.md): tshark's follow has none of the server's 2148 bytes",
 }
 
+// tsharkStream maps a connection id to tshark's tcp.stream where Wireshark
+// numbers differently, on purpose not followed (docs/wireshark-differences.md):
+// in shadowsocks-tcp, Wireshark's SOCKS dissector takes stream 2 for the
+// connection proxied by stream 0's CONNECT, though no frame carries it.
+func tsharkStream(capture string, id int) int {
+	if capture == "ndpi__tls_heur__shadowsocks-tcp.pcapng" && id >= 2 {
+		return id + 1
+	}
+	return id
+}
+
 // maxFollow caps the connections compared per capture (one tshark pass
 // follows them all).
 const maxFollow = 40
@@ -106,7 +117,7 @@ func compareWithTshark(path string) (compared, skipped int, errs []string) {
 	}
 	args := []string{"-r", path, "-q", "-o", "tcp.desegment_tcp_streams:TRUE"}
 	for _, c := range pick {
-		args = append(args, "-z", fmt.Sprintf("follow,tcp,raw,%d", c.ID))
+		args = append(args, "-z", fmt.Sprintf("follow,tcp,raw,%d", tsharkStream(filepath.Base(path), c.ID)))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -118,7 +129,7 @@ func compareWithTshark(path string) (compared, skipped int, errs []string) {
 	}
 	theirs := parseFollow(out)
 	for _, c := range pick {
-		f, ok := theirs[c.ID]
+		f, ok := theirs[tsharkStream(filepath.Base(path), c.ID)]
 		if !ok {
 			errs = append(errs, fmt.Sprintf("connection %d: no tshark follow output", c.ID))
 			continue
