@@ -87,6 +87,11 @@ type Reader struct {
 	Filter *filter.Filter
 	progs  []linkProgram // Filter compiled per link type, in order first seen
 
+	// MaxFrames, when above 0, ends reading after that many frames (records,
+	// kept by the filter or not), as tcpdump -c does: Next then returns
+	// io.EOF and Stats.FrameLimit is set.
+	MaxFrames uint64
+
 	cur      int // index into names of the open input, -1 before the first
 	closer   io.Closer
 	cnt      *counter
@@ -170,6 +175,11 @@ func NewReader(names ...string) *Reader {
 // calling Next again continues with the next input.
 func (r *Reader) Next(seg *Segment) error {
 	for {
+		if r.MaxFrames > 0 && r.Stats.Frames >= r.MaxFrames {
+			r.Stats.FrameLimit = r.MaxFrames
+			r.closeCur()
+			return io.EOF
+		}
 		if r.src == nil {
 			if err := r.openNext(); err != nil {
 				return err
@@ -213,9 +223,11 @@ func (r *Reader) Next(seg *Segment) error {
 		seg.File = r.cur
 		seg.Time = ci.Timestamp.UnixNano()
 		if r.Stats.Frames == 1 {
-			r.Stats.FirstTime = seg.Time
+			r.Stats.FirstTime, r.Stats.MinTime, r.Stats.MaxTime = seg.Time, seg.Time, seg.Time
 		}
 		r.Stats.LastTime = seg.Time
+		r.Stats.MinTime = min(r.Stats.MinTime, seg.Time)
+		r.Stats.MaxTime = max(r.Stats.MaxTime, seg.Time)
 		if prog != nil && !prog.Match(data, ci.Length) {
 			r.Stats.Count[Filtered]++
 			continue

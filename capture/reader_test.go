@@ -583,3 +583,52 @@ func TestSourceRouteDst(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxFramesAndTimes checks -c (MaxFrames, across files, filtered frames
+// counted) and the span of a capture whose records are not in time order.
+func TestMaxFramesAndTimes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcap")
+	os.WriteFile(a, craftPcap(t, 3), 0o644) // times 1700000000 s + 0, 1, 2 µs
+	os.WriteFile(b, craftPcap(t, 3), 0o644) // the same times again: earlier than a's last
+	for _, tt := range []struct {
+		max         uint64
+		frames, tcp uint64
+		limit       uint64
+	}{
+		{0, 6, 6, 0},
+		{2, 2, 2, 2},
+		{4, 4, 4, 4}, // into the second file
+		{9, 6, 6, 0},
+	} {
+		r := NewReader(a, b)
+		r.MaxFrames = tt.max
+		segs, errs := readAll(t, r)
+		if len(errs) != 0 || r.Stats.Frames != tt.frames || uint64(len(segs)) != tt.tcp || r.Stats.FrameLimit != tt.limit {
+			t.Errorf("MaxFrames %d: %d frames, %d segments, limit %d, errors %v; want %d, %d, %d, none",
+				tt.max, r.Stats.Frames, len(segs), r.Stats.FrameLimit, errs, tt.frames, tt.tcp, tt.limit)
+		}
+	}
+	r := NewReader(a, b)
+	r.MaxFrames = 5
+	r.Filter = mustFilter(t, "tcp[4:4] = 1000") // keeps the first frame of each file
+	readAll(t, r)
+	if r.Stats.Frames != 5 || r.Stats.Count[Filtered] != 3 || r.Stats.FrameLimit != 5 {
+		t.Errorf("MaxFrames 5 with a filter: %d frames, %d filtered, limit %d; want 5, 3, 5", r.Stats.Frames, r.Stats.Count[Filtered], r.Stats.FrameLimit)
+	}
+
+	r = NewReader(a, b)
+	readAll(t, r)
+	base := int64(1700000000e9)
+	st := r.Stats
+	if st.FirstTime != base || st.LastTime != base+2000 || st.MinTime != base || st.MaxTime != base+2000 {
+		t.Errorf("times first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
+	}
+	r = NewReader(b, a)
+	r.MaxFrames = 4 // b's three frames, then a's first: the last frame is not the latest
+	readAll(t, r)
+	st = r.Stats
+	if st.FirstTime != base || st.LastTime != base || st.MaxTime != base+2000 || st.MinTime != base {
+		t.Errorf("out of order: first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
+	}
+}
