@@ -140,7 +140,7 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 				break
 			}
 		}
-		if !nextSegment(r, &seg, sum) {
+		if !nextSegment(r, &seg, sum, opts.Stop) {
 			break
 		}
 		cur.segs = append(cur.segs, seg)
@@ -182,14 +182,22 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 
 // nextSegment reads the next segment into seg and reports whether there is
 // one. A faulty input is recorded in sum.Errors and reading goes on with the
-// next input; any other error ends the run.
-func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) bool {
+// next input; any other error ends the run. An error after stop was closed
+// is the stop itself (a read blocked on a quiet pipe or interface, made to
+// return): it ends the run as an interruption, not as a fault of the input.
+func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary, stop <-chan struct{}) bool {
 	for {
 		err := r.Next(seg)
 		switch {
 		case err == nil:
 			return true
 		case err == io.EOF:
+			return false
+		case stopped(stop):
+			sum.Interrupted = true
+			if n := len(r.Inputs); n > 0 {
+				r.Inputs[n-1].Err = nil
+			}
 			return false
 		}
 		var re *capture.ReadError
@@ -198,5 +206,15 @@ func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) bool {
 			return false
 		}
 		sum.Errors = append(sum.Errors, re)
+	}
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
