@@ -15,6 +15,11 @@ import (
 type Options struct {
 	Absolute bool // show absolute sequence and acknowledgment numbers
 	Summary  bool // text: connection table and per-connection facts, no timelines
+	// Width is the number of columns text reports fit in (the connection
+	// table keeps the columns that fit, long lines wrap); 0 for no limit:
+	// one table row per connection with every column, lines as long as
+	// they need.
+	Width int
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
@@ -133,6 +138,18 @@ func escape(b []byte) string {
 		}
 	}
 	return sb.String()
+}
+
+// Escape makes a name from the user or a capture (a file name, an interface,
+// a comment) safe for a terminal, as payload bytes are: printable ASCII
+// stays, everything else becomes a Go-style escape.
+func Escape(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return escape([]byte(s))
+		}
+	}
+	return s
 }
 
 // icmpText names an ICMP error in words (RFC 792, RFC 4443).

@@ -5,7 +5,9 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 )
 
 // memoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
@@ -18,5 +20,14 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// A closed output pipe (tcpflow big.pcap | head) makes writes fail with
+	// EPIPE instead of killing the process, so that it ends quietly with
+	// the status it has.
+	signal.Ignore(syscall.SIGPIPE)
+	// The first Ctrl-C or SIGTERM stops reading and prints the report of
+	// what was read; the second ends the process.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	s := &sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, signals: sigs}
+	os.Exit(s.run(os.Args[1:], func() { signal.Reset(os.Interrupt, syscall.SIGTERM) }))
 }
