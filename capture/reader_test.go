@@ -14,6 +14,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // readAll reads every segment of the named inputs and returns the segments
@@ -46,10 +48,7 @@ func readAll(t *testing.T, r *Reader) ([]Segment, []error) {
 // were checked against `tshark -Y tcp` (frames whose innermost TCP header is a
 // real segment, not one quoted in an ICMP error).
 func TestCorpus(t *testing.T) {
-	dir := os.Getenv("TCPFLOW_CORPUS")
-	if dir == "" {
-		t.Skip("TCPFLOW_CORPUS not set")
-	}
+	dir := corpus.Require(t)
 	tests := []struct {
 		file       string
 		frames     uint64
