@@ -165,6 +165,9 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	wg.Wait()
 
 	sum.Inputs, sum.Stats = r.Inputs, r.Stats
+	if r.Filter != nil {
+		sum.Filter = r.Filter.String()
+	}
 	t.totals(sum)
 	err := out.err
 	for _, s := range sinks {

@@ -101,8 +101,8 @@ func endText(c *state.Connection) string {
 }
 
 // winText shows a window raw and scaled: "513*128=65664", "65535", or
-// "513 (scale unknown)".
-func winText(r *state.Record, shift int) string {
+// "513 (scale unknown)"; compact, only the scaled value: "65664".
+func winText(r *state.Record, shift int, compact bool) string {
 	raw := strconv.Itoa(int(r.Win))
 	switch {
 	case r.WinScaled < 0:
@@ -111,6 +111,9 @@ func winText(r *state.Record, shift int) string {
 		return raw
 	}
 	s := raw + "*" + strconv.Itoa(1<<shift) + "=" + strconv.FormatInt(r.WinScaled, 10)
+	if compact {
+		s = strconv.FormatInt(r.WinScaled, 10)
+	}
 	if r.ScaleAssumed {
 		s += " (scale assumed)"
 	}

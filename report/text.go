@@ -17,9 +17,15 @@ import (
 	"github.com/tcpflow/tcpflow/state"
 )
 
-// Header writes the capture header: inputs, frame counts by kind, time span,
-// frames not analyzed by reason, faults, and what the run's bounds changed.
-func Header(w *bufio.Writer, sum *pipeline.Summary) {
+// Header writes the capture header: inputs, frame counts by kind, the
+// capture filter, the time span, frames not analyzed by reason, faults, and
+// what the run's bounds changed; lines wrapped to opts.Width. Names from the
+// user or the capture are escaped.
+func Header(w *bufio.Writer, sum *pipeline.Summary, opts Options) {
+	wrapped(w, opts.Width, "  ", func(w *bufio.Writer) { header(w, sum) })
+}
+
+func header(w *bufio.Writer, sum *pipeline.Summary) {
 	for _, in := range sum.Inputs {
 		kind := string(in.Format)
 		if in.Gzip {
@@ -34,7 +40,7 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 		if kind == "" {
 			kind = "unreadable"
 		}
-		fmt.Fprintf(w, "capture %s (%s): %d frames\n", in.Name, kind, in.Frames)
+		fmt.Fprintf(w, "capture %s (%s): %d frames\n", Escape(in.Name), kind, in.Frames)
 	}
 	st := &sum.Stats
 	var links []string
@@ -43,19 +49,28 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	}
 	fmt.Fprintf(w, "frames: %d total, %d TCP segments, %d not analyzed; link types: %s\n",
 		st.Frames, st.TCP, st.Skipped(), strings.Join(links, ", "))
+	if sum.Filter != "" {
+		fmt.Fprintf(w, "filter: %s (%s excluded)\n", Escape(sum.Filter), plural(int64(st.Count[capture.Filtered]), "frame", "frames"))
+	}
 	if st.Frames > 0 {
-		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.FirstTime), utc(st.LastTime), duration(st.LastTime-st.FirstTime))
+		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.MinTime), utc(st.MaxTime), duration(st.MaxTime-st.MinTime))
+		if st.FirstTime != st.MinTime {
+			fmt.Fprintf(w, "times out of order: frame 1, at %s, is not the earliest; relative times count from it\n", utc(st.FirstTime))
+		}
 	}
 	for _, r := range capture.Reasons() {
-		if n := st.Count[r]; n > 0 {
+		if n := st.Count[r]; n > 0 && !(r == capture.Filtered && sum.Filter != "") {
 			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
 		}
 	}
+	if st.FrameLimit > 0 {
+		fmt.Fprintf(w, "stopped after %s, as asked (-c): the rest of the input is not read\n", plural(int64(st.FrameLimit), "frame", "frames"))
+	}
 	for _, err := range sum.Errors {
-		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
+		fmt.Fprintf(w, "error: %s (%s)\n", Escape(err.Error()), analyzedAround(sum, err))
 	}
 	if sum.Interrupted {
-		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; everything read before is analyzed\n", st.Frames)
+		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; the report covers the frames read before\n", st.Frames)
 	}
 	if sum.Evicted > 0 {
 		fmt.Fprintf(w, "evicted: %d connections finished while open to stay within --max-conns (%d half-open or one-sided); the most tracked at once: %d\n",
@@ -67,6 +82,33 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	if sum.ForgottenDropped > 0 {
 		fmt.Fprintf(w, "forgotten: %d finished connections were dropped from memory (--max-forgotten); a later segment on their ports got a new id\n", sum.ForgottenDropped)
 	}
+}
+
+// analyzedAround says what of the inputs was analyzed around a fault: the
+// frames read before it, the files after it.
+func analyzedAround(sum *pipeline.Summary, err error) string {
+	var before uint64
+	at := -1
+	for i := range sum.Inputs {
+		before += sum.Inputs[i].Frames
+		if sum.Inputs[i].Err == err {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return "reading stopped there; the frames before it are analyzed"
+	}
+	after := at < len(sum.Inputs)-1
+	switch {
+	case before > 0 && after:
+		return "the frames before it, and the files after it, are analyzed"
+	case before > 0:
+		return "the frames before it are analyzed"
+	case after:
+		return "the files after it are analyzed"
+	}
+	return "nothing was analyzed"
 }
 
 // TableHeader names the columns of the connection table.
@@ -169,10 +211,15 @@ func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
 // ConnFacts writes the per-connection header: endpoints, handshake facts,
 // how it ended, its health, its streams and ICMP errors; relative times count
-// from base (ns, the capture's first frame). It runs once per connection of a
+// from base (ns, the capture's first frame); lines wrapped to opts.Width.
+func ConnFacts(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	wrapped(w, opts.Width, "    ", func(w *bufio.Writer) { connFacts(w, base, c) })
+}
+
+// connFacts writes ConnFacts's lines. It runs once per connection of a
 // summary, tens of thousands of times on a big capture, so it writes pieces
 // directly rather than through fmt.
-func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
+func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	a := c.Data
 	var nb [24]byte
 	unum := func(n uint64) { w.Write(strconv.AppendUint(nb[:0], n, 10)) }
@@ -192,7 +239,9 @@ func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	w.WriteString(seconds(c.LastTime - base))
 	w.WriteString(" (")
 	writeDuration(w, c.LastTime-c.FirstTime)
-	w.WriteString(")\n")
+	w.WriteString("), first at ")
+	w.WriteString(utc(c.FirstTime))
+	w.WriteString("\n")
 	if c.MidStream {
 		w.WriteString("joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1\n")
 	}
@@ -287,29 +336,38 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 		widths[i] = len(h)
 	}
 	for _, r := range a.Records.All() {
-		for i, cell := range timelineRow(base, a, r, opts)[:len(header)-1] {
+		cells, _ := timelineRow(base, a, r, opts)
+		for i, cell := range cells {
 			widths[i] = max(widths[i], len(cell))
 		}
 	}
-	writeRow(w, header, widths)
 	indent := 0
 	for _, wd := range widths[:3] {
 		indent += wd + 2
 	}
+	writeRow(w, header[:len(header)-1], []string{header[len(header)-1]}, widths, opts.Width, indent)
+	pad := strings.Repeat(" ", indent)
 	ti := 0
 	tr := a.Transitions
 	for _, r := range a.Records.All() {
-		writeRow(w, timelineRow(base, a, r, opts), widths)
+		cells, notes := timelineRow(base, a, r, opts)
+		writeRow(w, cells, notes, widths, opts.Width, indent)
 		for ti < len(tr) && tr[ti].Frame <= r.Frame {
 			t := tr[ti]
-			fmt.Fprintf(w, "%s%s %s -> %s: %s\n", strings.Repeat(" ", indent), t.Endpoint.Side(), t.From, t.To, t.Why)
+			w.WriteString(pad)
+			wrapLine(w, t.Endpoint.Side()+" "+t.From.String()+" -> "+t.To.String()+": "+t.Why, indent, pad+"  ", opts.Width)
 			ti++
 		}
 	}
 }
 
-// timelineRow is the cells of one segment's timeline row.
-func timelineRow(base int64, a *state.Conn, r *state.Record, opts Options) []string {
+// minNotes is the narrowest the notes column of a timeline wraps in; when
+// the other columns leave less, the notes go under the row.
+const minNotes = 30
+
+// timelineRow is the cells of one segment's timeline row but the last, and
+// the parts of the last, its notes.
+func timelineRow(base int64, a *state.Conn, r *state.Record, opts Options) (cells, notes []string) {
 	seq, ack := r.RelSeq, r.RelAck
 	if opts.Absolute {
 		seq, ack = r.Seq, r.Ack
@@ -323,8 +381,13 @@ func timelineRow(base int64, a *state.Conn, r *state.Record, opts Options) []str
 		dir = "C <- S"
 	}
 	shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
-	return []string{u64(r.Frame), seconds(r.Time - base), dir, r.Flags.String(),
-		strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift), strings.TrimSpace(notes(r) + protoNote(a, r))}
+	cells = []string{u64(r.Frame), seconds(r.Time - base), dir, r.Flags.String(),
+		strconv.FormatUint(uint64(seq), 10), ackS, strconv.Itoa(r.Len), winText(r, shift, opts.Width > 0)}
+	notes = noteParts(r)
+	if p := protoNote(a, r); p != "" {
+		notes = append(notes, p)
+	}
+	return cells, notes
 }
 
 // connID is a connection's id as reports show it: "12", or "12.2" for the
@@ -336,13 +399,14 @@ func connID(c *state.Connection) string {
 	return strconv.Itoa(c.ID) + "." + strconv.Itoa(c.Part+1)
 }
 
-func writeRow(w *bufio.Writer, row []string, widths []int) {
+// writeRow writes a timeline row: the cells in their columns, then the
+// notes. Within width, notes that do not fit their column continue part by
+// part on the next lines, in their column when a part fits there, else from
+// column indent (under the time), so that an option list is never broken
+// in the middle unless it is wider than the whole line.
+func writeRow(w *bufio.Writer, cells, notes []string, widths []int, maxw, indent int) {
 	var sb strings.Builder
-	for i, cell := range row {
-		if i == len(row)-1 {
-			sb.WriteString(cell)
-			break
-		}
+	for i, cell := range cells {
 		pad := widths[i] - len(cell)
 		if i == 0 || (i >= 4 && i <= 6) { // numbers right-aligned
 			sb.WriteString(strings.Repeat(" ", pad))
@@ -353,8 +417,42 @@ func writeRow(w *bufio.Writer, row []string, widths []int) {
 		}
 		sb.WriteString("  ")
 	}
-	w.WriteString(strings.TrimRight(sb.String(), " "))
-	w.WriteByte('\n')
+	line, col := sb.String(), sb.Len()
+	all := strings.Join(notes, " ")
+	if maxw <= 0 || col+width(all) <= maxw {
+		w.WriteString(strings.TrimRight(line+all, " "))
+		w.WriteByte('\n')
+		return
+	}
+	cur := strings.TrimRight(line, " ") // the line being built
+	at := col                           // where the next part would start on it
+	flush := func() {
+		if cur != "" {
+			w.WriteString(cur)
+			w.WriteByte('\n')
+		}
+	}
+	for _, p := range notes {
+		switch pw := width(p); {
+		case cur != "" && at+pw <= maxw:
+			if at > col {
+				cur += " "
+			} else {
+				cur += strings.Repeat(" ", col-len(cur))
+			}
+			cur += p
+			at += pw + 1
+		case col+pw <= maxw:
+			flush()
+			cur, at = strings.Repeat(" ", col)+p, col+pw+1
+		default:
+			flush()
+			w.WriteString(strings.Repeat(" ", indent))
+			wrapLine(w, p, indent, strings.Repeat(" ", indent+2), maxw)
+			cur = ""
+		}
+	}
+	flush()
 }
 
 // protoNote names the application protocol a segment starts, if any.
@@ -366,11 +464,12 @@ func protoNote(a *state.Conn, r *state.Record) string {
 	if f.Proto == "" || f.ProtoFrame != r.Frame {
 		return ""
 	}
-	return " {" + escape([]byte(f.Proto)) + "}"
+	return "{" + escape([]byte(f.Proto)) + "}"
 }
 
-// notes is the last timeline column: findings in brackets, then options.
-func notes(r *state.Record) string {
+// noteParts are the last timeline column: findings in brackets, then
+// options, then what the snap length cut.
+func noteParts(r *state.Record) []string {
 	var parts []string
 	if r.Analysis != 0 {
 		s := "[" + r.Analysis.Text()
@@ -385,7 +484,7 @@ func notes(r *state.Record) string {
 	if r.Truncated {
 		parts = append(parts, "(payload cut by snap length)")
 	}
-	return strings.Join(parts, " ")
+	return parts
 }
 
 // NoConnections is what a report says when it has no connection to show:
