@@ -15,7 +15,7 @@ import (
 )
 
 // textWidth is the width of the text report unless --wide.
-const textWidth = 100
+const textWidth = report.DefaultWidth
 
 // newReader opens the captures with the filter and -c.
 func (s *sys) newReader(captures []string, filt *filter.Filter, count uint64, stop <-chan struct{}) *capture.Reader {
@@ -67,6 +67,9 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	for _, e := range sum.Errors {
 		s.inputFault("tcpflow", e, in)
 		code = exitInput
+	}
+	if sum.Interrupted {
+		s.say("tcpflow", "interrupted: reading stopped at frame %d; the report covers the frames before", sum.Stats.Frames)
 	}
 	switch {
 	case err != nil && closedPipe(err):

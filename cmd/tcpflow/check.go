@@ -21,25 +21,31 @@ import (
 	"github.com/tcpflow/tcpflow/sink"
 )
 
-const checkHelp = `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE...
+const checkHelp = `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE... [FILTER]
 
 Compare the TCP behaviour in the captures with a golden report: one fact per
 line, connections named by their endpoints and order, no paths. It prints
 "ok" when the facts are the same and a unified diff when they changed.
---update writes the golden report instead.
+--update writes the golden report instead. A capture filter after the
+captures (or -f) compares only what it keeps; give it to --update too.
 
 Categories (--ignore): capture isn ports time rtt packets bytes analysis state.
-Leave out what varies between captures of the same scenario: isn, ports (the
-client's ephemeral port), time and rtt (on loopback RTTs of microseconds vary
-by more than 100%). Tolerances apply to time, rtt, packets, bytes and
-analysis: a relative "20%", a duration "5ms" (time, rtt) or a count "2".
+A new capture of the same scenario has other ISNs (isn), another ephemeral
+port (ports), other times and RTTs (time, rtt: on loopback, RTTs of
+microseconds vary by more than 100%), and often a segment or two more or
+less (packets, and the frame counts of capture): delayed ACKs come or not.
+Tolerances apply to time, rtt, packets, bytes and analysis: a relative
+"20%", a duration "5ms" (time, rtt) or a count "2".
 The golden file remembers --ignore and --tolerance; later checks use them.
 `
 
 const checkExamples = `Examples:
-    tcpflow check --update --ignore isn,ports,rtt,time --golden login.golden login.pcap
-    tcpflow check --golden login.golden login.pcap
-    tcpflow check --update --ignore isn,ports --tolerance rtt=5ms,time=50ms --golden web.golden web.pcap
+  A scenario re-captured in each CI run:
+    tcpflow check --update --ignore capture,isn,ports,rtt,time --tolerance packets=20% \
+        --golden login.golden login.pcap
+    tcpflow check --golden login.golden new-login.pcap
+  A committed capture, every fact:
+    tcpflow check --update --golden web.golden web.pcap
 `
 
 // checkOptions are the flags of tcpflow check.
@@ -48,6 +54,8 @@ type checkOptions struct {
 	update bool
 	ignore []string
 	tol    []string
+	read   []string
+	filter string
 }
 
 func (c *checkOptions) define(fs *pflag.FlagSet) []helpSection {
@@ -57,6 +65,8 @@ func (c *checkOptions) define(fs *pflag.FlagSet) []helpSection {
 	fs.BoolVar(&c.update, "update", false, "write the golden report from the captures instead of comparing")
 	fs.StringSliceVar(&c.ignore, "ignore", nil, "leave out fact `CATEGORIES` that vary between captures of the same scenario, e.g. isn,ports,rtt,time")
 	fs.StringSliceVar(&c.tol, "tolerance", nil, "accept numeric changes within `CAT=TOL`, e.g. rtt=5ms,packets=2")
+	fs.StringArrayVarP(&c.read, "read", "r", nil, "read the capture `FILE`, as tcpflow -r does; repeatable")
+	fs.StringVarP(&c.filter, "filter", "f", "", "compare only the frames the capture filter `EXPR` keeps (also written after the captures); give the same to --update and to the checks")
 	fs.BoolP("help", "h", false, "show this help")
 	return h.done(fs)
 }
@@ -199,10 +209,13 @@ func (s *sys) check(args []string, release func()) int {
 	if code := s.parseFlags(prog, set, args, func(w io.Writer) { writeCheckHelp(w, sections) }); code >= 0 {
 		return code
 	}
+	in, err := splitArgs(c.read, set.Args(), c.filter)
 	switch {
 	case c.golden == "":
 		return s.usageError(prog, "--golden FILE is required: the golden report to compare with (or to write, with --update)")
-	case set.NArg() == 0:
+	case err != nil:
+		return s.usageError(prog, "%v", err)
+	case len(in.captures) == 0:
 		return s.usageError(prog, "no capture to read: name one or more files, or - for standard input")
 	}
 	flagSettings, err := parseSettings(c.ignore, c.tol)
@@ -238,7 +251,7 @@ func (s *sys) check(args []string, release func()) int {
 	}
 
 	stop := watchSignals(s.signals, release)
-	facts, code := s.checkFacts(prog, set.Args(), settings, stop.stop)
+	facts, code := s.checkFacts(prog, &in, settings, stop.stop)
 	if sig := stop.end(); sig != 0 {
 		s.say(prog, "interrupted: not comparing a partial capture")
 		return sig
@@ -282,7 +295,7 @@ func (s *sys) check(args []string, release func()) int {
 	}
 	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: withNewlines(goldenLines), B: withNewlines(now),
-		FromFile: report.Escape(c.golden) + " (golden)", ToFile: report.Escape(strings.Join(set.Args(), " ")) + " (now)", Context: 2,
+		FromFile: report.Escape(c.golden) + " (golden)", ToFile: report.Escape(strings.Join(in.captures, " ")) + " (now)", Context: 2,
 	})
 	_, err = fmt.Fprintf(s.stdout, "%sFAIL: the TCP behaviour differs from %s (lines with - are the golden report, + the captures now)\n", diff, report.Escape(c.golden))
 	if code := s.printed(0, err); code != exitOK {
@@ -294,8 +307,8 @@ func (s *sys) check(args []string, release func()) int {
 // checkFacts reads the captures into golden facts; the code is exitOK or
 // exitInput when a capture could not be read to its end (a partial capture
 // is never compared).
-func (s *sys) checkFacts(prog string, captures []string, settings checkSettings, stop <-chan struct{}) ([]report.Fact, int) {
-	r := s.newReader(captures, nil, 0, stop)
+func (s *sys) checkFacts(prog string, in *inputArgs, settings checkSettings, stop <-chan struct{}) ([]report.Fact, int) {
+	r := s.newReader(in.captures, in.filter, 0, stop)
 	defer r.Close()
 	ignore := map[string]bool{}
 	for _, c := range settings.ignore {
@@ -309,7 +322,7 @@ func (s *sys) checkFacts(prog string, captures []string, settings checkSettings,
 	}
 	if len(sum.Errors) > 0 {
 		for _, e := range sum.Errors {
-			s.inputFault(prog, e, &inputArgs{})
+			s.inputFault(prog, e, in)
 		}
 		s.say(prog, "an input could not be read to its end; not comparing a partial capture")
 		return nil, exitInput

@@ -18,7 +18,7 @@ var usageLines = map[string]string{
        tcpflow check --golden FILE [flags] CAPTURE...
 Run 'tcpflow --help' for the flags, 'tcpflow help check' for check.
 `,
-	"tcpflow check": `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE...
+	"tcpflow check": `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE... [FILTER]
 Run 'tcpflow help check' for more.
 `,
 }
@@ -50,9 +50,10 @@ const helpExamples = `Examples:
   Teaching:
     tcpflow --explain --conn 0 web.pcap    the handshake and teardown in words, with
                                            the real numbers and a ladder diagram
-  CI regression:
-    tcpflow check --update --ignore isn,ports,rtt,time --golden login.golden login.pcap
-    tcpflow check --golden login.golden login.pcap
+  CI regression (tcpflow help check):
+    tcpflow check --update --ignore capture,isn,ports,rtt,time --tolerance packets=20% \
+        --golden login.golden login.pcap
+    tcpflow check --golden login.golden new-login.pcap
 `
 
 const helpExit = `Exit status (tcpflow and tcpflow check):

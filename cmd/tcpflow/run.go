@@ -84,6 +84,9 @@ func (s *sys) analyze(args []string, release func()) int {
 	} else if f.follow < 0 {
 		return s.usageError("tcpflow", "--follow %d: not a connection id", f.follow)
 	}
+	if fs.Changed("count") && f.count == 0 {
+		return s.usageError("tcpflow", "-c 0: want the number of frames to read, above 0")
+	}
 	if err := f.validate(); err != nil {
 		return s.usageError("tcpflow", "%v", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // TestScripts runs the CLI scripts in testdata/*.txtar. Each script's comment is
@@ -46,7 +48,7 @@ func TestScripts(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no scripts in testdata")
 	}
-	corpus := os.Getenv("TCPFLOW_CORPUS")
+	shared := corpus.Dir(t)
 	testdata, _ := filepath.Abs("../../testdata/pcaps")
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
@@ -55,8 +57,8 @@ func TestScripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			script := string(ar.Comment)
-			if strings.Contains(script, "$CORPUS") && corpus == "" {
-				t.Skip("TCPFLOW_CORPUS is not set: set it to the directory of the shared capture corpus to run this script")
+			if strings.Contains(script, "$CORPUS") && shared == "" {
+				corpus.Require(t)
 			}
 			work := t.TempDir()
 			archive := map[string][]byte{}
@@ -66,7 +68,7 @@ func TestScripts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			expand := strings.NewReplacer("$CORPUS", corpus, "$TESTDATA", testdata, "$WORK", work)
+			expand := strings.NewReplacer("$CORPUS", shared, "$TESTDATA", testdata, "$WORK", work)
 			var stdout, stderr bytes.Buffer
 			var stdin []byte
 			var sig *pendingSignal
