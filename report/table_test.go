@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/pipeline"
 )
 
 // TestASCIITableMatchesTablewriter checks that the hand-drawn big table is
@@ -120,5 +125,25 @@ func TestShortTableWidth(t *testing.T) {
 	if !strings.Contains(b.String(), "9999 dup ACKs") || !strings.Contains(b.String(), " retransmissions,\n") ||
 		!strings.Contains(b.String(), "[ffff..ffff]:65535") {
 		t.Errorf("a cell is lost:\n%s", b.String())
+	}
+}
+
+// BenchmarkConnFacts writes a connection's facts, wrapped to the default
+// width and not: the wrapping runs once per connection of a summary.
+func BenchmarkConnFacts(b *testing.B) {
+	r := capture.NewReader("../testdata/pcaps/lossy.pcap")
+	defer r.Close()
+	_, conns, err := pipeline.RunAll(r, pipeline.Options{Reassemble: true}, false)
+	if err != nil || len(conns) == 0 {
+		b.Fatal(err)
+	}
+	for _, width := range []int{0, DefaultWidth} {
+		b.Run(strconv.Itoa(width), func(b *testing.B) {
+			bw := bufio.NewWriter(io.Discard)
+			b.ReportAllocs()
+			for b.Loop() {
+				ConnFacts(bw, 0, conns[0], Options{Width: width})
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -112,6 +113,19 @@ func wrapText(w *bufio.Writer, text []byte, indent string, width int) {
 	}
 }
 
+// scratch is where wrapped renders before wrapping; reused, since the facts
+// of every connection of a big capture go through it.
+type scratch struct {
+	buf bytes.Buffer
+	bw  *bufio.Writer
+}
+
+var scratches = sync.Pool{New: func() any {
+	s := &scratch{}
+	s.bw = bufio.NewWriter(&s.buf)
+	return s
+}}
+
 // wrapped renders with render into a scratch buffer and writes the result
 // wrapped to width (no wrapping and no copy when width is 0).
 func wrapped(w *bufio.Writer, width int, indent string, render func(w *bufio.Writer)) {
@@ -119,11 +133,12 @@ func wrapped(w *bufio.Writer, width int, indent string, render func(w *bufio.Wri
 		render(w)
 		return
 	}
-	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	render(bw)
-	bw.Flush()
-	wrapText(w, buf.Bytes(), indent, width)
+	s := scratches.Get().(*scratch)
+	s.buf.Reset()
+	render(s.bw)
+	s.bw.Flush()
+	wrapText(w, s.buf.Bytes(), indent, width)
+	scratches.Put(s)
 }
 
 // wrapWords breaks text into lines of at most room columns (see breakAt).
