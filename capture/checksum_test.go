@@ -14,7 +14,8 @@ func TestChecksumsCrafted(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/pcaps/*.pcap*")
 	checked := 0
 	for _, path := range files {
-		if filepath.Base(path) == "loopback.pcap" { // real traffic: checked below
+		switch filepath.Base(path) {
+		case "loopback.pcap", "loopback-again.pcap": // real traffic, checksums left to offload
 			continue
 		}
 		r := NewReader(path)

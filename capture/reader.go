@@ -96,7 +96,8 @@ type Reader struct {
 	fr        Frame // the frame Next read last
 
 	// Count, when set before the first Next, ends the reading after that
-	// many frames the filter kept (tcpdump -c): Next then returns io.EOF.
+	// many frames the filter kept (tcpdump -c): Next then returns io.EOF
+	// and Stats.FrameLimit is set.
 	Count uint64
 
 	live    *liveSource // the input of a live capture (OpenLive)
@@ -187,6 +188,7 @@ func NewReader(names ...string) *Reader {
 func (r *Reader) Next(seg *Segment) error {
 	for {
 		if r.Count > 0 && r.Stats.Frames-r.Stats.Count[Filtered] >= r.Count && r.cur < len(r.names) {
+			r.Stats.FrameLimit = r.Count
 			r.Stop()
 		}
 		if r.src == nil {
@@ -245,9 +247,11 @@ func (r *Reader) Next(seg *Segment) error {
 		seg.File = r.cur
 		seg.Time = ci.Timestamp.UnixNano()
 		if r.Stats.Frames == 1 {
-			r.Stats.FirstTime = seg.Time
+			r.Stats.FirstTime, r.Stats.MinTime, r.Stats.MaxTime = seg.Time, seg.Time, seg.Time
 		}
 		r.Stats.LastTime = seg.Time
+		r.Stats.MinTime = min(r.Stats.MinTime, seg.Time)
+		r.Stats.MaxTime = max(r.Stats.MaxTime, seg.Time)
 		if prog != nil && !prog.Match(data, ci.Length) {
 			r.Stats.Count[Filtered]++
 			continue

@@ -14,6 +14,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // readAll reads every segment of the named inputs and returns the segments
@@ -46,10 +48,7 @@ func readAll(t *testing.T, r *Reader) ([]Segment, []error) {
 // were checked against `tshark -Y tcp` (frames whose innermost TCP header is a
 // real segment, not one quoted in an ICMP error).
 func TestCorpus(t *testing.T) {
-	dir := os.Getenv("TCPFLOW_CORPUS")
-	if dir == "" {
-		t.Skip("TCPFLOW_CORPUS not set")
-	}
+	dir := corpus.Require(t)
 	tests := []struct {
 		file       string
 		frames     uint64
@@ -581,5 +580,54 @@ func TestSourceRouteDst(t *testing.T) {
 		if (ok && got.String() != tc.want) || (!ok && tc.want != "") {
 			t.Errorf("% x: %v %v, want %q", tc.opts, got, ok, tc.want)
 		}
+	}
+}
+
+// TestCountAndTimes checks -c (Count, across files; as in tcpdump it counts
+// the frames the filter kept) and the span of a capture whose records are not in time order.
+func TestCountAndTimes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcap")
+	os.WriteFile(a, craftPcap(t, 3), 0o644) // times 1700000000 s + 0, 1, 2 µs
+	os.WriteFile(b, craftPcap(t, 3), 0o644) // the same times again: earlier than a's last
+	for _, tt := range []struct {
+		max         uint64
+		frames, tcp uint64
+		limit       uint64
+	}{
+		{0, 6, 6, 0},
+		{2, 2, 2, 2},
+		{4, 4, 4, 4}, // into the second file
+		{9, 6, 6, 0},
+	} {
+		r := NewReader(a, b)
+		r.Count = tt.max
+		segs, errs := readAll(t, r)
+		if len(errs) != 0 || r.Stats.Frames != tt.frames || uint64(len(segs)) != tt.tcp || r.Stats.FrameLimit != tt.limit {
+			t.Errorf("Count %d: %d frames, %d segments, limit %d, errors %v; want %d, %d, %d, none",
+				tt.max, r.Stats.Frames, len(segs), r.Stats.FrameLimit, errs, tt.frames, tt.tcp, tt.limit)
+		}
+	}
+	r := NewReader(a, b)
+	r.Count = 2
+	r.Filter = mustFilter(t, "tcp[4:4] = 1000") // keeps the first frame of each file
+	segs, _ := readAll(t, r)
+	if len(segs) != 2 || r.Stats.Frames != 4 || r.Stats.Count[Filtered] != 2 || r.Stats.FrameLimit != 2 {
+		t.Errorf("Count 2 with a filter: %d segments, %d frames, %d filtered, limit %d; want 2, 4, 2, 2", len(segs), r.Stats.Frames, r.Stats.Count[Filtered], r.Stats.FrameLimit)
+	}
+
+	r = NewReader(a, b)
+	readAll(t, r)
+	base := int64(1700000000e9)
+	st := r.Stats
+	if st.FirstTime != base || st.LastTime != base+2000 || st.MinTime != base || st.MaxTime != base+2000 {
+		t.Errorf("times first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
+	}
+	r = NewReader(b, a)
+	r.Count = 4 // b's three frames, then a's first: the last frame is not the latest
+	readAll(t, r)
+	st = r.Stats
+	if st.FirstTime != base || st.LastTime != base || st.MaxTime != base+2000 || st.MinTime != base {
+		t.Errorf("out of order: first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
 	}
 }

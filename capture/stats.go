@@ -66,12 +66,19 @@ type Stats struct {
 	Links  []LinkCount        // frames per link type, in order first seen
 	Bytes  uint64             // captured bytes of all frames
 	// FirstTime and LastTime are the times of the first and last frame read
-	// (of any kind), ns since the epoch.
+	// (of any kind), ns since the epoch. Reports count relative times from
+	// FirstTime, as Wireshark does from its first frame.
 	FirstTime, LastTime int64
 	// KernelDrops counts the frames a live capture lost because its socket
 	// buffer was full (tcpdump's "packets dropped by kernel"); they were
 	// never read, so Frames does not count them.
 	KernelDrops uint64
+	// MinTime and MaxTime are the earliest and latest times of all frames
+	// read: the capture's span, whatever the order of the records (a merged
+	// or clock-stepped capture is not in time order).
+	MinTime, MaxTime int64
+	// FrameLimit is Reader.MaxFrames when reading stopped there, else 0.
+	FrameLimit uint64
 }
 
 // LinkCount is the number of frames of one link type.

@@ -178,7 +178,7 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 			default:
 			}
 		}
-		got := nextSegment(r, &seg, sum)
+		got := nextSegment(r, &seg, sum, opts.Stop)
 		if got == tick {
 			// A live capture has nothing new for now: hand on what was
 			// read, so that connections that closed a while ago finish
@@ -219,6 +219,9 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 		sum.Errors = append(sum.Errors, err)
 	}
 	sum.Inputs, sum.Stats = r.Inputs, r.Stats
+	if r.Filter != nil {
+		sum.Filter = r.Filter.String()
+	}
 	t.totals(sum)
 	err := out.err
 	for _, s := range sinks {
@@ -267,8 +270,10 @@ const (
 
 // nextSegment reads the next segment into seg. A faulty input is recorded in
 // sum.Errors and reading goes on with the next input; any other error ends
-// the run.
-func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) int {
+// the run. An error after stop was closed is the stop itself (a read blocked
+// on a quiet pipe, made to return): it ends the run as an interruption, not
+// as a fault of the input.
+func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary, stop <-chan struct{}) int {
 	for {
 		err := r.Next(seg)
 		switch {
@@ -278,6 +283,12 @@ func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) int {
 			return tick
 		case err == io.EOF:
 			return end
+		case stopped(stop):
+			sum.Interrupted = true
+			if n := len(r.Inputs); n > 0 {
+				r.Inputs[n-1].Err = nil
+			}
+			return end
 		}
 		var re *capture.ReadError
 		if !errors.As(err, &re) {
@@ -285,5 +296,15 @@ func nextSegment(r *capture.Reader, seg *capture.Segment, sum *Summary) int {
 			return end
 		}
 		sum.Errors = append(sum.Errors, re)
+	}
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }

@@ -90,6 +90,8 @@ type Flusher interface {
 type Summary struct {
 	Inputs []capture.Input
 	Stats  capture.Stats
+	// Filter is the capture filter's expression (Reader.Filter), "" for none.
+	Filter string
 	// Errors lists a *capture.ReadError for each faulty input, in input
 	// order, and any other error that ended reading.
 	Errors []error

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // TestStreamsMatchTshark checks, on every capture of the corpus, that for each
@@ -26,12 +27,9 @@ import (
 // each direction equals that of the bytes `tshark -z follow,tcp,raw`
 // extracts. It needs tshark and TCPFLOW_CORPUS.
 func TestStreamsMatchTshark(t *testing.T) {
-	dir := os.Getenv("TCPFLOW_CORPUS")
-	if dir == "" {
-		t.Skip("TCPFLOW_CORPUS not set")
-	}
+	dir := corpus.Require(t)
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed")
+		t.Skip("skipped: tshark is not installed (apt-get install tshark); it is the reference")
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
 	more, _ := filepath.Glob(filepath.Join(dir, "*.cap"))

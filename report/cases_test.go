@@ -1,9 +1,10 @@
 package report
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // corpusGolden are the shared-corpus captures whose reports are kept as golden
@@ -29,12 +30,10 @@ func goldenCases(t *testing.T) []GoldenCase {
 	for _, p := range own {
 		cases = append(cases, GoldenCase{filepath.Base(p), p})
 	}
-	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
+	if dir := corpus.Optional(t, "the corpus golden files are not checked"); dir != "" {
 		for _, f := range corpusGolden {
 			cases = append(cases, GoldenCase{"corpus." + f, filepath.Join(dir, f)})
 		}
-	} else {
-		t.Log("TCPFLOW_CORPUS not set: corpus golden files not checked")
 	}
 	return cases
 }

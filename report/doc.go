@@ -11,6 +11,12 @@
 // (DissectFrame, AppendDissectText, AppendDissectJSON) or tcpdump's lines
 // (AppendTcpdump).
 //
+// Text reports fit Options.Width columns (100 by default in tcpflow): the
+// connection table gives each connection two lines and keeps the columns
+// that fit (table.go), long lines wrap with indented continuations
+// (wrap.go). Width 0 is tcpflow --wide: one table row per connection with
+// every column, lines as long as they need.
+//
 // Nothing here reads captures or does file I/O: package sink puts the pieces
 // together into outputs, in the order each needs. Within a piece every list
 // is in a defined order (segments by frame, transitions by frame then

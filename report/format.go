@@ -15,6 +15,11 @@ import (
 type Options struct {
 	Absolute bool // show absolute sequence and acknowledgment numbers
 	Summary  bool // text: connection table and per-connection facts, no timelines
+	// Width is the number of columns text reports fit in (the connection
+	// table keeps the columns that fit, long lines wrap); 0 for no limit:
+	// one table row per connection with every column, lines as long as
+	// they need.
+	Width int
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
@@ -124,11 +129,14 @@ func endText(c *state.Connection) string {
 }
 
 // winText shows a window raw and scaled: "513*128=65664", "65535", or
-// "513 (scale unknown)".
-func winText(r *state.Record, shift int) string { return string(appendWinText(nil, r, shift)) }
+// "513 (scale unknown)"; compact, only the scaled value: "65664".
+func winText(r *state.Record, shift int, compact bool) string {
+	return string(appendWinText(nil, r, shift, compact))
+}
 
-// appendWinText appends winText(r, shift).
-func appendWinText(b []byte, r *state.Record, shift int) []byte {
+// appendWinText appends winText(r, shift, compact).
+func appendWinText(b []byte, r *state.Record, shift int, compact bool) []byte {
+	raw := len(b)
 	b = strconv.AppendUint(b, uint64(r.Win), 10)
 	switch {
 	case r.WinScaled < 0:
@@ -136,10 +144,14 @@ func appendWinText(b []byte, r *state.Record, shift int) []byte {
 	case r.Flags&capture.SYN != 0 || shift <= 0:
 		return b
 	}
-	b = append(b, '*')
-	b = strconv.AppendInt(b, 1<<shift, 10)
-	b = append(b, '=')
-	b = strconv.AppendInt(b, r.WinScaled, 10)
+	if compact {
+		b = strconv.AppendInt(b[:raw], r.WinScaled, 10)
+	} else {
+		b = append(b, '*')
+		b = strconv.AppendInt(b, 1<<shift, 10)
+		b = append(b, '=')
+		b = strconv.AppendInt(b, r.WinScaled, 10)
+	}
 	if r.ScaleAssumed {
 		b = append(b, " (scale assumed)"...)
 	}
@@ -167,6 +179,18 @@ func escape(b []byte) string {
 		}
 	}
 	return sb.String()
+}
+
+// Escape makes a name from the user or a capture (a file name, an interface,
+// a comment) safe for a terminal, as payload bytes are: printable ASCII
+// stays, everything else becomes a Go-style escape.
+func Escape(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return escape([]byte(s))
+		}
+	}
+	return s
 }
 
 // icmpText names an ICMP error in words (RFC 792, RFC 4443).

@@ -22,9 +22,12 @@ var goldenModes = []struct {
 	sink func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink
 }{
 	{"text", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
-		return sink.NewText(w, &r.Stats, report.Options{}, sink.Timelines, "")
+		return sink.NewText(w, &r.Stats, report.Options{Width: report.DefaultWidth}, sink.Timelines, "")
 	}},
 	{"summary", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {
+		return sink.NewText(w, &r.Stats, report.Options{Summary: true, Width: report.DefaultWidth}, sink.Summary, "")
+	}},
+	{"wide", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink { // --summary --wide
 		return sink.NewText(w, &r.Stats, report.Options{Summary: true}, sink.Summary, "")
 	}},
 	{"explain", func(w *bytes.Buffer, r *capture.Reader) pipeline.Sink {

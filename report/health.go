@@ -33,14 +33,9 @@ func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
 func verdict(c *state.Connection) string {
 	a := c.Data
 	var p []string
-	cl, sv := &a.EP[flow.Client], &a.EP[flow.Server]
-	switch {
-	case a.EndedBy == state.Refused:
-		p = append(p, "refused: the SYN was answered with RST")
-	case cl.SYNSeen && !sv.SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
-		p = append(p, "no answer to the SYN")
-	case a.EndedBy == state.Rst:
-		p = append(p, "reset by the "+a.Closer.Side())
+	cl := &a.EP[flow.Client]
+	if long, _ := badEnd(c); long != "" {
+		p = append(p, long)
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
@@ -81,6 +76,21 @@ func verdict(c *state.Connection) string {
 		return "clean"
 	}
 	return strings.Join(p, ", ")
+}
+
+// badEnd says how a connection ended when that is a problem (refused, no
+// answer, reset), in the verdict's words and in the table's.
+func badEnd(c *state.Connection) (long, short string) {
+	a := c.Data
+	switch {
+	case a.EndedBy == state.Refused:
+		return "refused: the SYN was answered with RST", "refused"
+	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
+		return "no answer to the SYN", "no answer"
+	case a.EndedBy == state.Rst:
+		return "reset by the " + a.Closer.Side(), "reset"
+	}
+	return "", ""
 }
 
 // health writes the per-connection summary facts under the connection header
@@ -233,8 +243,11 @@ func (e *Expert) list() []expertRow {
 	return rows
 }
 
-// WriteText writes the expert summary, one line per finding kind.
-func (e *Expert) WriteText(w *bufio.Writer) { expertLines(w, e.list()) }
+// WriteText writes the expert summary, one line per finding kind, wrapped
+// to opts.Width.
+func (e *Expert) WriteText(w *bufio.Writer, opts Options) {
+	wrapped(w, opts.Width, "      ", func(w *bufio.Writer) { expertLines(w, e.list()) })
+}
 
 func expertLines(w *bufio.Writer, rows []expertRow) {
 	if len(rows) == 0 {

@@ -17,9 +17,15 @@ import (
 	"github.com/tcpflow/tcpflow/state"
 )
 
-// Header writes the capture header: inputs, frame counts by kind, time span,
-// frames not analyzed by reason, faults, and what the run's bounds changed.
-func Header(w *bufio.Writer, sum *pipeline.Summary) {
+// Header writes the capture header: inputs, frame counts by kind, the
+// capture filter, the time span, frames not analyzed by reason, faults, and
+// what the run's bounds changed; lines wrapped to opts.Width. Names from the
+// user or the capture are escaped.
+func Header(w *bufio.Writer, sum *pipeline.Summary, opts Options) {
+	wrapped(w, opts.Width, "  ", func(w *bufio.Writer) { header(w, sum) })
+}
+
+func header(w *bufio.Writer, sum *pipeline.Summary) {
 	for _, in := range sum.Inputs {
 		kind := string(in.Format)
 		if in.Gzip {
@@ -34,7 +40,7 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 		if kind == "" {
 			kind = "unreadable"
 		}
-		fmt.Fprintf(w, "capture %s (%s): %d frames\n", in.Name, kind, in.Frames)
+		fmt.Fprintf(w, "capture %s (%s): %d frames\n", Escape(in.Name), kind, in.Frames)
 	}
 	st := &sum.Stats
 	var links []string
@@ -43,23 +49,32 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 	}
 	fmt.Fprintf(w, "frames: %d total, %d TCP segments, %d not analyzed; link types: %s\n",
 		st.Frames, st.TCP, st.Skipped(), strings.Join(links, ", "))
+	if sum.Filter != "" {
+		fmt.Fprintf(w, "filter: %s (%s excluded)\n", Escape(sum.Filter), plural(int64(st.Count[capture.Filtered]), "frame", "frames"))
+	}
 	if st.Frames > 0 {
-		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.FirstTime), utc(st.LastTime), duration(st.LastTime-st.FirstTime))
+		fmt.Fprintf(w, "time: %s to %s (%s)\n", utc(st.MinTime), utc(st.MaxTime), duration(st.MaxTime-st.MinTime))
+		if st.FirstTime != st.MinTime {
+			fmt.Fprintf(w, "times out of order: frame 1, at %s, is not the earliest; relative times count from it\n", utc(st.FirstTime))
+		}
 	}
 	live := isLive(sum)
 	if live {
 		fmt.Fprintf(w, "%s dropped by kernel\n", plural(int64(st.KernelDrops), "packet", "packets"))
 	}
 	for _, r := range capture.Reasons() {
-		if n := st.Count[r]; n > 0 {
+		if n := st.Count[r]; n > 0 && !(r == capture.Filtered && sum.Filter != "") {
 			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
 		}
 	}
+	if st.FrameLimit > 0 {
+		fmt.Fprintf(w, "stopped after %s, as asked (-c): the rest of the input is not read\n", plural(int64(st.FrameLimit), "frame", "frames"))
+	}
 	for _, err := range sum.Errors {
-		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
+		fmt.Fprintf(w, "error: %s (%s)\n", Escape(err.Error()), analyzedAround(sum, err))
 	}
 	if sum.Interrupted && !live { // stopping is how a live capture ends
-		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; everything read before is analyzed\n", st.Frames)
+		fmt.Fprintf(w, "interrupted: reading stopped at frame %d; the report covers the frames read before\n", st.Frames)
 	}
 	if sum.Evicted > 0 {
 		fmt.Fprintf(w, "evicted: %d connections finished while open to stay within --max-conns (%d half-open or one-sided); the most tracked at once: %d\n",
@@ -76,6 +91,33 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 // isLive tells whether the run read a live capture.
 func isLive(sum *pipeline.Summary) bool {
 	return len(sum.Inputs) > 0 && sum.Inputs[0].Format == capture.FormatLive
+}
+
+// analyzedAround says what of the inputs was analyzed around a fault: the
+// frames read before it, the files after it.
+func analyzedAround(sum *pipeline.Summary, err error) string {
+	var before uint64
+	at := -1
+	for i := range sum.Inputs {
+		before += sum.Inputs[i].Frames
+		if sum.Inputs[i].Err == err {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return "reading stopped there; the frames before it are analyzed"
+	}
+	after := at < len(sum.Inputs)-1
+	switch {
+	case before > 0 && after:
+		return "the frames before it, and the files after it, are analyzed"
+	case before > 0:
+		return "the frames before it are analyzed"
+	case after:
+		return "the files after it are analyzed"
+	}
+	return "nothing was analyzed"
 }
 
 // TableHeader names the columns of the connection table.
@@ -178,10 +220,15 @@ func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
 // ConnFacts writes the per-connection header: endpoints, handshake facts,
 // how it ended, its health, its streams and ICMP errors; relative times count
-// from base (ns, the capture's first frame). It runs once per connection of a
+// from base (ns, the capture's first frame); lines wrapped to opts.Width.
+func ConnFacts(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	wrapped(w, opts.Width, "    ", func(w *bufio.Writer) { connFacts(w, base, c) })
+}
+
+// connFacts writes ConnFacts's lines. It runs once per connection of a
 // summary, tens of thousands of times on a big capture, so it writes pieces
 // directly rather than through fmt.
-func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
+func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	a := c.Data
 	var nb [24]byte
 	unum := func(n uint64) { w.Write(strconv.AppendUint(nb[:0], n, 10)) }
@@ -201,7 +248,9 @@ func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	w.WriteString(seconds(c.LastTime - base))
 	w.WriteString(" (")
 	writeDuration(w, c.LastTime-c.FirstTime)
-	w.WriteString(")\n")
+	w.WriteString("), first at ")
+	w.WriteString(utc(c.FirstTime))
+	w.WriteString("\n")
 	if c.MidStream {
 		w.WriteString("joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1\n")
 	}

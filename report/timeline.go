@@ -2,8 +2,8 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
@@ -18,10 +18,12 @@ import (
 // padded.
 const timelineCols = 9
 
-// row holds one timeline row's cells, end to end in buf.
+// row holds one timeline row's cells, end to end in buf, and where each
+// part of the notes (a finding, the options, ...) ends, for wrapping.
 type row struct {
-	buf []byte
-	end [timelineCols]int
+	buf   []byte
+	end   [timelineCols]int
+	parts []int
 }
 
 func (rw *row) cell(i int) []byte {
@@ -34,7 +36,9 @@ func (rw *row) cell(i int) []byte {
 
 // Timeline writes one row per segment and, under it, the transitions it
 // caused; relative times count from base (ns). It reads the records twice
-// (column widths, then rows), so they need not fit in memory.
+// (column widths, then rows), so they need not fit in memory. Within
+// opts.Width, windows show only their scaled value and notes that do not fit
+// wrap (writeRow).
 func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	a := c.Data
 	header := [timelineCols]string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
@@ -50,24 +54,30 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 		widths[i] = len(h)
 	}
 	var hdr row
-	hdr.buf, hdr.end = append([]byte(nil), rw.buf...), rw.end
+	hdr.buf, hdr.end, hdr.parts = append([]byte(nil), rw.buf...), rw.end, []int{len(rw.buf)}
 	for _, r := range a.Records.All() {
 		rw.fill(base, a, r, opts)
 		for i := 0; i < timelineCols-1; i++ {
 			widths[i] = max(widths[i], len(rw.cell(i)))
 		}
 	}
-	writeRow(w, &hdr, &widths)
 	indent := widths[0] + widths[1] + widths[2] + 6
+	writeRow(w, &hdr, &widths, opts.Width, indent)
 	ti := 0
 	tr := a.Transitions
 	for _, r := range a.Records.All() {
 		rw.fill(base, a, r, opts)
-		writeRow(w, &rw, &widths)
+		writeRow(w, &rw, &widths, opts.Width, indent)
 		for ti < len(tr) && tr[ti].Frame <= r.Frame {
 			t := tr[ti]
 			pad(w, indent)
-			fmt.Fprintf(w, "%s %s -> %s: %s\n", t.Endpoint.Side(), t.From, t.To, t.Why)
+			line := t.Endpoint.Side() + " " + t.From.String() + " -> " + t.To.String() + ": " + t.Why
+			if opts.Width > 0 {
+				wrapLine(w, line, indent, strings.Repeat(" ", indent+2), opts.Width)
+			} else {
+				w.WriteString(line)
+				w.WriteByte('\n')
+			}
 			ti++
 		}
 	}
@@ -109,16 +119,28 @@ func (rw *row) fill(base int64, a *state.Conn, r *state.Record, opts Options) {
 	b = strconv.AppendInt(b, int64(r.Len), 10)
 	next(6)
 	shift, _ := a.EP[r.Dir].Scale(&a.EP[r.Dir.Reverse()])
-	b = appendWinText(b, r, shift)
+	b = appendWinText(b, r, shift, opts.Width > 0)
 	next(7)
-	b = appendNotes(b, a, r)
+	b = rw.appendNotes(b, a, r)
 	next(8)
 	rw.buf = b
 }
 
 // writeRow writes a row padded to the column widths: numbers right-aligned,
-// the rest left-aligned, two spaces apart, no trailing blanks.
-func writeRow(w *bufio.Writer, rw *row, widths *[timelineCols]int) {
+// the rest left-aligned, two spaces apart, no trailing blanks. Within maxw
+// (when above 0), notes that do not fit their column continue part by part
+// on the next lines, in their column when a part fits there, else from
+// column indent (under the time), so that an option list is never broken
+// in the middle unless it is wider than the whole line.
+func writeRow(w *bufio.Writer, rw *row, widths *[timelineCols]int, maxw, indent int) {
+	col := 2 * (timelineCols - 1)
+	for _, wd := range widths[:timelineCols-1] {
+		col += wd
+	}
+	if notes := rw.cell(timelineCols - 1); maxw > 0 && col+width(string(notes)) > maxw {
+		wrapRow(w, rw, widths, col, maxw, indent)
+		return
+	}
 	blanks := 0 // padding owed: written only if something follows
 	for i := 0; i < timelineCols; i++ {
 		cell := rw.cell(i)
@@ -149,6 +171,54 @@ func writeRow(w *bufio.Writer, rw *row, widths *[timelineCols]int) {
 	w.WriteByte('\n')
 }
 
+// wrapRow is writeRow for a row whose notes do not fit within maxw; col is
+// where the notes column starts. It is the rare case: plain strings.
+func wrapRow(w *bufio.Writer, rw *row, widths *[timelineCols]int, col, maxw, indent int) {
+	var sb strings.Builder
+	for i := 0; i < timelineCols-1; i++ {
+		cell := string(rw.cell(i))
+		fill := strings.Repeat(" ", widths[i]-len(cell))
+		if i == 0 || (i >= 4 && i <= 6) { // numbers right-aligned
+			sb.WriteString(fill + cell)
+		} else {
+			sb.WriteString(cell + fill)
+		}
+		sb.WriteString("  ")
+	}
+	cur := strings.TrimRight(sb.String(), " ") // the line being built
+	at := col                                  // where the next part would start on it
+	flush := func() {
+		if cur != "" {
+			w.WriteString(cur)
+			w.WriteByte('\n')
+		}
+	}
+	start := rw.end[timelineCols-2]
+	for _, end := range rw.parts {
+		p := strings.TrimLeft(string(rw.buf[start:end]), " ")
+		start = end
+		switch pw := width(p); {
+		case cur != "" && at+pw <= maxw:
+			if at > col {
+				cur += " "
+			} else {
+				cur += strings.Repeat(" ", col-len(cur))
+			}
+			cur += p
+			at += pw + 1
+		case col+pw <= maxw:
+			flush()
+			cur, at = strings.Repeat(" ", col)+p, col+pw+1
+		default:
+			flush()
+			w.WriteString(strings.Repeat(" ", indent))
+			wrapLine(w, p, indent, strings.Repeat(" ", indent+2), maxw)
+			cur = ""
+		}
+	}
+	flush()
+}
+
 const spaces = "                                                                "
 
 // pad writes n spaces.
@@ -161,11 +231,14 @@ func pad(w *bufio.Writer, n int) {
 }
 
 // appendNotes appends the last timeline column: findings in brackets, then
-// options, then the application protocol the segment starts.
-func appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
+// options, then the application protocol the segment starts; rw.parts gets
+// where each ends.
+func (rw *row) appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
 	start := len(b)
+	rw.parts = rw.parts[:0]
 	sep := func() {
 		if len(b) > start {
+			rw.parts = append(rw.parts, len(b))
 			b = append(b, ' ')
 		}
 	}
@@ -193,6 +266,9 @@ func appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
 	if p := protoNote(a, r); p != "" {
 		sep()
 		b = append(b, p...)
+	}
+	if len(b) > start {
+		rw.parts = append(rw.parts, len(b))
 	}
 	return b
 }

@@ -49,10 +49,7 @@ type Text struct {
 // is the reader's (for the time of the first frame, which relative times
 // count from); tempDir is where the spool goes ("" for the system's).
 func NewText(w io.Writer, stats *capture.Stats, opts report.Options, mode TextMode, tempDir string) *Text {
-	t := &Text{w: w, stats: stats, opts: opts, mode: mode, o: newOrdered(tempDir), widths: make([]int, len(report.TableHeader))}
-	for i, h := range report.TableHeader {
-		t.widths[i] = len(h)
-	}
+	t := &Text{w: w, stats: stats, opts: opts, mode: mode, o: newOrdered(tempDir), widths: make([]int, report.NumTableCells(opts))}
 	t.bw = bufio.NewWriter(&t.sec)
 	return t
 }
@@ -85,8 +82,8 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	t.row = t.row[:0]
 	if t.mode != Explained {
 		t.expert.Add(c)
-		for i, cell := range report.TableRow(c) {
-			t.widths[i] = max(t.widths[i], len(cell))
+		for i, cell := range report.TableCells(c, t.opts) {
+			t.widths[i] = max(t.widths[i], report.CellWidth(cell))
 			if i > 0 {
 				t.row = append(t.row, 0)
 			}
@@ -98,7 +95,7 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	case Explained:
 		report.Explain(t.bw, base, c, t.opts)
 	default:
-		report.ConnFacts(t.bw, base, c)
+		report.ConnFacts(t.bw, base, c, t.opts)
 		if t.mode == Timelines {
 			t.bw.WriteByte('\n')
 			report.Timeline(t.bw, base, c, t.opts)
@@ -130,14 +127,22 @@ func (t *Text) End(sum *pipeline.Summary) error {
 	if bw == nil {
 		bw = bufio.NewWriterSize(t.w, 64<<10)
 	}
-	report.Header(bw, sum)
+	report.Header(bw, sum, t.opts)
 	if len(t.o.index) == 0 {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
 		return flush(bw, t.o.err)
 	}
 	if t.mode != Explained {
 		bw.WriteByte('\n')
-		if len(t.o.index) < report.BigTable {
+		switch {
+		case t.opts.Width > 0:
+			d := report.NewShortTable(bw, t.widths, t.opts.Width)
+			d.Begin()
+			for _, e := range t.o.index {
+				row, _ := t.o.read(e)
+				d.Row(strings.Split(string(row), "\x00"))
+			}
+		case len(t.o.index) < report.BigTable:
 			rows := make([][]string, len(t.o.index))
 			for i, e := range t.o.index {
 				row, _ := t.o.read(e)
@@ -146,7 +151,12 @@ func (t *Text) End(sum *pipeline.Summary) error {
 			if err := report.Table(bw, report.TableHeader, rows); err != nil {
 				return err
 			}
-		} else {
+		default:
+			// Every column (--wide): tablewriter's table, drawn row by row
+			// when it is big.
+			for i, h := range report.TableHeader {
+				t.widths[i] = max(t.widths[i], len(h))
+			}
 			d := report.TableDrawer{W: bw, Widths: t.widths}
 			d.Begin(report.TableHeader)
 			for _, e := range t.o.index {
@@ -156,7 +166,7 @@ func (t *Text) End(sum *pipeline.Summary) error {
 			d.End()
 		}
 		bw.WriteByte('\n')
-		t.expert.WriteText(bw)
+		t.expert.WriteText(bw, t.opts)
 	}
 	for _, e := range t.o.index {
 		if t.live != nil {

@@ -20,6 +20,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/net/bpf"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // differential are the expressions compared with tcpdump: every supported
@@ -105,10 +107,8 @@ func TestAgainstTcpdump(t *testing.T) {
 		}
 	}
 	add("../../testdata/pcaps", "testdata/")
-	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
+	if dir := corpus.Optional(t, "comparing on the zoo and testdata only"); dir != "" {
 		add(dir, "corpus/")
-	} else {
-		t.Log("TCPFLOW_CORPUS is not set: comparing on the zoo and testdata only")
 	}
 	names := make([]string, 0, len(sources))
 	for n := range sources {

@@ -16,32 +16,67 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/pflag"
 
-	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
 	"github.com/tcpflow/tcpflow/sink"
 )
 
-// Exit codes of tcpflow check.
-const (
-	checkPass   = 0
-	checkDiffer = 1
-	checkError  = 2 // an input or the golden file could not be read, or bad usage
-)
+const checkHelp = `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE... [FILTER]
 
-const checkUsage = `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE...
-
-Compare the TCP behaviour in the captures with a golden report: exit 0 when it
-is the same, 1 with a unified diff when it changed, 2 when a capture or the
-golden file could not be read. --update writes the golden report instead.
+Compare the TCP behaviour in the captures with a golden report: one fact per
+line, connections named by their endpoints and order, no paths. It prints
+"ok" when the facts are the same and a unified diff when they changed.
+--update writes the golden report instead. A capture filter after the
+captures (or -f) compares only what it keeps; give it to --update too.
 
 Categories (--ignore): capture isn ports time rtt packets bytes analysis state.
-Tolerances apply to time, rtt, packets, bytes and analysis: a relative "20%",
-a duration "50ms" (time, rtt) or an absolute count "2".
+A new capture of the same scenario has other ISNs (isn), another ephemeral
+port (ports), other times and RTTs (time, rtt: on loopback, RTTs of
+microseconds vary by more than 100%), and often a segment or two more or
+less (packets, and the frame counts of capture): delayed ACKs come or not.
+Tolerances apply to time, rtt, packets, bytes and analysis: a relative
+"20%", a duration "5ms" (time, rtt) or a count "2".
 The golden file remembers --ignore and --tolerance; later checks use them.
-
-Flags:
 `
+
+const checkExamples = `Examples:
+  A scenario re-captured in each CI run:
+    tcpflow check --update --ignore capture,isn,ports,rtt,time --tolerance packets=20% \
+        --golden login.golden login.pcap
+    tcpflow check --golden login.golden new-login.pcap
+  A committed capture, every fact:
+    tcpflow check --update --golden web.golden web.pcap
+`
+
+// checkOptions are the flags of tcpflow check.
+type checkOptions struct {
+	golden string
+	update bool
+	ignore []string
+	tol    []string
+	read   []string
+	filter string
+}
+
+func (c *checkOptions) define(fs *pflag.FlagSet) []helpSection {
+	var h helpSections
+	h.start(fs, "Flags")
+	fs.StringVar(&c.golden, "golden", "", "the golden report `FILE`")
+	fs.BoolVar(&c.update, "update", false, "write the golden report from the captures instead of comparing")
+	fs.StringSliceVar(&c.ignore, "ignore", nil, "leave out fact `CATEGORIES` that vary between captures of the same scenario, e.g. isn,ports,rtt,time")
+	fs.StringSliceVar(&c.tol, "tolerance", nil, "accept numeric changes within `CAT=TOL`, e.g. rtt=5ms,packets=2")
+	fs.StringArrayVarP(&c.read, "read", "r", nil, "read the capture `FILE`, as tcpflow -r does; repeatable")
+	fs.StringVarP(&c.filter, "filter", "f", "", "compare only the frames the capture filter `EXPR` keeps (also written after the captures); give the same to --update and to the checks")
+	fs.BoolP("help", "h", false, "show this help")
+	return h.done(fs)
+}
+
+func writeCheckHelp(w io.Writer, sections []helpSection) {
+	fmt.Fprint(w, checkHelp, "\n")
+	writeFlags(w, sections)
+	fmt.Fprint(w, checkExamples, "\n")
+	fmt.Fprint(w, helpExit)
+}
 
 // tolerance is how far a numeric fact may move: relative (a fraction) or absolute.
 type tolerance struct {
@@ -165,99 +200,77 @@ func settingsFromLine(line string) (checkSettings, error) {
 	return parseSettings(ignore, tol)
 }
 
-func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var golden string
-	var update bool
-	var ignore, tol []string
-	set := pflag.NewFlagSet("tcpflow check", pflag.ContinueOnError)
-	set.SetOutput(stderr)
-	set.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		set.PrintDefaults()
+// check is tcpflow check.
+func (s *sys) check(args []string, release func()) int {
+	const prog = "tcpflow check"
+	var c checkOptions
+	set := newFlagSet(prog)
+	sections := c.define(set)
+	if code := s.parseFlags(prog, set, args, func(w io.Writer) { writeCheckHelp(w, sections) }); code >= 0 {
+		return code
 	}
-	set.StringVar(&golden, "golden", "", "the golden report `FILE`")
-	set.BoolVar(&update, "update", false, "write the golden report from the captures instead of comparing")
-	set.StringSliceVar(&ignore, "ignore", nil, "leave out fact `CATEGORIES` that vary between captures of the same scenario, e.g. isn,time,ports")
-	set.StringSliceVar(&tol, "tolerance", nil, "accept numeric changes within `CAT=TOL`, e.g. rtt=20%,packets=2")
-	if err := set.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return checkPass
-		}
-		return checkError
+	in, err := splitArgs(c.read, set.Args(), c.filter)
+	switch {
+	case c.golden == "":
+		return s.usageError(prog, "--golden FILE is required: the golden report to compare with (or to write, with --update)")
+	case err != nil:
+		return s.usageError(prog, "%v", err)
+	case len(in.captures) == 0:
+		return s.usageError(prog, "no capture to read: name one or more files, or - for standard input")
 	}
-	if golden == "" || set.NArg() == 0 {
-		set.Usage()
-		return checkError
-	}
-	flagSettings, err := parseSettings(ignore, tol)
+	flagSettings, err := parseSettings(c.ignore, c.tol)
 	if err != nil {
-		fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
-		return checkError
+		return s.usageError(prog, "%v", err)
 	}
 	given := set.Changed("ignore") || set.Changed("tolerance")
 
 	settings := flagSettings
 	var goldenLines []string
-	if !update {
-		data, err := os.ReadFile(golden)
+	if !c.update {
+		data, err := os.ReadFile(c.golden)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				fmt.Fprintf(stderr, "tcpflow check: %v (create it with --update)\n", err)
+				s.say(prog, "%s: no such golden report (create it with --update)", c.golden)
 			} else {
-				fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
+				s.say(prog, "%v", err)
 			}
-			return checkError
+			return exitInput
 		}
 		line, lines := readGolden(data)
 		goldenSettings, err := settingsFromLine(line)
 		if err != nil {
-			fmt.Fprintf(stderr, "tcpflow check: %s: settings line: %v\n", golden, err)
-			return checkError
+			s.say(prog, "%s: settings line: %v", c.golden, err)
+			return exitInput
 		}
 		if given && goldenSettings.String() != flagSettings.String() {
-			fmt.Fprintf(stderr, "tcpflow check: %s was written with %q, not %q; run with --update to change its settings\n",
-				golden, goldenSettings, flagSettings)
-			return checkError
+			s.say(prog, "%s was written with %q, not %q; run with --update to change its settings",
+				c.golden, goldenSettings, flagSettings)
+			return exitUsage
 		}
 		settings, goldenLines = goldenSettings, lines
 	}
 
-	r := capture.NewReader(set.Args()...)
-	if stdin != nil {
-		r.Stdin = stdin
+	stop := watchSignals(s.signals, release)
+	facts, code := s.checkFacts(prog, &in, settings, stop.stop)
+	if sig := stop.end(); sig != 0 {
+		s.say(prog, "interrupted: not comparing a partial capture")
+		return sig
 	}
-	ignoreSet := map[string]bool{}
-	for _, c := range settings.ignore {
-		ignoreSet[c] = true
+	if code != exitOK {
+		return code
 	}
-	fs := sink.NewFacts(ignoreSet)
-	sum, err := pipeline.Run(r, pipeline.Options{}, fs)
-	r.Close()
-	if err != nil {
-		fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
-		return checkError
-	}
-	if len(sum.Errors) > 0 {
-		for _, e := range sum.Errors {
-			fmt.Fprintf(stderr, "tcpflow check: %v\n", e)
-		}
-		fmt.Fprintln(stderr, "tcpflow check: an input could not be read to its end; not comparing a partial capture")
-		return checkError
-	}
-	facts := fs.Facts
 
-	if update {
+	if c.update {
 		var buf bytes.Buffer
 		if err := report.WriteFacts(&buf, facts, settings.String()); err != nil {
-			fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
-			return checkError
+			s.say(prog, "%v", err)
+			return exitOutput
 		}
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "tcpflow check: %v\n", err)
-			return checkError
+		if err := os.WriteFile(c.golden, buf.Bytes(), 0o644); err != nil {
+			s.say(prog, "%v", err)
+			return exitOutput
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d facts (%s)\n", golden, len(facts), settings)
-		return checkPass
+		return s.printed(fmt.Fprintf(s.stdout, "wrote %s: %d facts (%s)\n", report.Escape(c.golden), len(facts), settings))
 	}
 
 	// Numeric facts within tolerance of the golden value count as equal.
@@ -278,16 +291,53 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		now[i] = f.Line()
 	}
 	if slices.Equal(now, goldenLines) {
-		fmt.Fprintf(stdout, "ok: the captures match %s (%d facts)\n", golden, len(now))
-		return checkPass
+		return s.printed(fmt.Fprintf(s.stdout, "ok: the captures match %s (%d facts)\n", report.Escape(c.golden), len(now)))
 	}
 	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: withNewlines(goldenLines), B: withNewlines(now),
-		FromFile: golden + " (golden)", ToFile: strings.Join(set.Args(), " ") + " (now)", Context: 2,
+		FromFile: report.Escape(c.golden) + " (golden)", ToFile: report.Escape(strings.Join(in.captures, " ")) + " (now)", Context: 2,
 	})
-	fmt.Fprint(stdout, diff)
-	fmt.Fprintf(stdout, "FAIL: the TCP behaviour differs from %s (lines with - are the golden report, + the captures now)\n", golden)
-	return checkDiffer
+	_, err = fmt.Fprintf(s.stdout, "%sFAIL: the TCP behaviour differs from %s (lines with - are the golden report, + the captures now)\n", diff, report.Escape(c.golden))
+	if code := s.printed(0, err); code != exitOK {
+		return code
+	}
+	return exitDiffer
+}
+
+// checkFacts reads the captures into golden facts; the code is exitOK or
+// exitInput when a capture could not be read to its end (a partial capture
+// is never compared).
+func (s *sys) checkFacts(prog string, in *inputArgs, settings checkSettings, stop <-chan struct{}) ([]report.Fact, int) {
+	r := s.newReader(in.captures, in.filter, 0, stop)
+	defer r.Close()
+	ignore := map[string]bool{}
+	for _, c := range settings.ignore {
+		ignore[c] = true
+	}
+	fs := sink.NewFacts(ignore)
+	sum, err := pipeline.Run(r, pipeline.Options{Stop: stop}, fs)
+	if err != nil {
+		s.say(prog, "%v", err)
+		return nil, exitOutput
+	}
+	if len(sum.Errors) > 0 {
+		for _, e := range sum.Errors {
+			s.inputFault(prog, e, in)
+		}
+		s.say(prog, "an input could not be read to its end; not comparing a partial capture")
+		return nil, exitInput
+	}
+	return fs.Facts, exitOK
+}
+
+// printed is the exit code after writing the final message to stdout:
+// exitOK, also when stdout's reader went away, or exitOutput.
+func (s *sys) printed(_ int, err error) int {
+	if err != nil && !closedPipe(err) {
+		s.say("tcpflow", "%v", err)
+		return exitOutput
+	}
+	return exitOK
 }
 
 func withNewlines(lines []string) []string {

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,16 +16,14 @@ import (
 	"github.com/tcpflow/tcpflow/pipeline"
 )
 
-// liveFlags are the flags of live capture and capture filters, named as
-// tcpdump names them.
+// liveFlags are the flags of live capture, named as tcpdump names them
+// (-c and -f, which files take too, are in flags.go).
 type liveFlags struct {
 	iface     string
 	snaplen   int
 	noPromisc bool
 	write     string
-	count     uint64
 	duration  time.Duration
-	filter    string
 	bufferKiB int
 }
 
@@ -36,15 +32,15 @@ func addLiveFlags(fs *pflag.FlagSet, l *liveFlags) {
 	fs.IntVarP(&l.snaplen, "snapshot-length", "s", filter.DefaultSnaplen, "with -i: keep at most `N` bytes of each frame")
 	fs.BoolVarP(&l.noPromisc, "no-promiscuous-mode", "p", false, "with -i: do not put the interface into promiscuous mode")
 	fs.StringVarP(&l.write, "write", "w", "", "with -i: also write every frame captured to `FILE` (pcapng if it ends in .pcapng, else pcap)")
-	fs.Uint64VarP(&l.count, "count", "c", 0, "stop after `N` packets (those the capture filter keeps)")
 	fs.DurationVar(&l.duration, "duration", 0, "with -i: stop after `D` (e.g. 30s, 5m)")
-	fs.StringVarP(&l.filter, "filter", "f", "", "capture filter `EXPR` in tcpdump's syntax (docs/filters.md); with -i it runs in the kernel")
 	fs.IntVarP(&l.bufferKiB, "buffer-size", "B", capture.DefaultBufferSize>>10, "with -i: the kernel's buffer for frames not yet read, in `KiB`; frames beyond it are dropped and counted")
 }
 
-// checkLive checks the live flags against the arguments: with -i they are
-// the filter expression, as with tcpdump.
-func checkLive(fs *pflag.FlagSet, l *liveFlags) error {
+// checkLive checks the live flags; with -i the arguments are the capture
+// filter, as with tcpdump (or -f, not both), and the filter runs in the
+// kernel.
+func checkLive(fs *pflag.FlagSet, f *flags) error {
+	l := &f.live
 	if l.iface == "" {
 		for _, name := range []string{"snapshot-length", "no-promiscuous-mode", "write", "duration", "buffer-size"} {
 			if fs.Changed(name) {
@@ -58,12 +54,14 @@ func checkLive(fs *pflag.FlagSet, l *liveFlags) error {
 		return nil
 	}
 	if fs.NArg() > 0 {
-		if l.filter != "" {
+		if f.filter != "" {
 			return errors.New("give the capture filter either with -f or after the flags, not both")
 		}
-		l.filter = strings.Join(fs.Args(), " ")
+		f.filter = strings.Join(fs.Args(), " ")
 	}
 	switch {
+	case len(f.read) > 0:
+		return errors.New("-i captures live and -r reads files: give one of them")
 	case l.snaplen <= 0 || l.snaplen > filter.DefaultSnaplen:
 		return fmt.Errorf("-s %d: the snapshot length is from 1 to %d bytes", l.snaplen, filter.DefaultSnaplen)
 	case l.bufferKiB <= 0:
@@ -74,59 +72,44 @@ func checkLive(fs *pflag.FlagSet, l *liveFlags) error {
 	return nil
 }
 
-// compileFilter compiles -f (or, with -i, the arguments); nil without one.
-func compileFilter(l *liveFlags) (*filter.Filter, error) {
-	if strings.TrimSpace(l.filter) == "" {
-		return nil, nil
-	}
-	return filter.Compile(l.filter)
-}
-
 // liveRun is a live capture being analyzed: the reader over the interface,
-// what stops it, and the status line.
+// what stops it (a signal, -c, --duration), and the status line.
 type liveRun struct {
 	r      *capture.Reader
 	stdout io.Writer // stdout, made to clear the status line before it writes
 	stderr io.Writer
 	stop   chan struct{}
 	once   sync.Once
-	sigs   chan os.Signal
 	timer  *time.Timer
 	status *liveStatus
 	prog   pipeline.Progress
 	ended  bool
 }
 
-// openInput opens what tcpflow reads: the files, or the interface of -i. It
-// returns the reader, the live capture when it is one, and the exit code
-// when it could not open it.
-func openInput(f *flags, inputs []string, stdin io.Reader, stdout, stderr io.Writer) (*capture.Reader, *liveRun, int) {
-	flt, err := compileFilter(&f.live)
-	if err != nil {
-		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
-		return nil, nil, exitUsage
-	}
-	if f.live.iface == "" {
-		r := capture.NewReader(inputs...)
-		if stdin != nil {
-			r.Stdin = stdin
+// openLive opens the interface of -i; it returns the live run, or the exit
+// code when it could not open it. signals is closed on Ctrl-C or SIGTERM.
+func (s *sys) openLive(f *flags, signals <-chan struct{}) (*liveRun, int) {
+	var flt *filter.Filter
+	if strings.TrimSpace(f.filter) != "" {
+		var err error
+		if flt, err = filter.Compile(f.filter); err != nil {
+			s.say("tcpflow", "%v", err)
+			return nil, exitUsage
 		}
-		r.Filter, r.Count = flt, f.live.count
-		return r, nil, exitOK
 	}
 	l := &f.live
 	r, err := capture.OpenLive(l.iface, capture.LiveOptions{Snaplen: l.snaplen, NoPromisc: l.noPromisc,
 		Filter: flt, BufferSize: l.bufferKiB << 10, Save: l.write})
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) {
-			fmt.Fprintf(stderr, "tcpflow: capturing on %s needs the CAP_NET_RAW capability: run tcpflow as root, or grant it once with: sudo setcap cap_net_raw+ep $(which tcpflow)\n", l.iface)
+			s.say("tcpflow", "capturing on %s needs the CAP_NET_RAW capability: run tcpflow as root, or grant it once with: sudo setcap cap_net_raw+ep $(which tcpflow)", l.iface)
 		} else {
-			fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+			s.say("tcpflow", "%v", err)
 		}
-		return nil, nil, exitUsage
+		return nil, exitUsage
 	}
-	r.Count = l.count
-	lv := &liveRun{r: r, stdout: stdout, stderr: stderr, stop: make(chan struct{})}
+	r.Count = f.count
+	lv := &liveRun{r: r, stdout: s.stdout, stderr: s.stderr, stop: make(chan struct{})}
 	info := r.Live()
 	where := ""
 	if flt != nil {
@@ -135,24 +118,21 @@ func openInput(f *flags, inputs []string, stdin io.Reader, stdout, stderr io.Wri
 			where = ", filter run by tcpflow"
 		}
 	}
-	fmt.Fprintf(stderr, "tcpflow: listening on %s, link-type %s, snapshot length %d bytes%s; Ctrl-C to stop\n",
+	s.say("tcpflow", "listening on %s, link-type %s, snapshot length %d bytes%s; Ctrl-C to stop",
 		l.iface, capture.LinkName(info.Link), info.Snaplen, where)
-
-	// Ctrl-C and SIGTERM end the capture and print the report. A second
-	// one is not caught: it ends tcpflow at once.
-	lv.sigs = make(chan os.Signal, 1)
-	signal.Notify(lv.sigs, os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C, SIGTERM and --duration end the capture and print the report.
 	go func() {
-		if _, ok := <-lv.sigs; ok {
-			signal.Reset(os.Interrupt, syscall.SIGTERM)
+		select {
+		case <-signals:
 			lv.halt()
+		case <-lv.stop:
 		}
 	}()
 	if l.duration > 0 {
 		lv.timer = time.AfterFunc(l.duration, lv.halt)
 	}
-	lv.status, lv.stdout = newLiveStatus(r, &lv.prog, l.iface, stdout, stderr, f.quiet)
-	return r, lv, exitOK
+	lv.status, lv.stdout = newLiveStatus(r, &lv.prog, l.iface, s.stdout, s.stderr, f.quiet)
+	return lv, exitOK
 }
 
 func (lv *liveRun) halt() { lv.once.Do(func() { close(lv.stop) }) }
@@ -181,8 +161,7 @@ func (lv *liveRun) done(sum *pipeline.Summary) {
 	}
 	lv.ended = true
 	lv.status.done()
-	signal.Stop(lv.sigs)
-	close(lv.sigs)
+	lv.halt()
 	if lv.timer != nil {
 		lv.timer.Stop()
 	}

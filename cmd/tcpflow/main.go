@@ -5,7 +5,9 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 )
 
 // The garbage collector's settings unless GOGC and GOMEMLIMIT say otherwise:
@@ -26,5 +28,21 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(process())
+}
+
+// process runs tcpflow as this process: its arguments, standard streams and
+// signals. The tests' TestMain calls it too, so that a test binary run as
+// tcpflow behaves as tcpflow does.
+func process() int {
+	// A closed output pipe (tcpflow big.pcap | head) makes writes fail with
+	// EPIPE instead of killing the process, so that it ends quietly with
+	// the status it has.
+	signal.Ignore(syscall.SIGPIPE)
+	// The first Ctrl-C or SIGTERM stops reading and prints the report of
+	// what was read; the second ends the process.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	s := &sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, signals: sigs}
+	return s.run(os.Args[1:], func() { signal.Reset(os.Interrupt, syscall.SIGTERM) })
 }

@@ -10,7 +10,7 @@ import (
 // namespace) run it that way.
 func TestMain(m *testing.M) {
 	if os.Getenv("TCPFLOW_AS_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(process())
 	}
 	os.Exit(m.Run())
 }

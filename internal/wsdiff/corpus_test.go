@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcpflow/tcpflow/internal/corpus"
 )
 
 // ownCaptures is the project's own captures (testdata/pcaps/README.md says how
@@ -35,14 +37,12 @@ func TestAgainstTshark(t *testing.T) {
 		}
 		paths = append(paths, own...)
 	}
-	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
-		corpus, err := Captures([]string{dir})
+	if dir := corpus.Optional(t, "only the project's own captures are compared"); dir != "" {
+		shared, err := Captures([]string{dir})
 		if err != nil {
-			t.Fatalf("TCPFLOW_CORPUS: %v", err)
+			t.Fatalf("%s: %v", corpus.Env, err)
 		}
-		paths = append(paths, corpus...)
-	} else {
-		t.Log("TCPFLOW_CORPUS is not set: only the project's own captures are compared")
+		paths = append(paths, shared...)
 	}
 	if len(paths) == 0 {
 		t.Skip("no captures: " + ownCaptures + " has none and TCPFLOW_CORPUS is not set")

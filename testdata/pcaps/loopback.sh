@@ -6,13 +6,16 @@
 # are whole and payloads cut (the file stays small).
 #
 # Needs root (or CAP_NET_RAW) for tcpdump, and Go. CI does not run it; the
-# pcap it writes is committed. Usage, from anywhere:
+# pcaps it writes are committed: loopback.pcap, and loopback-again.pcap, a
+# second run of the same scenario, on which tcpflow check's settings for
+# re-captures are tested. Usage, from anywhere (OUT is relative to the module
+# root, testdata/pcaps/loopback.pcap by default):
 #
-#   sudo testdata/pcaps/loopback.sh
+#   sudo testdata/pcaps/loopback.sh [OUT]
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."   # the module root
-out=testdata/pcaps/loopback.pcap
+out=${1:-testdata/pcaps/loopback.pcap}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

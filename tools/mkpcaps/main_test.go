@@ -29,6 +29,8 @@ var notGenerated = map[string]bool{
 	"README.md":     true,
 	"loopback.sh":   true,
 	"loopback.pcap": true, // loopback.sh: real traffic on lo
+	// loopback.sh testdata/pcaps/loopback-again.pcap: the same scenario again
+	"loopback-again.pcap": true,
 }
 
 // generate runs the generator into a temporary directory and returns it.
