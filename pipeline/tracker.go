@@ -24,6 +24,7 @@ type tracker struct {
 	lastSweep int64
 
 	selected, parts, evicted, evictedOpen, maxOpen int
+	seqJumps, ackJumps                             int
 }
 
 func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
@@ -85,14 +86,14 @@ func (t *tracker) feed(seg *capture.Segment) {
 		a.BadHeaders = append(a.BadHeaders, state.BadHeader{Frame: seg.Frame, Time: seg.Time, Dir: lr.Dir, HdrLen: seg.HdrLen})
 		return
 	}
+	n := len(a.Transitions)
+	rec := a.Process(seg, lr.Dir, lr.New, lr.Reused)
 	if len(t.out.segments) > 0 {
-		n := len(a.Transitions)
-		rec := a.Process(seg, lr.Dir, lr.New, lr.Reused)
 		t.out.segment(c, &rec, a.Transitions[n:])
-	} else {
-		a.Process(seg, lr.Dir, lr.New, lr.Reused)
 	}
-	if st := a.Streams; st != nil {
+	// A segment whose sequence number jumped too far to be real is one a
+	// receiver discards: it is no part of the stream (state.Record.SeqJump).
+	if st := a.Streams; st != nil && rec.SeqJump == 0 {
 		st.Feed(seg, lr.Dir)
 	}
 	t.linger(c)
@@ -149,6 +150,10 @@ func (t *tracker) finish(c *Connection) {
 		return
 	}
 	c.Data.Finish() // delivers the bytes still waiting, through the emitter
+	for _, dm := range c.Data.Damage {
+		t.seqJumps += int(dm.SeqJumps)
+		t.ackJumps += int(dm.AckJumps)
+	}
 	delete(t.out.open, c.ID)
 	t.out.finished(c)
 }
@@ -219,4 +224,5 @@ func (t *tracker) totals(sum *Summary) {
 	sum.Conns, sum.Selected, sum.Parts = t.table.Count(), t.selected, t.parts
 	sum.Evicted, sum.EvictedOpen, sum.MaxOpen = t.evicted, t.evictedOpen, t.maxOpen
 	sum.Forgotten, sum.ForgottenDropped = t.table.Forgotten(), t.table.Dropped
+	sum.SeqJumps, sum.AckJumps = t.seqJumps, t.ackJumps
 }

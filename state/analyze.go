@@ -73,7 +73,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if fwd.nextSeqSet && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
 			f |= LostSegment
 			fwd.validBIF = false
-			c.Dir[d].addHole(fwd.nextSeq, seq)
+			c.hole(d, fwd.nextSeq, seq, seg, rec, false)
 		}
 		if (seglen == 0 || seglen == 1) && fwd.nextSeqSet && seq == fwd.nextSeq-1 && plain {
 			f |= KeepAlive
@@ -113,7 +113,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	// capture missed.
 	if flags&capture.ACK != 0 && rev.maxSet && rev.maxToBeAcked.LessThan(ack) {
 		f |= AckLostSegment
-		c.Dir[d.Reverse()].addHole(rev.nextSeq, ack)
+		c.hole(d.Reverse(), rev.nextSeq, ack, seg, rec, true)
 		rev.maxToBeAcked = rev.nextSeq
 	}
 
@@ -155,7 +155,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	if flags&(capture.SYN|capture.FIN) != 0 {
 		next = next.Add(1)
 	}
-	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 {
+	if (!fwd.nextSeqSet || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 && rec.SeqJump == 0 {
 		fwd.nextSeq, fwd.nextSeqSet, fwd.nextSeqTime = next, true, seg.Time
 		if seglen > 0 || flags&(capture.SYN|capture.FIN) != 0 {
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})

@@ -98,6 +98,11 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, rec *Record
 	if first && d != flow.C2S {
 		z.add(flow.S2C, '^') // the first sender is not the originator: Zeek flips
 	}
+	if seg.TCPChecksum == capture.ChecksumBad {
+		// Zeek's 'c'. Zeek then drops the packet; tcpflow goes on analyzing
+		// it, as Wireshark does. A checksum left to offload is no bad one.
+		z.logScale(d, zC)
+	}
 	syn, ack, fin, rst := seg.Flags&capture.SYN != 0, seg.Flags&capture.ACK != 0, seg.Flags&capture.FIN != 0, seg.Flags&capture.RST != 0
 	e, p := &z.ep[d], &z.ep[d.Reverse()]
 	switch {
@@ -131,10 +136,10 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, rec *Record
 	if seg.Window == 0 && !syn && !fin && !rst {
 		z.logScale(d, zW)
 	}
-	if rec.Analysis&LostSegment != 0 {
+	if rec.Analysis&LostSegment != 0 && rec.SeqJump == 0 { // an impossible jump is no gap
 		z.logScale(d, zG)
 	}
-	if rec.Analysis&AckLostSegment != 0 {
+	if rec.Analysis&AckLostSegment != 0 && rec.AckJump == 0 {
 		z.logScale(d.Reverse(), zG)
 	}
 	z.bytes[d] += int64(seg.PayloadLen)
