@@ -47,6 +47,17 @@ type jsonDirStats struct {
 	RTT         *jsonRTT          `json:"ack_rtt"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
+	// Damage (report/damage.go): present only when there is some.
+	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
+	Checksums        *jsonChecksums    `json:"checksums,omitempty"`
+	SeqJumps         uint32            `json:"impossible_seq_jumps,omitempty"`
+	AckJumps         uint32            `json:"impossible_ack_jumps,omitempty"`
+}
+
+// jsonChecksums counts checksums by status (capture.ChecksumStatus names).
+type jsonChecksums struct {
+	IP  map[string]uint64 `json:"ip"`
+	TCP map[string]uint64 `json:"tcp"`
 }
 
 type jsonStream struct {
@@ -96,6 +107,15 @@ type jsonCapture struct {
 	MaxOpen          int  `json:"max_open"`
 	Continued        int  `json:"continued"`
 	ForgottenDropped int  `json:"forgotten_dropped"`
+	// Damage over all TCP segments (report/damage.go), always written.
+	MalformedOptions map[string]uint64 `json:"malformed_options"`
+	Checksums        jsonChecksums     `json:"checksums"`
+	ImpossibleJumps  jsonJumps         `json:"impossible_jumps"`
+}
+
+type jsonJumps struct {
+	Seq int `json:"seq"`
+	Ack int `json:"ack"`
 }
 
 type jsonInput struct {
@@ -199,7 +219,17 @@ type jsonSeg struct {
 	AckFrame    uint64           `json:"ack_frame,omitempty"`
 	InFlight    *int64           `json:"bytes_in_flight,omitempty"`
 	Truncated   bool             `json:"truncated,omitempty"`
+	Checksums   *jsonSegChecksum `json:"checksums,omitempty"`
+	SeqJump     uint32           `json:"seq_jump,omitempty"`
+	AckJump     uint32           `json:"ack_jump,omitempty"`
 	Transitions []jsonTransition `json:"transitions"`
+}
+
+// jsonSegChecksum is a segment's checksum statuses, present unless the TCP
+// checksum is right and the IP one right or absent.
+type jsonSegChecksum struct {
+	IP  string `json:"ip"`
+	TCP string `json:"tcp"`
 }
 
 type jsonOptions struct {
@@ -210,6 +240,16 @@ type jsonOptions struct {
 	TSEcr   *uint32     `json:"ts_ecr,omitempty"`
 	SACK    [][2]uint32 `json:"sack,omitempty"`
 	Unknown []int       `json:"unknown_kinds,omitempty"`
+	// Malformed lists the option problems, each with the first option that
+	// has it (kind, length byte, bytes of options left from it).
+	Malformed []jsonBadOption `json:"malformed,omitempty"`
+}
+
+type jsonBadOption struct {
+	Problem string `json:"problem"`
+	Kind    uint8  `json:"kind"`
+	Len     uint8  `json:"len"`
+	Room    uint8  `json:"room"`
 }
 
 type jsonTransition struct {
@@ -354,6 +394,12 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	for _, err := range sum.Errors {
 		jc.Errors = append(jc.Errors, err.Error())
 	}
+	jc.MalformedOptions = map[string]uint64{}
+	for _, p := range capture.OptionProblems() {
+		jc.MalformedOptions[p.String()] = st.Options[p]
+	}
+	jc.Checksums = jsonChecksums{checksumCounts(st.IPChecksums[:], true), checksumCounts(st.TCPChecksums[:], true)}
+	jc.ImpossibleJumps = jsonJumps{sum.SeqJumps, sum.AckJumps}
 	return jc
 }
 
@@ -456,6 +502,12 @@ func optionsJSON(o *capture.Options) *jsonOptions {
 		}
 		empty = false
 	}
+	for _, p := range capture.OptionProblems() {
+		if o.Has(p) {
+			b := o.BadOpt[p]
+			jo.Malformed, empty = append(jo.Malformed, jsonBadOption{p.String(), b.Kind, b.Len, b.Room}), false
+		}
+	}
 	if empty {
 		return nil
 	}
@@ -476,5 +528,31 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)
 	}
+	dm := &c.Data.Damage[d]
+	for _, p := range capture.OptionProblems() {
+		if n := dm.Options[p]; n > 0 {
+			if js.MalformedOptions == nil {
+				js.MalformedOptions = map[string]uint32{}
+			}
+			js.MalformedOptions[p.String()] = n
+		}
+	}
+	if dm.IPChecksum[capture.ChecksumBad]+dm.IPChecksum[capture.ChecksumUnfilled]+
+		dm.TCPChecksum[capture.ChecksumBad]+dm.TCPChecksum[capture.ChecksumUnfilled] > 0 {
+		js.Checksums = &jsonChecksums{checksumCounts(dm.IPChecksum[:], false), checksumCounts(dm.TCPChecksum[:], false)}
+	}
+	js.SeqJumps, js.AckJumps = dm.SeqJumps, dm.AckJumps
 	return js
+}
+
+// checksumCounts maps status names to counts: every status with all, else
+// only those counted.
+func checksumCounts[N uint32 | uint64](counts []N, all bool) map[string]uint64 {
+	m := map[string]uint64{}
+	for _, s := range capture.ChecksumStatuses() {
+		if counts[s] > 0 || all {
+			m[s.String()] = uint64(counts[s])
+		}
+	}
+	return m
 }

@@ -51,6 +51,7 @@ func Header(w *bufio.Writer, sum *pipeline.Summary) {
 			fmt.Fprintf(w, "  %d %s\n", n, r.Text())
 		}
 	}
+	damageHeader(w, sum)
 	for _, err := range sum.Errors {
 		fmt.Fprintf(w, "error: %v (everything before it is analyzed)\n", err)
 	}
@@ -225,6 +226,7 @@ func ConnFacts(w *bufio.Writer, base int64, c *state.Connection) {
 		fmt.Fprintf(w, "bogus TCP header in frame %d at %s from the %s: header length %d bytes, not analyzed\n",
 			b.Frame, seconds(b.Time-base), b.Dir.Side(), b.HdrLen)
 	}
+	damageFacts(w, a)
 }
 
 // writeEndpointFacts writes one side's handshake facts and final state.
@@ -384,6 +386,9 @@ func notes(r *state.Record) string {
 	}
 	if r.Truncated {
 		parts = append(parts, "(payload cut by snap length)")
+	}
+	if d := damageNotes(r); d != "" {
+		parts = append(parts, d)
 	}
 	return strings.Join(parts, " ")
 }

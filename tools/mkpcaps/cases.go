@@ -60,6 +60,7 @@ var cases = []pcapCase{
 	{"lengths.pcap", ethernet.pcap(lengths)},
 	{"bad-headers.pcap", ethernet.pcap(badHeaders)},
 	{"linktypes.pcapng", linkTypes},
+	{"damaged.pcap", ethernet.pcap(damaged)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
