@@ -321,6 +321,12 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 		case pTCP:
 			return d.decodeTCP(&c, missing > 0, hdr4, src, dst, seg)
 		}
+		if err == nil && n > len(c.data) {
+			// A length field ended the datagram inside this header (a GTP-U
+			// length shorter than its own extension headers): found by
+			// FuzzDecode, where advancing past it panicked.
+			err = errMalformed
+		}
 		if err != nil {
 			switch {
 			case missing > 0:
