@@ -37,7 +37,7 @@ func fuzzSegs(in []byte) ([]capture.Segment, []flow.Dir) {
 		t += int64(in[8]) * 1e6
 		seg := capture.Segment{Frame: uint64(len(segs) + 1), Time: t, Seq: seq, Ack: ack, Flags: capture.Flags(in[1]),
 			Window: uint16(in[8])<<8 | uint16(in[7]), PayloadLen: int(in[7]), Opts: o,
-			IPChecksum: capture.ChecksumStatus(in[0] >> 1 % uint8(capture.NumChecksumStatus)),
+			IPChecksum:  capture.ChecksumStatus(in[0] >> 1 % uint8(capture.NumChecksumStatus)),
 			TCPChecksum: capture.ChecksumStatus(in[0] >> 4 % uint8(capture.NumChecksumStatus))}
 		segs, dirs = append(segs, seg), append(dirs, d)
 	}

@@ -24,7 +24,7 @@ func FuzzReassemble(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 10, 0, 0, 0, 50, 10, 0, 3, 0, 100, 0, 0}) // hole, then an ACK beyond
 	f.Add([]byte{1, 0, 0, 200, 0, 1, 0, 100, 200, 0, 1, 0, 50, 20, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		in = in[:min(len(in), 5*2000)] // 2000 segments are plenty
+		in = in[:min(len(in), 5*2000)]      // 2000 segments are plenty
 		const cISN, sISN = 1000, 0xfffffff0 // the server's numbers wrap
 		isn := [2]uint32{cISN, sISN}
 		sink := &collect{}

@@ -157,8 +157,8 @@ type Streams struct {
 	// last delivered; waitLast the time of the last segment fed while data
 	// waited (every waiting page was seen by then).
 	waitSince, waitLast int64
-	closing   bool // Close is ending gopacket's halves
-	closed    bool
+	closing             bool // Close is ending gopacket's halves
+	closed              bool
 }
 
 // halfStream is the state of one direction.
