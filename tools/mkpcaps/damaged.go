@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/tcpflow/tcpflow/internal/craft"
 )
@@ -121,4 +123,43 @@ func damaged(w *craft.Wire) {
 	c.Link = craft.Link{}
 	w.Advance(ms)
 	closeByClient(w, c, ms)
+}
+
+// bogusBlockFrame is the frame of bogus-block.pcapng whose block length is
+// bogus, and bogusBlockLength that length.
+const (
+	bogusBlockFrame  = 9
+	bogusBlockLength = 0xfffffff0
+)
+
+// bogusBlock: textbook.pcap's story as a pcapng file whose 9th enhanced
+// packet block claims a length of 0xfffffff0 bytes; the frames before it
+// are whole, and so are the blocks after it.
+func bogusBlock() ([]byte, error) {
+	var buf bytes.Buffer
+	ng, err := newNgWriter(&buf)
+	if err != nil {
+		return nil, err
+	}
+	w := craft.NewWire(ng, start)
+	textbook(w)
+	if err := w.Err(); err != nil {
+		return nil, err
+	}
+	if err := ng.Flush(); err != nil {
+		return nil, err
+	}
+	data := buf.Bytes()
+	packets := 0
+	for off := 0; off+12 <= len(data); {
+		typ, n := binary.LittleEndian.Uint32(data[off:]), binary.LittleEndian.Uint32(data[off+4:])
+		if typ == 6 { // an enhanced packet block
+			if packets++; packets == bogusBlockFrame {
+				binary.LittleEndian.PutUint32(data[off+4:], bogusBlockLength)
+				return data, nil
+			}
+		}
+		off += int(n)
+	}
+	return nil, fmt.Errorf("no packet block %d", bogusBlockFrame)
 }
