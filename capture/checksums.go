@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 )
 
@@ -93,23 +94,41 @@ func segmentChecksums(hdr4 []byte, src, dst netip.Addr, tcp []byte, length int) 
 
 // onesSum adds b as big-endian 16-bit words (an odd last byte padded with
 // zero) to the one's-complement sum s (RFC 1071), unfolded; callers fold.
+// It adds 64 bits at a time with end-around carry: 2^16 is 1 modulo
+// 0xffff, so the four words of each 8 bytes may be added as one number.
 func onesSum(b []byte, s uint32) uint32 {
-	acc := uint64(s)
+	acc, carry := uint64(s), uint64(0)
+	var c uint64
+	for len(b) >= 32 {
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b[8:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b[16:]), 0)
+		carry += c
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b[24:]), 0)
+		carry += c
+		b = b[32:]
+	}
 	for len(b) >= 8 {
-		v := binary.BigEndian.Uint64(b)
-		acc += v>>48 + v>>32&0xffff + v>>16&0xffff + v&0xffff
+		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b), 0)
+		carry += c
 		b = b[8:]
 	}
 	for len(b) >= 2 {
-		acc += uint64(b[0])<<8 | uint64(b[1])
+		acc, c = bits.Add64(acc, uint64(b[0])<<8|uint64(b[1]), 0)
+		carry += c
 		b = b[2:]
 	}
 	if len(b) == 1 {
-		acc += uint64(b[0]) << 8
+		acc, c = bits.Add64(acc, uint64(b[0])<<8, 0)
+		carry += c
 	}
-	for acc>>32 != 0 {
-		acc = acc&0xffffffff + acc>>32
-	}
+	acc, c = bits.Add64(acc, carry, 0)
+	acc += c // cannot carry again
+	// Fold to 32 bits: 2^32 is 1 modulo 0xffff too.
+	acc = acc&0xffffffff + acc>>32
+	acc = acc&0xffffffff + acc>>32
 	return uint32(acc)
 }
 
