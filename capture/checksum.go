@@ -1,58 +1,24 @@
 package capture
 
-import "encoding/binary"
-
 // Checksum verification of IPv4 headers and of TCP, UDP and ICMP (RFC 1071:
 // the 16-bit one's complement of the one's complement sum; RFC 9293 section
-// 3.1 and RFC 8200 section 8.1 for the pseudo-headers of IPv4 and IPv6).
-// It is self-contained: Checksums and ChecksumAt read a Frame, the other
-// functions plain bytes.
-
-// ChecksumStatus is what checking one checksum found.
-type ChecksumStatus uint8
-
-const (
-	// ChecksumAbsent: the frame has no such header, or the header has no
-	// checksum (IPv6; a UDP checksum of 0 over IPv4, RFC 768).
-	ChecksumAbsent ChecksumStatus = iota
-	// ChecksumGood: the checksum is right.
-	ChecksumGood
-	// ChecksumBad: the checksum is wrong; Checksum.Want is the right one.
-	ChecksumBad
-	// ChecksumOffload: wrong, but the field holds the sum of the
-	// pseudo-header alone, as a stack leaves it for the network card to
-	// complete (Linux's CHECKSUM_PARTIAL): a capture on the sending host
-	// (loopback, or outgoing packets before the card) sees it so. For an
-	// IPv4 header, a field of 0 that is wrong.
-	ChecksumOffload
-	// ChecksumUnverified: the bytes it covers were not all captured (cut
-	// by the snap length).
-	ChecksumUnverified
-)
-
-var checksumNames = [...]string{"absent", "good", "bad", "offload", "unverified"}
-
-// String is the status's stable machine name: absent, good, bad, offload,
-// unverified.
-func (s ChecksumStatus) String() string {
-	if int(s) < len(checksumNames) {
-		return checksumNames[s]
-	}
-	return "unknown"
-}
+// 3.1 and RFC 8200 section 8.1 for the pseudo-headers of IPv4 and IPv6), for
+// the packet views (--dissect, --format tcpdump): Checksums and ChecksumAt
+// read a Frame and say what the field should hold. The decoder's per-segment
+// verdict (checksums.go) judges by the same rules and the same sum.
 
 // Checksum is a checksum field and what checking it found.
 type Checksum struct {
 	Status ChecksumStatus
 	Stored uint16 // the value in the header
 	// Want is the value the field should hold; equal to Stored when Good,
-	// 0 when it could not be computed (Absent, Unverified).
+	// 0 when it could not be computed (None, Unverified).
 	Want uint16
 }
 
 // Checksums checks the frame's innermost TCP segment: the checksum of its
-// IPv4 header (Absent over IPv6) and its TCP checksum. Frames without a TCP
-// header get the innermost IP header's status and Absent.
+// IPv4 header (None over IPv6) and its TCP checksum. Frames without a TCP
+// header get the innermost IP header's status and None.
 func Checksums(f *Frame) (ip, tcp Checksum) {
 	t := f.Find(HeaderTCP)
 	if t >= 0 {
@@ -65,15 +31,15 @@ func Checksums(f *Frame) (ip, tcp Checksum) {
 		case HeaderIPv4:
 			return ChecksumAt(f, i), tcp
 		case HeaderIPv6:
-			return Checksum{}, tcp
+			return none, tcp
 		}
 	}
-	return Checksum{}, tcp
+	return none, tcp
 }
 
 // ChecksumAt checks the checksum of header i of the frame: an IPv4 header,
 // or a TCP, UDP, ICMP or ICMPv6 message, over the pseudo-header of the IP
-// header that encloses it. Other headers are Absent.
+// header that encloses it. Other headers have none.
 func ChecksumAt(f *Frame, i int) Checksum {
 	h := f.Headers[i]
 	b := f.Rest(h)
@@ -84,10 +50,10 @@ func ChecksumAt(f *Frame, i int) Checksum {
 		if len(b) < h.Wire || len(b) < 4 {
 			return Checksum{Status: ChecksumUnverified}
 		}
-		return verify(0, b, 2, false)
+		return verify(0, 0, b, 2, false)
 	case HeaderTCP, HeaderUDP, HeaderICMPv6:
 	default:
-		return Checksum{}
+		return none
 	}
 	proto, at := uint8(6), 16 // where the checksum field is
 	switch h.Kind {
@@ -105,20 +71,20 @@ func ChecksumAt(f *Frame, i int) Checksum {
 			return Checksum{Status: ChecksumUnverified}
 		}
 		if h.Kind == HeaderUDP && ip.Kind == HeaderIPv4 && be16(b[6:]) == 0 {
-			return Checksum{} // no checksum was computed (RFC 768)
+			return none // no checksum was computed (RFC 768)
 		}
 		if len(b) < h.Wire {
 			return Checksum{Status: ChecksumUnverified, Stored: be16(b[at:])}
 		}
-		var ph uint32
+		var ph, ph0 uint32 // with the message's length, and with 0 (segmentation offload)
 		if ip.Kind == HeaderIPv4 {
-			ph = PseudoHeaderSum4(f.Bytes(ip), proto, h.Wire)
+			ph, ph0 = PseudoHeaderSum4(f.Bytes(ip), proto, h.Wire), PseudoHeaderSum4(f.Bytes(ip), proto, 0)
 		} else {
-			ph = PseudoHeaderSum6(f.Rest(ip), f.Headers[j+1:i], f, proto, h.Wire)
+			ph, ph0 = PseudoHeaderSum6(f.Rest(ip), f.Headers[j+1:i], f, proto, h.Wire), PseudoHeaderSum6(f.Rest(ip), f.Headers[j+1:i], f, proto, 0)
 		}
-		return verify(ph, b[:h.Wire], at, true)
+		return verify(ph, ph0, b[:h.Wire], at, true)
 	}
-	return Checksum{}
+	return none
 }
 
 // IPv4HeaderChecksum checks the checksum of the IPv4 header at the start of
@@ -131,17 +97,19 @@ func IPv4HeaderChecksum(b []byte) Checksum {
 	if n < 20 || len(b) < n {
 		return Checksum{Status: ChecksumUnverified, Stored: be16(b[10:])}
 	}
-	c := verify(0, b[:n], 10, false)
+	c := verify(0, 0, b[:n], 10, false)
 	if c.Status == ChecksumBad && c.Stored == 0 {
-		c.Status = ChecksumOffload
+		c.Status = ChecksumUnfilled
 	}
 	return c
 }
 
 // verify checks the checksum stored at b[at:at+2], the data b summed with
-// the pseudo-header sum ph. When partial is set, a stored value equal to the
-// folded pseudo-header sum is ChecksumOffload.
-func verify(ph uint32, b []byte, at int, partial bool) Checksum {
+// the pseudo-header sum ph. When partial is set, a wrong stored value of 0
+// or of the folded pseudo-header sum, with the length (ph) or without it
+// (ph0, as Linux leaves it under segmentation offload), is ChecksumUnfilled:
+// the rule of segmentChecksums.
+func verify(ph, ph0 uint32, b []byte, at int, partial bool) Checksum {
 	stored := be16(b[at:])
 	all := Fold(ph + Sum(b))
 	c := Checksum{Stored: stored}
@@ -155,7 +123,7 @@ func verify(ph uint32, b []byte, at int, partial bool) Checksum {
 	c.Want = Fold(uint32(stored) + uint32(^all))
 	c.Status = ChecksumBad
 	if partial && stored == Fold(ph) {
-		c.Status = ChecksumOffload
+		c.Status = ChecksumUnfilled
 	}
 	return c
 }
@@ -223,25 +191,7 @@ func routingHeader(f *Frame, h Header) bool {
 // Sum is the one's complement sum of b as 16-bit big-endian words (an odd
 // last byte padded with zero), folded to 16 bits (so that sums of a few
 // parts can be added in a uint32 and folded again).
-func Sum(b []byte) uint32 {
-	var s uint64
-	for len(b) >= 8 {
-		v := binary.BigEndian.Uint64(b)
-		s += v>>48 + v>>32&0xffff + v>>16&0xffff + v&0xffff
-		b = b[8:]
-	}
-	for len(b) >= 2 {
-		s += uint64(b[0])<<8 | uint64(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint64(b[0]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return uint32(s)
-}
+func Sum(b []byte) uint32 { return uint32(Fold(onesSum(b, 0))) }
 
 // Fold folds a one's complement sum to 16 bits.
 func Fold(s uint32) uint16 {
@@ -250,3 +200,6 @@ func Fold(s uint32) uint16 {
 	}
 	return uint16(s)
 }
+
+// none is the status of a header without a checksum.
+var none = Checksum{Status: ChecksumNone}

@@ -17,6 +17,8 @@ func TestChecksumsCrafted(t *testing.T) {
 		switch filepath.Base(path) {
 		case "loopback.pcap", "loopback-again.pcap": // real traffic, checksums left to offload
 			continue
+		case "damaged.pcap": // wrong checksums on purpose: TestChecksumViewsAgree
+			continue
 		}
 		r := NewReader(path)
 		r.AllFrames = true
@@ -31,7 +33,7 @@ func TestChecksumsCrafted(t *testing.T) {
 				switch c.Status {
 				case ChecksumGood:
 					checked++
-				case ChecksumBad, ChecksumOffload:
+				case ChecksumBad, ChecksumUnfilled:
 					t.Errorf("%s frame %d: %v checksum %04x is %v, want %04x", filepath.Base(path), f.Number, h.Kind, c.Stored, c.Status, c.Want)
 				case ChecksumUnverified:
 					if len(f.Data) == f.WireLen {
@@ -44,6 +46,33 @@ func TestChecksumsCrafted(t *testing.T) {
 	}
 	if checked < 1000 {
 		t.Errorf("only %d checksums checked", checked)
+	}
+}
+
+// TestChecksumViewsAgree checks that the packet views' ChecksumAt and the
+// decoder's per-segment verdict judge every segment alike, on captures with
+// right, wrong and offloaded checksums.
+func TestChecksumViewsAgree(t *testing.T) {
+	bad := 0
+	for _, name := range []string{"damaged.pcap", "loopback.pcap", "loopback-again.pcap", "snaplen.pcap"} {
+		r := NewReader("../testdata/pcaps/" + name)
+		var seg Segment
+		for r.Next(&seg) == nil {
+			if seg.BadHeader || seg.Quoted {
+				continue
+			}
+			ip, tcp := Checksums(r.Frame())
+			if ip.Status != seg.IPChecksum || tcp.Status != seg.TCPChecksum {
+				t.Errorf("%s frame %d: views say IP %v, TCP %v; the decoder %v, %v", name, seg.Frame, ip.Status, tcp.Status, seg.IPChecksum, seg.TCPChecksum)
+			}
+			if seg.IPChecksum == ChecksumBad || seg.TCPChecksum == ChecksumBad {
+				bad++
+			}
+		}
+		r.Close()
+	}
+	if bad != 2 { // damaged.pcap's frames 39 and 40
+		t.Errorf("%d segments with a bad checksum, want 2", bad)
 	}
 }
 
@@ -73,8 +102,8 @@ func TestChecksumsLoopback(t *testing.T) {
 				t.Errorf("frame %d (cut): %v, want unverified", f.Number, tcp.Status)
 			}
 		default:
-			if tcp.Status != ChecksumOffload {
-				t.Errorf("frame %d: %v, want offload", f.Number, tcp.Status)
+			if tcp.Status != ChecksumUnfilled {
+				t.Errorf("frame %d: %v, want unfilled", f.Number, tcp.Status)
 			}
 		}
 		if w, ok := want[f.Number]; ok && (tcp.Stored != w[0] || tcp.Want != w[1]) {

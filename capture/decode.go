@@ -28,7 +28,6 @@ type decoder struct {
 	vxlan  layers.VXLAN
 	icmp4  layers.ICMPv4
 	icmp6  layers.ICMPv6
-	tcp    layers.TCP
 
 	defrag *ip4defrag.IPv4Defragmenter
 
@@ -97,6 +96,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 		sawIP    bool // an IP header was decoded: "not TCP" rather than "not IP"
 		guessed  bool // inside a UDP payload decoded by its port: a failure means it was no tunnel
 		src, dst netip.Addr
+		hdr4     []byte // the IPv4 header the TCP segment is in (nil under IPv6), for its checksum
 	)
 	for {
 		var err error
@@ -201,6 +201,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 				break
 			}
 			sawIP = true
+			hdr4 = d.ip4.Contents
 			src, dst = netip.AddrFrom4([4]byte(d.ip4.SrcIP)), netip.AddrFrom4([4]byte(d.ip4.DstIP))
 			if final, ok := sourceRouteDst(d.ip4.Contents[20:]); ok {
 				dst = final
@@ -232,6 +233,7 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 				break
 			}
 			sawIP = true
+			hdr4 = nil
 			src, dst = netip.AddrFrom16([16]byte(c.data[8:24])), netip.AddrFrom16([16]byte(c.data[24:40]))
 			c.limit(40 + plen)
 			n = 40
@@ -332,7 +334,13 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			}
 			return NotTCP, false
 		case pTCP:
-			return d.decodeTCP(&c, missing > 0, src, dst, seg)
+			return d.decodeTCP(&c, missing > 0, hdr4, src, dst, seg)
+		}
+		if err == nil && n > len(c.data) {
+			// A length field ended the datagram inside this header (a GTP-U
+			// length shorter than its own extension headers): found by
+			// FuzzDecode, where advancing past it panicked.
+			err = errMalformed
 		}
 		if err != nil {
 			switch {
@@ -453,7 +461,7 @@ func parseIPv6(b []byte) (int, proto, error) {
 // but not analyzed. A header the snap length cut inside its options is still
 // a segment: its length comes from the IP header and its options are read as
 // far as they were captured.
-func (d *decoder) decodeTCP(c *cursor, cut bool, src, dst netip.Addr, seg *Segment) (Reason, bool) {
+func (d *decoder) decodeTCP(c *cursor, cut bool, hdr4 []byte, src, dst netip.Addr, seg *Segment) (Reason, bool) {
 	b := c.data
 	if len(b) < 16 {
 		if cut {
@@ -476,6 +484,7 @@ func (d *decoder) decodeTCP(c *cursor, cut bool, src, dst netip.Addr, seg *Segme
 	seg.Window = be16(b[14:])
 	seg.HdrLen = uint8(hdr)
 	seg.PayloadLen = c.wire - hdr
+	seg.IPChecksum, seg.TCPChecksum = segmentChecksums(hdr4, src, dst, b, c.wire)
 	if len(b) < hdr { // cut by the snap length within the header
 		seg.Urgent = 0
 		if len(b) >= 20 {
@@ -484,75 +493,15 @@ func (d *decoder) decodeTCP(c *cursor, cut bool, src, dst netip.Addr, seg *Segme
 		seg.Payload = nil
 		seg.Truncated = seg.PayloadLen > 0
 		seg.OptionsCut = true
-		walkOptions(b[min(len(b), 20):], &seg.Opts)
+		parseOptions(b[min(len(b), 20):], false, &seg.Opts)
 		return 0, true
 	}
 	seg.OptionsCut = false
-	t := &d.tcp
-	if err := t.DecodeFromBytes(b, d); err != nil {
-		return Malformed, false
-	}
-	seg.Urgent = t.Urgent
-	seg.Payload = t.Payload
+	seg.Urgent = be16(b[18:])
+	seg.Payload = b[hdr:]
 	seg.Truncated = len(seg.Payload) < seg.PayloadLen
-	seg.Opts = Options{MSS: -1, WScale: -1}
-	for i := range t.Options {
-		seg.Opts.add(t.Options[i].OptionType, t.Options[i].OptionData)
-	}
+	parseOptions(b[20:hdr], true, &seg.Opts)
 	return 0, true
-}
-
-// add records one TCP option.
-func (o *Options) add(kind layers.TCPOptionKind, v []byte) {
-	switch kind {
-	case layers.TCPOptionKindEndList, layers.TCPOptionKindNop:
-	case layers.TCPOptionKindMSS:
-		if len(v) == 2 {
-			o.MSS = int32(v[0])<<8 | int32(v[1])
-		}
-	case layers.TCPOptionKindWindowScale:
-		if len(v) == 1 {
-			o.WScale = int8(min(v[0], 127))
-		}
-	case layers.TCPOptionKindSACKPermitted:
-		o.SACKPermitted = true
-	case layers.TCPOptionKindSACK:
-		for len(v) >= 8 && o.NSACK < MaxSACKBlocks {
-			o.SACK[o.NSACK] = SACKBlock{be32(v), be32(v[4:])}
-			o.NSACK++
-			v = v[8:]
-		}
-	case layers.TCPOptionKindTimestamps:
-		if len(v) == 8 {
-			o.HasTS, o.TSVal, o.TSEcr = true, be32(v), be32(v[4:])
-		}
-	default:
-		if o.NUnknown < MaxUnknownOptions {
-			o.Unknown[o.NUnknown] = uint8(kind)
-			o.NUnknown++
-		}
-	}
-}
-
-// walkOptions reads the options of a header the snap length cut, up to the
-// first one not captured whole (where Wireshark's dissection stops too).
-// layers.TCP refuses such a header altogether.
-func walkOptions(b []byte, o *Options) {
-	*o = Options{MSS: -1, WScale: -1}
-	for len(b) > 0 {
-		kind := layers.TCPOptionKind(b[0])
-		switch {
-		case kind == layers.TCPOptionKindEndList:
-			return
-		case kind == layers.TCPOptionKindNop:
-			b = b[1:]
-			continue
-		case len(b) < 2 || b[1] < 2 || int(b[1]) > len(b):
-			return
-		}
-		o.add(kind, b[2:b[1]])
-		b = b[b[1]:]
-	}
 }
 
 var (

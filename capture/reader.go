@@ -104,18 +104,21 @@ type Reader struct {
 	now     int64       // a live capture's time at its last tick
 	liveErr error       // completing a live capture's Save file
 
-	cur      int // index into names of the open input, -1 before the first
-	closer   io.Closer
-	cnt      *counter
-	br       *bufio.Reader
-	src      packetSource
-	link     layers.LinkType // of a classic pcap
-	ng       bool
-	dec      decoder
-	frame    uint64
-	openErrs []error
-	read     atomic.Int64  // bytes read from the inputs as stored (compressed or not)
-	frames   atomic.Uint64 // Stats.Frames, published every 1024 frames
+	cur    int // index into names of the open input, -1 before the first
+	closer io.Closer
+	cnt    *counter
+	br     *bufio.Reader
+	src    packetSource
+	link   layers.LinkType // of a classic pcap
+	ng     bool
+	// The byte order of the pcapng blocks at the read position, and after
+	// the next packet block (checkBlocks).
+	ngBig, ngKnown, ngNext, ngNextKnown bool
+	dec                                 decoder
+	frame                               uint64
+	openErrs                            []error
+	read                                atomic.Int64  // bytes read from the inputs as stored (compressed or not)
+	frames                              atomic.Uint64 // Stats.Frames, published every 1024 frames
 }
 
 // linkProgram is the filter's program for a link type: nil when the filter
@@ -198,6 +201,12 @@ func (r *Reader) Next(seg *Segment) error {
 			continue
 		}
 		start := r.pos()
+		if r.ng {
+			if off, err := r.checkBlocks(); err != nil {
+				r.closeCur()
+				return r.fail(start+int64(off), err)
+			}
+		}
 		data, ci, err := r.src.ZeroCopyReadPacketData()
 		if err == ErrTick {
 			r.now = r.live.tickAt
@@ -226,6 +235,7 @@ func (r *Reader) Next(seg *Segment) error {
 			}
 			return r.fail(start, describe(err))
 		}
+		r.ngBig, r.ngKnown = r.ngNext, r.ngNextKnown
 		link := r.link
 		if r.ng && len(ci.AncillaryData) > 0 {
 			link, _ = ci.AncillaryData[0].(layers.LinkType)
@@ -273,6 +283,7 @@ func (r *Reader) Next(seg *Segment) error {
 			return nil
 		}
 		r.Stats.TCP++
+		r.Stats.countSegment(seg)
 		if seg.Truncated || seg.OptionsCut {
 			r.Stats.Count[TruncatedPayload]++
 		}
@@ -378,6 +389,20 @@ func (r *Reader) open(name string, in *Input) error {
 		in.BigEndian = m == 0xd4c3b2a1 || m == 0x4d3cb2a1
 		r.src, r.link, r.ng = pr, pr.LinkType(), false
 	case 0x0a0d0d0a:
+		if h, _ := r.br.Peek(12); len(h) == 12 {
+			// The first section header: its byte order, and a bogus length
+			// said as such rather than as a file cut short.
+			r.ngBig = binary.BigEndian.Uint32(h[8:]) == ngByteOrder
+			r.ngKnown = r.ngBig || binary.LittleEndian.Uint32(h[8:]) == ngByteOrder
+			if n := binary.LittleEndian.Uint32(h[4:]); r.ngKnown {
+				if r.ngBig {
+					n = binary.BigEndian.Uint32(h[4:])
+				}
+				if err := ngBlockError(ngSectionHeader, n); err != nil {
+					return err
+				}
+			}
+		}
 		nr, err := pcapgo.NewNgReader(r.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return fmt.Errorf("pcapng header: %w", err)

@@ -82,6 +82,10 @@ type Options struct {
 	SACK          [MaxSACKBlocks]SACKBlock
 	NUnknown      uint8                    // number of valid entries in Unknown
 	Unknown       [MaxUnknownOptions]uint8 // kinds of other options (e.g. 30 MPTCP, 34 TFO), in order
+	// Bad is the set of problems of malformed options (bit 1<<OptionProblem,
+	// see Has); BadOpt[p] describes the first option with problem p.
+	Bad    uint8
+	BadOpt [NumOptionProblems]BadOption
 }
 
 // SACKBlocks returns the SACK blocks present in the segment.
@@ -141,4 +145,9 @@ type Segment struct {
 	// connections but not in their analysis; the Reader counts it as
 	// Malformed.
 	BadHeader bool
+	// IPChecksum and TCPChecksum say whether the checksums of the IPv4
+	// header and of the TCP segment (with its pseudo-header) are right,
+	// wrong, or left for the network card to fill in (checksum offload);
+	// see ChecksumStatus.
+	IPChecksum, TCPChecksum ChecksumStatus
 }

@@ -65,6 +65,11 @@ type Stats struct {
 	Count  [numReasons]uint64 // per Reason
 	Links  []LinkCount        // frames per link type, in order first seen
 	Bytes  uint64             // captured bytes of all frames
+	// Options counts the TCP segments with each problem of their options;
+	// IPChecksums and TCPChecksums count the TCP segments by the status of
+	// each checksum.
+	Options                   [NumOptionProblems]uint64
+	IPChecksums, TCPChecksums [NumChecksumStatus]uint64
 	// FirstTime and LastTime are the times of the first and last frame read
 	// (of any kind), ns since the epoch. Reports count relative times from
 	// FirstTime, as Wireshark does from its first frame.
@@ -110,6 +115,17 @@ func (s *Stats) countLink(t layers.LinkType) {
 		}
 	}
 	s.Links = append(s.Links, LinkCount{t, 1})
+}
+
+// countSegment counts a TCP segment's option problems and checksums.
+func (s *Stats) countSegment(seg *Segment) {
+	for p := range s.Options {
+		if seg.Opts.Bad&(1<<p) != 0 {
+			s.Options[p]++
+		}
+	}
+	s.IPChecksums[seg.IPChecksum]++
+	s.TCPChecksums[seg.TCPChecksum]++
 }
 
 // Reasons returns every reason in report order.

@@ -111,6 +111,10 @@ type Summary struct {
 	Forgotten, ForgottenDropped int
 	// MaxOpen is the most connections tracked at once.
 	MaxOpen int
+	// SeqJumps and AckJumps count, over the selected connections, the
+	// sequence and acknowledgment numbers too far beyond anything seen to
+	// be real (state.Damage).
+	SeqJumps, AckJumps int
 	// Interrupted is set when Options.Stop ended the run before the end of
 	// the input: everything read before is in the report.
 	Interrupted bool

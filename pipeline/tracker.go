@@ -30,6 +30,7 @@ type tracker struct {
 	recentNext int
 
 	selected, parts, evicted, evictedOpen, maxOpen int
+	seqJumps, ackJumps                             int
 }
 
 func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
@@ -100,17 +101,15 @@ func (t *tracker) feed(seg *capture.Segment, fr *frameCopy) {
 		t.frame(fr, c, lr.Dir, nil)
 		return
 	}
-	if len(t.out.segments) > 0 || fr != nil {
-		n := len(a.Transitions)
-		rec := a.Process(seg, lr.Dir, lr.New, lr.Reused)
-		if len(t.out.segments) > 0 {
-			t.out.segment(c, &rec, a.Transitions[n:])
-		}
-		t.frame(fr, c, lr.Dir, &rec)
-	} else {
-		a.Process(seg, lr.Dir, lr.New, lr.Reused)
+	n := len(a.Transitions)
+	rec := a.Process(seg, lr.Dir, lr.New, lr.Reused)
+	if len(t.out.segments) > 0 {
+		t.out.segment(c, &rec, a.Transitions[n:])
 	}
-	if st := a.Streams; st != nil {
+	t.frame(fr, c, lr.Dir, &rec)
+	// A segment whose sequence number jumped too far to be real is one a
+	// receiver discards: it is no part of the stream (state.Record.SeqJump).
+	if st := a.Streams; st != nil && rec.SeqJump == 0 {
 		st.Feed(seg, lr.Dir)
 	}
 	t.linger(c)
@@ -186,6 +185,10 @@ func (t *tracker) finish(c *Connection) {
 		return
 	}
 	c.Data.Finish() // delivers the bytes still waiting, through the emitter
+	for _, dm := range c.Data.Damage {
+		t.seqJumps += int(dm.SeqJumps)
+		t.ackJumps += int(dm.AckJumps)
+	}
 	delete(t.out.open, c.ID)
 	t.out.finished(c)
 	t.remember(c)
@@ -295,4 +298,5 @@ func (t *tracker) totals(sum *Summary) {
 	sum.Conns, sum.Selected, sum.Parts = t.table.Count(), t.selected, t.parts
 	sum.Evicted, sum.EvictedOpen, sum.MaxOpen = t.evicted, t.evictedOpen, t.maxOpen
 	sum.Forgotten, sum.ForgottenDropped = t.table.Forgotten(), t.table.Dropped
+	sum.SeqJumps, sum.AckJumps = t.seqJumps, t.ackJumps
 }

@@ -431,7 +431,7 @@ func sumText(c capture.Checksum, transport bool) string {
 		return s + " (correct)"
 	case capture.ChecksumBad:
 		return s + " (wrong: should be " + hexv(uint64(c.Want), 4) + ")"
-	case capture.ChecksumOffload:
+	case capture.ChecksumUnfilled:
 		if transport {
 			return s + " (left for the network card to fill in: checksum offload, as captured on the sending host; the right value would be " + hexv(uint64(c.Want), 4) + ")"
 		}

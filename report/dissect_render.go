@@ -279,24 +279,24 @@ func shortKey(k string) string {
 // The JSON of a dissection.
 
 type jsonDissection struct {
-	Frame     uint64        `json:"frame"`
-	Time      string        `json:"time"`
-	TimeRel   float64       `json:"time_rel"`
-	Captured  int           `json:"captured"`
-	Wire      int           `json:"wire"`
-	Link      string        `json:"link"`
-	Conn      *int          `json:"conn"`
-	Dir       *string       `json:"dir"`
-	Segment   bool          `json:"segment"`
-	Reason    *string       `json:"reason"`
-	Checksums jsonChecksums `json:"checksums"`
-	Headers   []jsonDHeader `json:"headers"`
-	Payload   *jsonDPayload `json:"payload"`
-	Bytes     string        `json:"bytes"`
-	Datagram  *string       `json:"datagram,omitempty"`
+	Frame     uint64             `json:"frame"`
+	Time      string             `json:"time"`
+	TimeRel   float64            `json:"time_rel"`
+	Captured  int                `json:"captured"`
+	Wire      int                `json:"wire"`
+	Link      string             `json:"link"`
+	Conn      *int               `json:"conn"`
+	Dir       *string            `json:"dir"`
+	Segment   bool               `json:"segment"`
+	Reason    *string            `json:"reason"`
+	Checksums jsonFrameChecksums `json:"checksums"`
+	Headers   []jsonDHeader      `json:"headers"`
+	Payload   *jsonDPayload      `json:"payload"`
+	Bytes     string             `json:"bytes"`
+	Datagram  *string            `json:"datagram,omitempty"`
 }
 
-type jsonChecksums struct {
+type jsonFrameChecksums struct {
 	IP  string `json:"ip"`
 	TCP string `json:"tcp"`
 }
@@ -333,7 +333,7 @@ type jsonDPayload struct {
 func AppendDissectJSON(b []byte, d *Dissection, base int64, explain bool) ([]byte, error) {
 	j := jsonDissection{Frame: d.Frame, Time: time.Unix(0, d.Time).UTC().Format("2006-01-02T15:04:05.000000000Z"),
 		TimeRel: secs(d.Time - base), Captured: d.Captured, Wire: d.Wire, Link: d.Link, Segment: d.Segment,
-		Checksums: jsonChecksums{d.IPSum.Status.String(), d.TCPSum.Status.String()}, Bytes: hexString(d.data)}
+		Checksums: jsonFrameChecksums{d.IPSum.Status.String(), d.TCPSum.Status.String()}, Bytes: hexString(d.data)}
 	if d.Conn >= 0 {
 		c, dir := d.Conn, d.Dir
 		j.Conn, j.Dir = &c, &dir

@@ -52,6 +52,7 @@ func verdict(c *state.Connection) string {
 			p = append(p, plural(g, "byte", "bytes")+" from the "+d.Side()+" not captured")
 		}
 	}
+	p = append(p, damageVerdict(a)...)
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if z := a.Dir[d].ZeroWindow; z > 0 || count(a, d, state.ZeroWindow) > 0 {
 			p = append(p, duration(z)+" stalled on a zero window by the "+d.Side())

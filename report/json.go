@@ -152,6 +152,12 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	for _, err := range sum.Errors {
 		jc.Errors = append(jc.Errors, err.Error())
 	}
+	jc.MalformedOptions = map[string]uint64{}
+	for _, p := range capture.OptionProblems() {
+		jc.MalformedOptions[p.String()] = st.Options[p]
+	}
+	jc.Checksums = jsonChecksums{checksumCounts(st.IPChecksums[:], true), checksumCounts(st.TCPChecksums[:], true)}
+	jc.ImpossibleJumps = jsonJumps{sum.SeqJumps, sum.AckJumps}
 	return jc
 }
 
@@ -264,6 +270,12 @@ func optionsJSON(o *capture.Options) *jsonOptions {
 		}
 		empty = false
 	}
+	for _, p := range capture.OptionProblems() {
+		if o.Has(p) {
+			b := o.BadOpt[p]
+			jo.Malformed, empty = append(jo.Malformed, jsonBadOption{p.String(), b.Kind, b.Len, b.Room}), false
+		}
+	}
 	if empty {
 		return nil
 	}
@@ -284,5 +296,31 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)
 	}
+	dm := &c.Data.Damage[d]
+	for _, p := range capture.OptionProblems() {
+		if n := dm.Options[p]; n > 0 {
+			if js.MalformedOptions == nil {
+				js.MalformedOptions = map[string]uint32{}
+			}
+			js.MalformedOptions[p.String()] = n
+		}
+	}
+	if dm.IPChecksum[capture.ChecksumBad]+dm.IPChecksum[capture.ChecksumUnfilled]+
+		dm.TCPChecksum[capture.ChecksumBad]+dm.TCPChecksum[capture.ChecksumUnfilled] > 0 {
+		js.Checksums = &jsonChecksums{checksumCounts(dm.IPChecksum[:], false), checksumCounts(dm.TCPChecksum[:], false)}
+	}
+	js.SeqJumps, js.AckJumps = dm.SeqJumps, dm.AckJumps
 	return js
+}
+
+// checksumCounts maps status names to counts: every status with all, else
+// only those counted.
+func checksumCounts[N uint32 | uint64](counts []N, all bool) map[string]uint64 {
+	m := map[string]uint64{}
+	for _, s := range capture.ChecksumStatuses() {
+		if counts[s] > 0 || all {
+			m[s.String()] = uint64(counts[s])
+		}
+	}
+	return m
 }

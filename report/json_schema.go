@@ -34,6 +34,17 @@ type jsonDirStats struct {
 	RTT         *jsonRTT          `json:"ack_rtt"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
+	// Damage (report/damage.go): present only when there is some.
+	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
+	Checksums        *jsonChecksums    `json:"checksums,omitempty"`
+	SeqJumps         uint32            `json:"impossible_seq_jumps,omitempty"`
+	AckJumps         uint32            `json:"impossible_ack_jumps,omitempty"`
+}
+
+// jsonChecksums counts checksums by status (capture.ChecksumStatus names).
+type jsonChecksums struct {
+	IP  map[string]uint64 `json:"ip"`
+	TCP map[string]uint64 `json:"tcp"`
 }
 
 type jsonStream struct {
@@ -76,6 +87,15 @@ type jsonCapture struct {
 	// A live capture's frames lost in the kernel, its socket buffer full;
 	// only for live captures.
 	DroppedByKernel *uint64 `json:"dropped_by_kernel,omitempty"`
+	// Damage over all TCP segments (report/damage.go), always written.
+	MalformedOptions map[string]uint64 `json:"malformed_options"`
+	Checksums        jsonChecksums     `json:"checksums"`
+	ImpossibleJumps  jsonJumps         `json:"impossible_jumps"`
+}
+
+type jsonJumps struct {
+	Seq int `json:"seq"`
+	Ack int `json:"ack"`
 }
 
 type jsonInput struct {
@@ -179,7 +199,17 @@ type jsonSeg struct {
 	AckFrame    uint64           `json:"ack_frame,omitempty"`
 	InFlight    *int64           `json:"bytes_in_flight,omitempty"`
 	Truncated   bool             `json:"truncated,omitempty"`
+	Checksums   *jsonSegChecksum `json:"checksums,omitempty"`
+	SeqJump     uint32           `json:"seq_jump,omitempty"`
+	AckJump     uint32           `json:"ack_jump,omitempty"`
 	Transitions []jsonTransition `json:"transitions"`
+}
+
+// jsonSegChecksum is a segment's checksum statuses, present unless the TCP
+// checksum is right and the IP one right or absent.
+type jsonSegChecksum struct {
+	IP  string `json:"ip"`
+	TCP string `json:"tcp"`
 }
 
 type jsonOptions struct {
@@ -190,6 +220,16 @@ type jsonOptions struct {
 	TSEcr   *uint32     `json:"ts_ecr,omitempty"`
 	SACK    [][2]uint32 `json:"sack,omitempty"`
 	Unknown []int       `json:"unknown_kinds,omitempty"`
+	// Malformed lists the option problems, each with the first option that
+	// has it (kind, length byte, bytes of options left from it).
+	Malformed []jsonBadOption `json:"malformed,omitempty"`
+}
+
+type jsonBadOption struct {
+	Problem string `json:"problem"`
+	Kind    uint8  `json:"kind"`
+	Len     uint8  `json:"len"`
+	Room    uint8  `json:"room"`
 }
 
 type jsonTransition struct {

@@ -98,6 +98,21 @@ func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transiti
 	if r.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
+	if segChecksumShown(r) {
+		b = append(b, `,"checksums":{"ip":`...)
+		b = appendString(b, r.IPChecksum.String())
+		b = append(b, `,"tcp":`...)
+		b = appendString(b, r.TCPChecksum.String())
+		b = append(b, '}')
+	}
+	if r.SeqJump != 0 {
+		b = append(b, `,"seq_jump":`...)
+		b = strconv.AppendUint(b, uint64(r.SeqJump), 10)
+	}
+	if r.AckJump != 0 {
+		b = append(b, `,"ack_jump":`...)
+		b = strconv.AppendUint(b, uint64(r.AckJump), 10)
+	}
 	b = append(b, `,"transitions":[`...)
 	for i, t := range trans {
 		if i > 0 {
@@ -118,7 +133,7 @@ func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transiti
 
 // appendOptions mirrors jsonOptions (absent when the segment has none).
 func appendOptions(b []byte, o *capture.Options) []byte {
-	if o.MSS < 0 && o.WScale < 0 && !o.SACKPermitted && !o.HasTS && o.NSACK == 0 && o.NUnknown == 0 {
+	if o.MSS < 0 && o.WScale < 0 && !o.SACKPermitted && !o.HasTS && o.NSACK == 0 && o.NUnknown == 0 && o.Bad == 0 {
 		return b
 	}
 	b = append(b, `,"options":{`...)
@@ -175,7 +190,39 @@ func appendOptions(b []byte, o *capture.Options) []byte {
 		}
 		b = append(b, ']')
 	}
+	if o.Bad != 0 {
+		sep()
+		b = append(b, `"malformed":[`...)
+		first := true
+		for _, p := range capture.OptionProblems() {
+			if !o.Has(p) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			bo := o.BadOpt[p]
+			b = append(b, `{"problem":`...)
+			b = appendString(b, p.String())
+			b = append(b, `,"kind":`...)
+			b = strconv.AppendUint(b, uint64(bo.Kind), 10)
+			b = append(b, `,"len":`...)
+			b = strconv.AppendUint(b, uint64(bo.Len), 10)
+			b = append(b, `,"room":`...)
+			b = strconv.AppendUint(b, uint64(bo.Room), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
+}
+
+// segChecksumShown says whether a segment's checksums are worth a field:
+// unless the TCP checksum is right and the IP one right or absent.
+func segChecksumShown(r *state.Record) bool {
+	return r.TCPChecksum != capture.ChecksumGood ||
+		(r.IPChecksum != capture.ChecksumGood && r.IPChecksum != capture.ChecksumNone)
 }
 
 // appendFloat formats a float64 as encoding/json does: the shortest

@@ -40,6 +40,10 @@ func referenceSeg(base int64, r *state.Record, trans []state.Transition) jsonSeg
 		v := r.InFlight
 		js.InFlight = &v
 	}
+	if segChecksumShown(r) {
+		js.Checksums = &jsonSegChecksum{r.IPChecksum.String(), r.TCPChecksum.String()}
+	}
+	js.SeqJump, js.AckJump = r.SeqJump, r.AckJump
 	for _, t := range trans {
 		js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})
 	}

@@ -235,6 +235,7 @@ func shortVerdict(c *state.Connection) string {
 	if a.Dir[flow.C2S].GapBytes() > 0 || a.Dir[flow.S2C].GapBytes() > 0 {
 		p = append(p, "capture gaps")
 	}
+	p = append(p, damageShort(a)...)
 	if a.Dir[flow.C2S].ZeroWindow > 0 || a.Dir[flow.S2C].ZeroWindow > 0 || both(state.ZeroWindow) > 0 {
 		p = append(p, "zero window")
 	}

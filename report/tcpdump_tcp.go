@@ -679,7 +679,7 @@ func (p *tdPrinter) udp(off, length int, ctx *ipCtx) {
 	}
 	p.addrs(ctx, direct, sport, dport)
 	if !ctx.fragmented && p.has(off+8, length) {
-		if c := p.checksum(ctx, capture.HeaderUDP, off, length+8); c.Status == capture.ChecksumAbsent {
+		if c := p.checksum(ctx, capture.HeaderUDP, off, length+8); c.Status == capture.ChecksumNone {
 			p.str("[no cksum] ")
 		} else {
 			p.sumVerdict("udp", c)

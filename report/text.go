@@ -70,6 +70,7 @@ func header(w *bufio.Writer, sum *pipeline.Summary) {
 	if st.FrameLimit > 0 {
 		fmt.Fprintf(w, "stopped after %s, as asked (-c): the rest of the input is not read\n", plural(int64(st.FrameLimit), "frame", "frames"))
 	}
+	damageHeader(w, sum)
 	for _, err := range sum.Errors {
 		fmt.Fprintf(w, "error: %s (%s)\n", Escape(err.Error()), analyzedAround(sum, err))
 	}
@@ -283,6 +284,7 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 		fmt.Fprintf(w, "bogus TCP header in frame %d at %s from the %s: header length %d bytes, not analyzed\n",
 			b.Frame, seconds(b.Time-base), b.Dir.Side(), b.HdrLen)
 	}
+	damageFacts(w, a)
 }
 
 // writeEndpointFacts writes one side's handshake facts and final state.

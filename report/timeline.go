@@ -263,6 +263,12 @@ func (rw *row) appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
 		sep()
 		b = append(b, "(payload cut by snap length)"...)
 	}
+	if r.Opts.Bad != 0 || r.IPChecksum == capture.ChecksumBad || r.TCPChecksum == capture.ChecksumBad || r.SeqJump > 0 || r.AckJump > 0 {
+		for _, p := range damageParts(r) { // rare: allocating is fine
+			sep()
+			b = append(b, p...)
+		}
+	}
 	if p := protoNote(a, r); p != "" {
 		sep()
 		b = append(b, p...)

@@ -5,7 +5,9 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -22,25 +24,35 @@ import (
 //
 // Nothing outside the directory is ever touched, and nothing in it is
 // overwritten unasked:
+//   - every file operation goes through an os.Root opened on the
+//     directory, which refuses any path, link or ".." that leads out of it,
+//     even one planted while the run goes on;
 //   - before the first byte, the directory is checked for files of the names
 //     it writes (the manifest and NNNNNNNN-c2s.bin, ...): without Force any
-//     of them is a refusal, so a refused run leaves nothing behind;
+//     of them is a refusal;
 //   - bytes go to temporary files created exclusively (O_EXCL, which never
-//     follows a symbolic link) in a hidden subdirectory made for this run;
-//     a connection's files are renamed into place when it is finished,
-//     complete, and rename replaces a link rather than following it; the
-//     manifest comes last, the same way;
-//   - a crash leaves at most the hidden subdirectory and the files of
-//     connections finished before it.
+//     follows a symbolic link) in a hidden subdirectory made for this run,
+//     and are reopened with O_NOFOLLOW;
+//   - only at the end, once every connection and the manifest are complete,
+//     are the files moved into place: first every name is checked again
+//     (without Force an existing one refuses the whole set), then each is
+//     renamed, the manifest last; rename replaces a link, never the file it
+//     points to.
+//
+// So a refusal, an error or a crash before that last pass leaves no
+// half-written set: at most the hidden subdirectory (which the end of a run
+// removes), and never a manifest without its files.
 type StreamFiles struct {
-	dir, tmp string
-	force    bool
-	open     map[int64]*list.Element // by key(id, dir)
-	lru      *list.List              // of *openFile, most recent first
-	written  map[int64]bool          // directions with a temporary file, of open connections
-	o        *ordered                // manifest entries, in id order at the end
-	err      error
-	entry    []byte
+	root    *os.Root // the directory
+	dir     string   // its name, for messages
+	tmp     string   // the hidden subdirectory, relative to root
+	force   bool
+	open    map[int64]*list.Element // by key(id, dir)
+	lru     *list.List              // of *openFile, most recent first
+	written map[int64]bool          // directions with a temporary file, of open connections
+	o       *ordered                // manifest entries, in id order at the end
+	err     error
+	entry   []byte
 }
 
 type openFile struct {
@@ -66,27 +78,51 @@ func NewStreamFiles(dir string, force bool, tempDir string) (*StreamFiles, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
 	if !force {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
+		if err := refuseExisting(root, dir); err != nil {
+			root.Close()
 			return nil, err
-		}
-		for _, e := range ents {
-			if e.Name() == report.ManifestName || streamName.MatchString(e.Name()) {
-				return nil, fmt.Errorf("%s already holds %s: not overwriting (use --force)", dir, filepath.Join(dir, e.Name()))
-			}
 		}
 	}
 	tmp, err := os.MkdirTemp(dir, ".tcpflow-partial-*")
 	if err != nil {
+		root.Close()
 		return nil, err
 	}
-	return &StreamFiles{dir: dir, tmp: tmp, force: force, open: map[int64]*list.Element{}, lru: list.New(),
-		written: map[int64]bool{}, o: newOrdered(tempDir)}, nil
+	return &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), force: force, open: map[int64]*list.Element{},
+		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir)}, nil
 }
 
+// refuseExisting fails when the directory holds a name StreamFiles writes.
+func refuseExisting(root *os.Root, dir string) error {
+	f, err := root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for {
+		ents, err := f.ReadDir(1024)
+		for _, e := range ents {
+			if e.Name() == report.ManifestName || streamName.MatchString(e.Name()) {
+				return fmt.Errorf("%s already holds %s: not overwriting (use --force)", dir, filepath.Join(dir, e.Name()))
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// tmpName is where a direction's bytes go while its connection is open.
 func (s *StreamFiles) tmpName(id int, d flow.Dir) string {
-	return filepath.Join(s.tmp, strconv.Itoa(id)+"-"+d.String())
+	return path.Join(s.tmp, strconv.Itoa(id)+"-"+d.String())
 }
 
 // Data implements stream.Sink.
@@ -121,7 +157,7 @@ func (s *StreamFiles) file(id int, d flow.Dir) (*openFile, error) {
 	if !s.written[k] {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	}
-	f, err := os.OpenFile(s.tmpName(id, d), flags, 0o644)
+	f, err := s.root.OpenFile(s.tmpName(id, d), flags, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +196,8 @@ func (s *StreamFiles) closeFile(e *list.Element) error {
 var writerPool sync.Pool
 
 // Finished implements pipeline.Sink: the connection's files are complete;
-// they are renamed into place and their manifest entries kept.
+// they take their final names, still in the hidden subdirectory, and their
+// manifest entries are kept.
 func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 	if s.err != nil {
 		return s.err
@@ -173,13 +210,15 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		k := streamKey(c.ID, d)
 		if e, ok := s.open[k]; ok {
 			if err := s.closeFile(e); err != nil {
+				s.err = err
 				return err
 			}
 		}
 		written := s.written[k]
 		delete(s.written, k)
 		if written {
-			if err := s.place(s.tmpName(c.ID, d), report.StreamFileName(c, d)); err != nil {
+			if err := s.root.Rename(s.tmpName(c.ID, d), path.Join(s.tmp, report.StreamFileName(c, d))); err != nil {
+				s.err = err
 				return err
 			}
 		}
@@ -188,6 +227,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		}
 		var err error
 		if s.entry, err = report.AppendManifestEntry(s.entry, c, d, written); err != nil {
+			s.err = err
 			return err
 		}
 	}
@@ -195,25 +235,12 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 	return nil
 }
 
-// place renames a finished temporary file to its name in the directory.
-// Without force a name that exists by now is a refusal; rename replaces a
-// symbolic link, never the file it points to.
-func (s *StreamFiles) place(tmp, name string) error {
-	dst := filepath.Join(s.dir, name)
-	if !s.force {
-		if _, err := os.Lstat(dst); err == nil {
-			return fmt.Errorf("%s: not overwriting an existing file (use --force)", dst)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	return os.Rename(tmp, dst)
-}
-
 // End implements pipeline.Sink: it writes the manifest, sorted by connection
-// and direction, and removes the temporary directory.
+// and direction, moves the whole set into place, and removes the hidden
+// subdirectory. After an error nothing is moved.
 func (s *StreamFiles) End(*pipeline.Summary) error {
-	defer os.RemoveAll(s.tmp)
+	defer s.root.Close()
+	defer s.root.RemoveAll(s.tmp)
 	defer s.o.close()
 	for s.lru.Len() > 0 {
 		if err := s.closeFile(s.lru.Front()); err != nil && s.err == nil {
@@ -224,8 +251,50 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 		return s.err
 	}
 	s.o.sort()
-	tmp := filepath.Join(s.tmp, report.ManifestName)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err := s.writeManifest(); err != nil {
+		return err
+	}
+	if !s.force {
+		err := s.eachFile(func(name string) error {
+			if _, err := s.root.Lstat(name); err == nil {
+				return fmt.Errorf("%s: not overwriting an existing file (use --force)", filepath.Join(s.dir, name))
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.eachFile(func(name string) error { return s.root.Rename(path.Join(s.tmp, name), name) })
+}
+
+// eachFile calls fn with the name of every file of the set, in id order,
+// the manifest last; a direction that delivered no byte has no file. The
+// names are made again on each pass rather than kept: a capture of
+// millions of connections keeps only its manifest index.
+func (s *StreamFiles) eachFile(fn func(name string) error) error {
+	for _, e := range s.o.index {
+		c := &pipeline.Connection{ID: int(e.id), Part: int(e.part)}
+		for d := flow.C2S; d <= flow.S2C; d++ {
+			name := report.StreamFileName(c, d)
+			if _, err := s.root.Lstat(path.Join(s.tmp, name)); errors.Is(err, os.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := fn(name); err != nil {
+				return err
+			}
+		}
+	}
+	return fn(report.ManifestName)
+}
+
+// writeManifest writes the manifest into the hidden subdirectory.
+func (s *StreamFiles) writeManifest() error {
+	f, err := s.root.OpenFile(path.Join(s.tmp, report.ManifestName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
@@ -241,8 +310,5 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
-	}
-	return s.place(tmp, report.ManifestName)
+	return err
 }

@@ -99,12 +99,10 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if fwd.nextSeq != 0 && fwd.nextSeq.LessThan(seq) && flags&capture.RST == 0 {
 			f |= LostSegment
 			fwd.validBIF = false
-			if flags&capture.SYN == 0 {
-				// A SYN's number is an ISN, not where the stream went
-				// on: nothing before it is missing (a SYN-ACK with
-				// another ISN, or one after a forged RST).
-				c.Dir[d].addHole(fwd.nextSeq, seq)
-			}
+			// A SYN's number is an ISN, not where the stream went on
+			// (c.hole leaves it out); a jump too far to be real is
+			// counted as damage, no gap.
+			c.hole(d, fwd.nextSeq, seq, seg, rec, false)
 		}
 		if (seglen == 0 || seglen == 1) && seq == fwd.nextSeq-1 && plain {
 			f |= KeepAlive
@@ -145,7 +143,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	// segments after the hole are missing too), the report is held until the
 	// peer sends another acknowledgment number.
 	if flags&capture.ACK != 0 && rev.maxToBeAcked != 0 && rev.maxToBeAcked.LessThan(ack) {
-		c.Dir[d.Reverse()].addHole(rev.nextSeq, ack)
+		c.hole(d.Reverse(), rev.nextSeq, ack, seg, rec, true)
 		if rev.maxToBeAcked.LessThan(rev.nextSeq) {
 			rev.maxToBeAcked = rev.nextSeq
 			f |= AckLostSegment
@@ -196,16 +194,18 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 
 	// Advance the tracking. A zero window probe does not advance it.
 	next := seq.Add(seglen)
+	// A segment whose number jumped too far to be real (rec.SeqJump) is
+	// one a receiver discards: it moves nothing.
 	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && len(fwd.segs) < maxUnacked {
 		if flags&(capture.SYN|capture.FIN) != 0 {
 			next = next.Add(1)
 		}
-		if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 {
+		if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 && rec.SeqJump == 0 {
 			// Listed for the ACK RTT: the segments that send new data.
 			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
 		}
 	}
-	if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 {
+	if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && rec.SeqJump == 0 {
 		fwd.nextSeq, fwd.nextSeqTime = next, seg.Time
 	}
 	// The highest sequence number the peer may acknowledge advances only

@@ -77,6 +77,8 @@ type Conn struct {
 	BadHeaders []BadHeader
 	// Dir holds the per-direction summary facts (RTT, gaps, zero-window time).
 	Dir [2]DirStats
+	// Damage counts what each direction's segments had damaged or crafted.
+	Damage [2]Damage
 	// MaxIdle is the longest time between two consecutive segments, in ns.
 	MaxIdle int64
 	// Zeek is Zeek's view of the connection: its conn_state and history.
@@ -161,6 +163,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 		Frame: seg.Frame, Time: seg.Time, Dir: d, Flags: seg.Flags,
 		Seq: seg.Seq, Ack: seg.Ack, RelSeq: seg.Seq - snd.base,
 		Len: seg.PayloadLen, Win: seg.Window, Opts: seg.Opts, Truncated: seg.Truncated,
+		IPChecksum: seg.IPChecksum, TCPChecksum: seg.TCPChecksum,
 		WinScaled: -1, AckRTT: -1, InFlight: -1,
 	}
 	if ack {
@@ -172,6 +175,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 		rec.WinScaled, rec.ScaleAssumed = int64(seg.Window)<<s, assumed
 	}
 
+	c.Damage[d].count(seg)
 	c.an.analyze(c, seg, d, &rec)
 	scaleState(snd, rcv, seg.Opts.WScale, syn, ack)
 	c.summarize(seg, d, &rec)

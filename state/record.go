@@ -36,4 +36,11 @@ type Record struct {
 	AckRTT   int64
 	AckOf    uint64
 	InFlight int64 // bytes in flight after this segment; -1 when not computed
+	// IPChecksum and TCPChecksum are the segment's checksum statuses.
+	IPChecksum, TCPChecksum capture.ChecksumStatus
+	// SeqJump is set when the segment's sequence number lies that many
+	// bytes beyond anything its sender was seen to send, too far to be real
+	// (corrupt or crafted; see Conn.hole): it is no gap. AckJump is the same
+	// for an acknowledgment beyond anything the peer sent.
+	SeqJump, AckJump uint32
 }

@@ -160,6 +160,14 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, _ *Record) 
 	if first && !orig {
 		z.add(flow.S2C, '^') // the first sender is not the originator: Zeek flips
 	}
+	if seg.TCPChecksum == capture.ChecksumBad {
+		// Zeek's 'c'. Zeek then drops the packet, so its history and
+		// state take nothing else from it; tcpflow's own analysis goes on
+		// with it, as Wireshark's does. A checksum left to offload is no
+		// bad one.
+		z.logScale(d, zC)
+		return
+	}
 	if !z.started[d] {
 		z.started[d] = true
 		if orig {

@@ -137,7 +137,7 @@ func parseTolerance(cat, v string) (tolerance, error) {
 	t := tolerance{text: v}
 	if p, ok := strings.CutSuffix(v, "%"); ok {
 		f, err := strconv.ParseFloat(p, 64)
-		if err != nil || f < 0 {
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and infinities too
 			return t, errors.New("not a percentage")
 		}
 		t.rel = f / 100
@@ -151,7 +151,7 @@ func parseTolerance(cat, v string) (tolerance, error) {
 		return t, errors.New("want a percentage or a duration like 50ms")
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
+	if err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and infinities too
 		return t, errors.New("want a percentage or a number")
 	}
 	t.abs = f
@@ -168,11 +168,18 @@ func (t tolerance) allows(golden, now string) bool {
 	return d <= t.abs+1e-12 || d <= t.rel*math.Abs(g)+1e-12
 }
 
+// maxGoldenLine is the longest line a golden report may have; facts are
+// far shorter.
+const maxGoldenLine = 1 << 20
+
 // readGolden returns a golden report's settings line and its fact lines.
-func readGolden(data []byte) (settings string, lines []string) {
+// A line too long to read is an error, never the silent end of the file.
+func readGolden(data []byte) (settings string, lines []string, err error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
+	sc.Buffer(nil, maxGoldenLine)
+	n := 0
 	for sc.Scan() {
+		n++
 		line := sc.Text()
 		if s, ok := strings.CutPrefix(line, "# settings: "); ok {
 			settings = s
@@ -183,7 +190,13 @@ func readGolden(data []byte) (settings string, lines []string) {
 		}
 		lines = append(lines, line)
 	}
-	return settings, lines
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return settings, lines, fmt.Errorf("line %d is longer than %d bytes", n+1, maxGoldenLine)
+		}
+		return settings, lines, err
+	}
+	return settings, lines, nil
 }
 
 // settingsFromLine parses "ignore=a,b tolerance=rtt=20%,time=1s".
@@ -236,7 +249,11 @@ func (s *sys) check(args []string, release func()) int {
 			}
 			return exitInput
 		}
-		line, lines := readGolden(data)
+		line, lines, err := readGolden(data)
+		if err != nil {
+			s.say(prog, "%s: %v", c.golden, err)
+			return exitInput
+		}
 		goldenSettings, err := settingsFromLine(line)
 		if err != nil {
 			s.say(prog, "%s: settings line: %v", c.golden, err)

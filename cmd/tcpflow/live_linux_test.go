@@ -858,7 +858,7 @@ func TestLiveWalkthrough(t *testing.T) {
 	}
 	out := p.stdout.String()
 	m := liveFrames.FindStringSubmatch(out)
-	if m == nil || strings.Contains(out, "6889") || strings.Count(out, "| FIN by client |") != 2 ||
+	if m == nil || strings.Contains(out, ":6889") || strings.Count(out, "| FIN by client |") != 2 ||
 		!regexp.MustCompile(`\| 2 .* \| ESTABLISHED +\| ESTABLISHED +\| open +\|`).MatchString(out) {
 		t.Fatalf("the report after Ctrl-C:\n%s", out)
 	}

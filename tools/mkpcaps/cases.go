@@ -66,6 +66,8 @@ var cases = []pcapCase{
 	{"refused-retry.pcap", ethernet.pcap(refusedRetry)},
 	{"ack-nonzero.pcap", ethernet.pcap(ackNonzero)},
 	{"retrans-heavy.pcap", ethernet.pcap(retransHeavy)},
+	{"damaged.pcap", ethernet.pcap(damaged)},
+	{"bogus-block.pcapng", bogusBlock},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
@@ -693,15 +695,20 @@ func snaplen(w *craft.Wire) {
 	closeByClient(w, c, rtt)
 }
 
+// newNgWriter starts a pcapng file whose first interface is eth0, Ethernet.
+func newNgWriter(buf *bytes.Buffer) (*pcapgo.NgWriter, error) {
+	return pcapgo.NewNgWriterInterface(buf,
+		pcapgo.NgInterface{Name: "eth0", LinkType: layers.LinkTypeEthernet, SnapLength: defaultSnaplen},
+		pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "tcpflow mkpcaps"}})
+}
+
 // twoInterfaces: a pcapng file written by pcapgo.NgWriter with two
 // interfaces of different link types, eth0 (Ethernet) and tun0 (raw IP),
 // and one connection on each. pcapgo writes if_tsresol 9 (nanoseconds) for
 // every interface; tsresol.pcapng has differing resolutions.
 func twoInterfaces() ([]byte, error) {
 	var buf bytes.Buffer
-	ng, err := pcapgo.NewNgWriterInterface(&buf,
-		pcapgo.NgInterface{Name: "eth0", LinkType: layers.LinkTypeEthernet, SnapLength: defaultSnaplen},
-		pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "tcpflow mkpcaps"}})
+	ng, err := newNgWriter(&buf)
 	if err != nil {
 		return nil, err
 	}
