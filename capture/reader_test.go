@@ -502,8 +502,8 @@ func TestGzipAndStdin(t *testing.T) {
 	}
 }
 
-// TestSeveralFiles checks that frame numbers continue across inputs and that a
-// faulty input does not stop the next one.
+// TestSeveralFiles checks that frame numbers continue across inputs read in
+// order and that a faulty input does not stop the next one.
 func TestSeveralFiles(t *testing.T) {
 	dir := t.TempDir()
 	a, bad, b := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "bad.pcap"), filepath.Join(dir, "b.pcap")
@@ -511,8 +511,9 @@ func TestSeveralFiles(t *testing.T) {
 	os.WriteFile(bad, []byte("not a capture at all"), 0o644)
 	os.WriteFile(b, craftPcap(t, 3), 0o644)
 	r := NewReader(a, bad, b)
+	r.InOrder = true
 	segs, errs := readAll(t, r)
-	if len(segs) != 5 || segs[4].Frame != 5 || segs[4].File != 2 {
+	if len(segs) != 5 || segs[4].Frame != 5 || segs[4].File != 2 || segs[4].FileFrame != 3 || segs[2].File != 2 || segs[2].FileFrame != 1 {
 		t.Errorf("got %d segments, last %+v", len(segs), segs[len(segs)-1])
 	}
 	if len(errs) != 1 {
