@@ -126,6 +126,7 @@ type jsonConn struct {
 	ID           int          `json:"id"`
 	Part         int          `json:"part,omitempty"`    // continuations: 1, 2, ...
 	Evicted      bool         `json:"evicted,omitempty"` // finished while open (--max-conns)
+	Key          string       `json:"key"`               // stable across runs (ConnKey)
 	Client       jsonEndpoint `json:"client"`
 	Server       jsonEndpoint `json:"server"`
 	FirstFrame   uint64       `json:"first_frame"`
@@ -388,7 +389,7 @@ func secs(ns int64) float64 { return float64(ns) / 1e9 }
 func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	a := c.Data
 	jc := jsonConn{
-		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
+		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Key: ConnKey(c), Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
 		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),

@@ -36,4 +36,10 @@ type Record struct {
 	AckRTT   int64
 	AckOf    uint64
 	InFlight int64 // bytes in flight after this segment; -1 when not computed
+
+	// FileFrame is the frame's number within its input, File the input's
+	// index (capture.Segment): with several inputs merged, Frame counts the
+	// merged capture.
+	FileFrame uint64
+	File      int32
 }
