@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
@@ -29,8 +28,8 @@ const usage = `usage: tcpflow [flags] CAPTURE...
        tcpflow check --golden FILE [--update] [--ignore ...] [--tolerance ...] CAPTURE...
 
 Analyze every TCP connection in one or more pcap/pcapng captures (optionally
-gzip-compressed; "-" reads standard input). Several files are read one after
-another as one capture, frame numbers continuing across them.
+gzip-compressed; "-" reads standard input). Several files, or a directory of
+rotated files, are merged by timestamp into one capture, as mergecap does.
 
 Flags:
 `
@@ -56,6 +55,7 @@ type flags struct {
 	maxBuffer    int64
 	cpuProfile   string
 	memProfile   string
+	set          setFlags // capture sets and Parquet output (parquet.go)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -69,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document) or jsonl (one object per line, streamed as connections finish)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document), jsonl (one object per line, streamed as connections finish) or parquet (tables under --out)")
 	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
 	fs.BoolVar(&f.abs, "abs", false, "show absolute sequence and acknowledgment numbers in timelines")
 	fs.BoolVar(&f.summary, "summary", false, "connection table and per-connection facts only, no timelines (JSON: no segments)")
@@ -78,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringSliceVar(&f.ports, "port", nil, "select connections with an endpoint on `PORT`; repeatable")
 	fs.BoolVar(&f.reassemble, "reassemble", false, "reassemble the byte streams also with --summary and --format jsonl (on by default for timelines and JSON)")
 	fs.StringVar(&f.writeStreams, "write-streams", "", "write each direction of each connection to `DIR`/<id>-c2s.bin and <id>-s2c.bin, with DIR/streams.json")
-	fs.BoolVar(&f.force, "force", false, "with --write-streams: overwrite files that already exist")
+	fs.BoolVar(&f.force, "force", false, "with --write-streams or --format parquet: overwrite files that already exist")
 	fs.IntVar(&f.follow, "follow", -1, "print connection `ID`'s conversation, both sides interleaved, like Wireshark's Follow TCP Stream")
 	fs.StringVar(&f.followFormat, "follow-format", "text", "with --follow: text (non-printable bytes escaped) or hex")
 	fs.StringVar(&f.side, "side", "", "with --follow --raw: client or server, the side whose bytes to write")
@@ -88,6 +88,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(sizeValue{&f.maxBuffer}, "max-buffer", "hold at most `SIZE` bytes of out-of-order data for reassembly in all (e.g. 256MB; default "+sizeString(stream.DefaultOptions.MaxBytesTotal)+")")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
+	f.set.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -128,8 +129,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func checkFlags(f *flags) error {
 	switch {
-	case f.format != "text" && f.format != "json" && f.format != "jsonl":
-		return fmt.Errorf("unknown --format %q (want text, json or jsonl)", f.format)
+	case f.format != "text" && f.format != "json" && f.format != "jsonl" && f.format != "parquet":
+		return fmt.Errorf("unknown --format %q (want text, json, jsonl or parquet)", f.format)
 	case f.followFormat != "text" && f.followFormat != "hex":
 		return fmt.Errorf("unknown --follow-format %q (want text or hex)", f.followFormat)
 	case f.raw && (f.follow < 0 || (f.side != "client" && f.side != "server")):
@@ -137,12 +138,17 @@ func checkFlags(f *flags) error {
 	case f.side != "" && !f.raw:
 		return errors.New("--side is for --raw")
 	}
-	return nil
+	return checkSetFlags(f)
 }
 
 // analyze runs the analysis and writes the report; it returns the exit code.
 func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, stdin io.Reader, stdout, stderr io.Writer) int {
-	r := capture.NewReader(inputs...)
+	args := inputs
+	r, inputs, err := openCapture(f, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+		return exitUsage
+	}
 	if stdin != nil {
 		r.Stdin = stdin
 	}
@@ -156,7 +162,7 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 	opts := pipeline.Options{Select: sel, MaxConns: f.maxConns,
 		// Timelines and JSON show the stream facts; --summary and jsonl
 		// skip the reassembly unless asked (or a stream output needs it).
-		Reassemble: f.reassemble || (!f.summary && f.format != "jsonl")}
+		Reassemble: f.reassemble || (!f.summary && f.format != "jsonl" && f.format != "parquet")}
 	opts.Stream = stream.DefaultOptions
 	if f.maxBuffer > 0 {
 		opts.Stream.MaxBytesTotal = f.maxBuffer
@@ -184,6 +190,13 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 			mode = report.FollowHex
 		}
 		sinks = append(sinks, sink.NewFollow(f.follow, stdout, mode, ""))
+	case f.format == "parquet":
+		pq, err := parquetSink(f, args, inputs, r)
+		if err != nil {
+			fmt.Fprintf(stderr, "tcpflow: --out: %v\n", err)
+			return exitUsage
+		}
+		sinks = append(sinks, pq)
 	case f.format == "jsonl":
 		sinks = append(sinks, sink.NewJSONL(stdout, &r.Stats, ropts))
 	case f.format == "json":
