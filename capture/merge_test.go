@@ -12,46 +12,16 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"github.com/tcpflow/tcpflow/internal/gen"
 )
 
-// splitPcap writes the records of a classic pcap into n files, record i into
+// splitPcap writes the records of a classic pcap into files, record i into
 // file pick(i), and returns the files' paths.
-func splitPcap(t testing.TB, data []byte, dir string, n int, pick func(i int) int) []string {
+func splitPcap(t testing.TB, data []byte, dir string, pick func(i int) int) []string {
 	t.Helper()
-	pr, err := pcapgo.NewReader(bytes.NewReader(data))
+	names, err := gen.Distribute(data, filepath.Join(dir, "part"), pick)
 	if err != nil {
 		t.Fatal(err)
-	}
-	bufs := make([]bytes.Buffer, n)
-	ws := make([]*pcapgo.Writer, n)
-	for k := range ws {
-		ws[k] = pcapgo.NewWriterNanos(&bufs[k])
-		if err := ws[k].WriteFileHeader(pr.Snaplen(), pr.LinkType()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 0; ; i++ {
-		d, ci, err := pr.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ws[pick(i)].WritePacket(ci, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var names []string
-	for k := range bufs {
-		name := filepath.Join(dir, "part"+string(rune('a'+k))+".pcap")
-		if err := os.WriteFile(name, bufs[k].Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, name)
 	}
 	return names
 }
@@ -89,7 +59,7 @@ func TestMergeInterleaved(t *testing.T) {
 	if len(errs) != 0 || len(want) < 20 {
 		t.Fatalf("reading the whole capture: %d segments, errors %v", len(want), errs)
 	}
-	names := splitPcap(t, data, t.TempDir(), 3, func(i int) int { return i % 3 })
+	names := splitPcap(t, data, t.TempDir(), func(i int) int { return i % 3 })
 	r := NewReader(names...)
 	got, errs := readAll(t, r)
 	r.Close()
@@ -311,7 +281,7 @@ func BenchmarkMerge(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	names := splitPcap(b, data, b.TempDir(), 4, func(i int) int { return i % 4 })
+	names := splitPcap(b, data, b.TempDir(), func(i int) int { return i % 4 })
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var frames uint64

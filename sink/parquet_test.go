@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/internal/gen"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
 )
@@ -203,56 +202,19 @@ func TestParquetEqualsJSONL(t *testing.T) {
 }
 
 // splitRotated writes the frames of a classic pcap into n files of about
-// the same number of frames, as tcpdump -C rotates (editcap -c does the
-// same), and returns their names.
+// the same number of frames, as tcpdump -C rotates, and returns their names.
 func splitRotated(t *testing.T, src, dir string, n int) []string {
 	t.Helper()
-	data, err := os.ReadFile(src)
+	r := capture.NewReader(src)
+	var seg capture.Segment
+	for r.Next(&seg) == nil {
+	}
+	r.Close()
+	per := (int(r.Stats.Frames) + n - 1) / n
+	names, err := gen.Split(src, filepath.Join(dir, "rot.pcap"), per)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, err := pcapgo.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var frames int
-	for {
-		if _, _, err := pr.ReadPacketData(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		frames++
-	}
-	pr, _ = pcapgo.NewReader(bytes.NewReader(data))
-	per := (frames + n - 1) / n
-	var names []string
-	var w *pcapgo.Writer
-	var f *os.File
-	for i := 0; ; i++ {
-		d, ci, err := pr.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if i%per == 0 {
-			if f != nil {
-				f.Close()
-			}
-			name := filepath.Join(dir, fmt.Sprintf("rot.pcap%d", len(names)))
-			if f, err = os.Create(name); err != nil {
-				t.Fatal(err)
-			}
-			names = append(names, name)
-			w = pcapgo.NewWriterNanos(f)
-			if err := w.WriteFileHeader(pr.Snaplen(), pr.LinkType()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.WritePacket(ci, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.Close()
 	return names
 }
 
