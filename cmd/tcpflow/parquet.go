@@ -3,6 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -68,4 +72,44 @@ func parquetSink(f *flags, args, inputs []string, r *capture.Reader) (pipeline.S
 	}
 	return sink.NewParquet(sink.ParquetOptions{Dir: f.set.out, Partition: part, Force: f.force, Run: args,
 		Inputs: inputs, Stats: &r.Stats, Summary: f.summary})
+}
+
+// queryCommand is the command `tcpflow query` runs: DuckDB needs cgo, so it
+// is a command of its own (cmd/tcpflow-query), looked for next to this
+// executable, then on the PATH.
+const queryCommand = "tcpflow-query"
+
+// runQuery runs `tcpflow query ARGS` as tcpflow-query ARGS.
+func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	path := ""
+	if self, err := os.Executable(); err == nil {
+		if p := filepath.Join(filepath.Dir(self), queryCommand); isExecutable(p) {
+			path = p
+		}
+	}
+	if path == "" {
+		p, err := exec.LookPath(queryCommand)
+		if err != nil {
+			fmt.Fprintf(stderr, "tcpflow: query runs %s, which is not installed: it embeds DuckDB, so it needs cgo and a C compiler:\n"+
+				"  go install github.com/tcpflow/tcpflow/cmd/tcpflow-query@latest\n", queryCommand)
+			return exitUsage
+		}
+		path = p
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
 }

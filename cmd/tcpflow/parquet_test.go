@@ -106,3 +106,16 @@ func TestRotatedSetIsOneCapture(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryNotInstalled checks what tcpflow query says when tcpflow-query is
+// neither next to it nor on the PATH.
+func TestQueryNotInstalled(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"query", "out", "--preset", "resets"}, nil, &stdout, &stderr); code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr.String(), "go install github.com/tcpflow/tcpflow/cmd/tcpflow-query@latest") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}

@@ -24,8 +24,9 @@ const (
 	exitUsage = 2
 )
 
-const usage = `usage: tcpflow [flags] CAPTURE...
+const usage = `usage: tcpflow [flags] CAPTURE... | DIR
        tcpflow check --golden FILE [--update] [--ignore ...] [--tolerance ...] CAPTURE...
+       tcpflow query DIR 'SQL' | --preset NAME   (SQL over --format parquet output)
 
 Analyze every TCP connection in one or more pcap/pcapng captures (optionally
 gzip-compressed; "-" reads standard input). Several files, or a directory of
@@ -61,6 +62,9 @@ type flags struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "check" {
 		return runCheck(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "query" {
+		return runQuery(args[1:], stdin, stdout, stderr)
 	}
 	var f flags
 	fs := pflag.NewFlagSet("tcpflow", pflag.ContinueOnError)
