@@ -108,6 +108,12 @@ type Parquet struct {
 	nconns int
 	expert report.Expert
 	ntmp   int
+	codec  *zstd.Codec // shared by the files, so that they share its encoders
+	// The partitions of the inputs (by file), and of the last hour seen (by
+	// hour), so that a row's is not formatted again.
+	fileParts []string
+	hour      int64
+	hourPart  string
 }
 
 // NewParquet prepares writing the tables into o.Dir, creating it if needed.
@@ -125,7 +131,7 @@ func NewParquet(o ParquetOptions) (pipeline.Sink, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	p := &Parquet{o: o, dir: dir, run: strings.Join(o.Run, " "), stem: runStem(o.Run)}
+	p := &Parquet{o: o, dir: dir, run: strings.Join(o.Run, " "), stem: runStem(o.Run), codec: &zstd.Codec{Level: zstd.SpeedFastest}}
 	if err := p.clear(); err != nil {
 		return nil, err
 	}
@@ -220,14 +226,24 @@ func (p *Parquet) clear() error {
 func (p *Parquet) partition(file int, t int64) string {
 	switch p.o.Partition {
 	case PartitionFile:
-		name := "-"
-		if file >= 0 && file < len(p.o.Inputs) {
-			name = p.o.Inputs[file]
+		if p.fileParts == nil {
+			for _, name := range p.o.Inputs {
+				p.fileParts = append(p.fileParts, "capture="+hiveEscape(report.InputBase(name)))
+			}
 		}
-		return "capture=" + hiveEscape(report.InputBase(name))
+		if file >= 0 && file < len(p.fileParts) {
+			return p.fileParts[file]
+		}
+		return "capture=-"
 	case PartitionHour:
-		u := time.Unix(0, t).UTC()
-		return u.Format("date=2006-01-02/hour=15")
+		h := t / int64(time.Hour)
+		if t < 0 {
+			h-- // times before 1970 round down too
+		}
+		if h != p.hour || p.hourPart == "" {
+			p.hour, p.hourPart = h, time.Unix(0, h*int64(time.Hour)).UTC().Format("date=2006-01-02/hour=15")
+		}
+		return p.hourPart
 	}
 	return ""
 }
@@ -337,7 +353,7 @@ func (t *table[T]) file(part string) (*pqFile[T], error) {
 	}
 	f := &pqFile[T]{t: t, part: part, tmp: tmp, f: fh, bw: bufio.NewWriterSize(fh, 256<<10), rows: make([]T, t.batch), used: t.clock}
 	f.w = parquet.NewGenericWriter[T](f.bw,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.Compression(t.p.codec),
 		parquet.MaxRowsPerRowGroup(int64(t.rowGroup)),
 		parquet.CreatedBy("tcpflow", "", ""),
 		parquet.KeyValueMetadata("tcpflow.run", t.p.run))
