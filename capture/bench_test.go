@@ -41,9 +41,7 @@ func benchReader(b *testing.B, name string, p gen.Profile, expr string) {
 				b.Fatal(err)
 			}
 			var frames uint64
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			m0 := ms.Mallocs
+			m0 := mallocs()
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -56,11 +54,7 @@ func benchReader(b *testing.B, name string, p gen.Profile, expr string) {
 				}
 				frames = r.Stats.Frames
 			}
-			b.StopTimer()
-			runtime.ReadMemStats(&ms)
-			n := float64(uint64(b.N) * frames)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/packet")
-			b.ReportMetric(float64(ms.Mallocs-m0)/n, "allocs/packet")
+			perPacket(b, frames, m0)
 		})
 	}
 }
@@ -86,4 +80,19 @@ func BenchmarkReaderTunnels(b *testing.B) {
 		frames = r.Stats.Frames
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(uint64(b.N)*frames), "ns/packet")
+}
+
+func mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}
+
+// perPacket reports the time and the allocations per packet (frames per
+// run) since mallocs returned m0.
+func perPacket(b *testing.B, frames, m0 uint64) {
+	b.StopTimer()
+	n := float64(uint64(b.N) * frames)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/packet")
+	b.ReportMetric(float64(mallocs()-m0)/n, "allocs/packet")
 }

@@ -531,7 +531,7 @@ func (d *decoder) reassemble4() (*layers.IPv4, bool) {
 // quoted fills seg from the first bytes of a TCP header quoted in an ICMP error
 // (RFC 792 guarantees 8: ports and sequence number).
 func quoted(seg *Segment, src, dst netip.Addr, tcp []byte) {
-	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, Quoted: true,
+	*seg = Segment{Frame: seg.Frame, File: seg.File, FileFrame: seg.FileFrame, Time: seg.Time, Quoted: true,
 		Src: netip.AddrPortFrom(src, be16(tcp)), Dst: netip.AddrPortFrom(dst, be16(tcp[2:])),
 		Seq: be32(tcp[4:]), Opts: Options{MSS: -1, WScale: -1}, QuotedFull: len(tcp) >= 20}
 	if len(tcp) >= 14 {
@@ -542,7 +542,7 @@ func quoted(seg *Segment, src, dst netip.Addr, tcp []byte) {
 // badHeader fills seg from the first 16 bytes of a TCP header whose length
 // field is bogus or runs past the IP payload.
 func badHeader(seg *Segment, src, dst netip.Addr, tcp []byte) {
-	*seg = Segment{Frame: seg.Frame, File: seg.File, Time: seg.Time, BadHeader: true,
+	*seg = Segment{Frame: seg.Frame, File: seg.File, FileFrame: seg.FileFrame, Time: seg.Time, BadHeader: true,
 		Src: netip.AddrPortFrom(src, be16(tcp)), Dst: netip.AddrPortFrom(dst, be16(tcp[2:])),
 		Seq: be32(tcp[4:]), Ack: be32(tcp[8:]), Flags: Flags(tcp[13]) | Flags(tcp[12]&1)<<8,
 		Window: be16(tcp[14:]), HdrLen: tcp[12] >> 4 * 4, Opts: Options{MSS: -1, WScale: -1}}

@@ -5,10 +5,17 @@
 //     either byte order with micro- or nanosecond timestamps, pcapng with any
 //     number of interfaces, either of them gzip-compressed, or "-" for stdin);
 //   - Reader, which walks one or more inputs as a single capture and decodes every
-//     frame into a Segment without allocating in steady state;
+//     frame into a Segment without allocating in steady state: several inputs
+//     are merged by timestamp as mergecap does (merge.go, a streaming k-way
+//     merge, one buffered reader per input), or read one after another
+//     (Reader.InOrder); each Segment names its file and its frame number in
+//     that file besides its number in the capture;
+//   - ExpandDirs, which turns a directory of rotated files into its files, in
+//     the natural order of their names;
 //   - Stats, which counts every frame that did not become a Segment under a named
 //     reason, so nothing the user gave is silently dropped;
-//   - ReadError, which names the file, frame number and byte offset of a fault;
+//   - ReadError, which names the file, the frame's number in that file and the
+//     byte offset of a fault;
 //   - Reader.Filter, a capture filter (package capture/filter) run on every
 //     frame before decoding; the frames it excludes are counted as Filtered;
 //   - Frame (Reader.Frame), the bytes of the frame Next read last and the

@@ -10,7 +10,7 @@ import (
 // been delivered; the file is abandoned at the fault.
 type ReadError struct {
 	File   string // the name the user gave ("-" for stdin)
-	Frame  uint64 // 1-based number of the frame whose record is faulty
+	Frame  uint64 // 1-based number within File of the frame whose record is faulty
 	Offset int64  // byte offset of that record (of its first block, for pcapng); -1 on a live capture
 	// Decompressed is set when Offset counts bytes of the decompressed stream of
 	// a gzip file rather than bytes of the file itself.

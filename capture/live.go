@@ -78,9 +78,9 @@ func OpenLive(iface string, opts LiveOptions) (*Reader, error) {
 		return nil, err
 	}
 	r := NewReader(iface)
-	r.cur = 0
 	r.Inputs = []Input{{Name: iface, Format: FormatLive}}
-	r.src, r.closer, r.link, r.live = src, src, src.info.Link, src
+	r.cur, r.opened = &file{src: src, closer: src, link: src.info.Link}, 1
+	r.live = src
 	return r, nil
 }
 

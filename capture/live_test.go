@@ -76,13 +76,15 @@ func rawFrames(t *testing.T, path string) ([]gopacket.CaptureInfo, [][]byte) {
 	t.Helper()
 	r := NewReader(path)
 	defer r.Close()
-	if err := r.openNext(); err != nil {
+	f, err := r.openInput(0, bufSize)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.close()
 	var cis []gopacket.CaptureInfo
 	var datas [][]byte
 	for {
-		data, ci, err := r.src.ZeroCopyReadPacketData()
+		data, ci, err := f.src.ZeroCopyReadPacketData()
 		if err != nil {
 			return cis, datas
 		}

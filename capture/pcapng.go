@@ -88,14 +88,14 @@ func ngBlockError(typ, n uint32) error {
 // order at the read position (ngKnown false when blocks pcapgo read
 // unchecked may have changed it), and ngNext, ngNextKnown what they become
 // once pcapgo has read up to the packet block.
-func (r *Reader) checkBlocks() (int, error) {
-	big, known, off := r.ngBig, r.ngKnown, 0
+func (f *file) checkBlocks() (int, error) {
+	big, known, off := f.ngBig, f.ngKnown, 0
 	for {
-		h, err := r.br.Peek(off + 12)
+		h, err := f.br.Peek(off + 12)
 		if len(h) < off+12 {
 			// The end of the input (pcapgo says what is cut short), or
 			// blocks beyond the buffer, which pcapgo reads unchecked.
-			r.ngNext, r.ngNextKnown = big, known && err != bufio.ErrBufferFull
+			f.ngNext, f.ngNextKnown = big, known && err != bufio.ErrBufferFull
 			return 0, nil
 		}
 		b := h[off:]
@@ -112,7 +112,7 @@ func (r *Reader) checkBlocks() (int, error) {
 			}
 		}
 		if !known {
-			r.ngNext, r.ngNextKnown = big, false
+			f.ngNext, f.ngNextKnown = big, false
 			return 0, nil
 		}
 		order := binary.ByteOrder(binary.LittleEndian)
@@ -125,7 +125,7 @@ func (r *Reader) checkBlocks() (int, error) {
 		}
 		switch typ {
 		case ngEnhanced, ngSimplePacket, ngOldPacket:
-			r.ngNext, r.ngNextKnown = big, true
+			f.ngNext, f.ngNextKnown = big, true
 			return 0, nil
 		}
 		off += int(n)

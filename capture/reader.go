@@ -34,7 +34,7 @@ type Input struct {
 	Gzip       bool
 	Nanosecond bool   // classic pcap with nanosecond timestamps
 	BigEndian  bool   // classic pcap written big-endian
-	Frames     uint64 // records read from this input so far
+	Frames     uint64 // records of this input read so far (its last frame's number within it)
 	Err        error  // *ReadError when the input ended at a fault
 }
 
@@ -60,15 +60,23 @@ func (c *counter) Read(p []byte) (int, error) {
 
 const bufSize = 1 << 20
 
-// Reader reads one or more inputs, one after another, as a single capture: frame
-// numbers continue from one file to the next (as in the file `mergecap -a` would
-// write), so a capture split by tcpdump -C/-G is analyzed as the whole it was.
+// Reader reads one or more inputs as a single capture. By default several
+// inputs are merged by timestamp, as mergecap does (merge.go): a capture set
+// rotated by tcpdump -C/-G, or taken on several interfaces at once, is
+// analyzed as the one capture it was, a connection spanning two files being
+// one connection with one timeline. With InOrder the inputs are read one
+// after another instead (the file `mergecap -a` would write). Either way,
+// frame numbers count the records of the capture so formed, from 1; each
+// Segment also says its file and its frame number within that file.
 type Reader struct {
 	names []string
 	// Stdin is what "-" reads; os.Stdin unless set before the first Next.
 	Stdin  io.Reader
-	Inputs []Input // one per input opened so far, in order
+	Inputs []Input // one per input opened so far, in the order given
 	Stats  Stats
+	// InOrder, when set before the first Next, reads the inputs one after
+	// another, each to its end, instead of merging them by timestamp.
+	InOrder bool
 
 	// Filter, when set before the first Next, is a capture filter in
 	// tcpdump's syntax (filter.Compile). It runs on every frame before
@@ -90,8 +98,8 @@ type Reader struct {
 
 	// AllFrames, when set before the first Next, makes Next return every
 	// frame the filter keeps, also those that yield no segment: Frame().Segment
-	// is then false and seg holds only Frame, File and Time. They are
-	// counted in Stats all the same. For outputs that show every packet.
+	// is then false and seg holds only Frame, File, FileFrame and Time. They
+	// are counted in Stats all the same. For outputs that show every packet.
 	AllFrames bool
 	fr        Frame // the frame Next read last
 
@@ -103,8 +111,20 @@ type Reader struct {
 	live    *liveSource // the input of a live capture (OpenLive)
 	now     int64       // a live capture's time at its last tick
 	liveErr error       // completing a live capture's Save file
+	stopped bool        // Stop was called: Next returns io.EOF
 
-	cur    int // index into names of the open input, -1 before the first
+	cur    *file   // InOrder (and a live capture): the open input
+	opened int     // InOrder: how many inputs were opened
+	merge  *merger // merging: the open inputs, earliest record first
+	dec    decoder
+	frame  uint64
+	read   atomic.Int64  // bytes read from the inputs as stored (compressed or not)
+	frames atomic.Uint64 // Stats.Frames, published every 1024 frames
+}
+
+// file is one open input: the buffered reader under a pcapgo reader.
+type file struct {
+	in     int // index into Reader.Inputs (and the names)
 	closer io.Closer
 	cnt    *counter
 	br     *bufio.Reader
@@ -114,11 +134,17 @@ type Reader struct {
 	// The byte order of the pcapng blocks at the read position, and after
 	// the next packet block (checkBlocks).
 	ngBig, ngKnown, ngNext, ngNextKnown bool
-	dec                                 decoder
-	frame                               uint64
-	openErrs                            []error
-	read                                atomic.Int64  // bytes read from the inputs as stored (compressed or not)
-	frames                              atomic.Uint64 // Stats.Frames, published every 1024 frames
+}
+
+// record is one frame as read from a file, before decoding. data is owned
+// by the file's reader, valid until the file is read again.
+type record struct {
+	f     *file
+	data  []byte
+	ci    gopacket.CaptureInfo
+	link  layers.LinkType
+	prog  *filter.Program
+	start int64 // byte offset of the record in its file
 }
 
 // linkProgram is the filter's program for a link type: nil when the filter
@@ -172,10 +198,11 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// NewReader returns a Reader over the named inputs; "-" is standard input. Files
-// are opened lazily, one at a time, as reading reaches them.
+// NewReader returns a Reader over the named inputs; "-" is standard input.
+// Merging opens every input at the first Next; with InOrder they are opened
+// one at a time, as reading reaches them.
 func NewReader(names ...string) *Reader {
-	r := &Reader{names: names, cur: -1}
+	r := &Reader{names: names}
 	r.dec.init()
 	return r
 }
@@ -186,94 +213,62 @@ func NewReader(names ...string) *Reader {
 // counted under ICMPQuoted and returned with seg.Quoted set, and TCP headers
 // with a bogus length, counted under Malformed and returned with
 // seg.BadHeader set. At the end of all inputs it returns io.EOF. When an input
-// is faulty it returns a *ReadError once, after every good frame before the fault;
-// calling Next again continues with the next input.
+// is faulty it returns a *ReadError once, after every good frame of that input
+// before the fault; calling Next again goes on with the other inputs.
 func (r *Reader) Next(seg *Segment) error {
 	for {
-		if r.Count > 0 && r.Stats.Frames-r.Stats.Count[Filtered] >= r.Count && r.cur < len(r.names) {
+		if r.Count > 0 && r.Stats.Frames-r.Stats.Count[Filtered] >= r.Count && !r.stopped {
 			r.Stats.FrameLimit = r.Count
 			r.Stop()
 		}
-		if r.src == nil {
-			if err := r.openNext(); err != nil {
-				return err
-			}
-			continue
+		if r.stopped {
+			return io.EOF
 		}
-		start := r.pos()
-		if r.ng {
-			if off, err := r.checkBlocks(); err != nil {
-				r.closeCur()
-				return r.fail(start+int64(off), err)
-			}
+		var rec record
+		var err error
+		if r.InOrder || len(r.names) <= 1 {
+			rec, err = r.nextInOrder()
+		} else {
+			rec, err = r.nextMerged()
 		}
-		data, ci, err := r.src.ZeroCopyReadPacketData()
 		if err == ErrTick {
 			r.now = r.live.tickAt
 			r.Stats.KernelDrops = r.live.drops.Load()
 			r.frames.Store(r.Stats.Frames)
 			return err
 		}
-		if err != nil && r.live != nil {
-			r.closeCur()
-			if err == io.EOF { // halted
-				continue
-			}
-			return r.fail(-1, err)
-		}
 		if err != nil {
-			// pcapgo answers io.EOF also when a record header is complete but
-			// none of its data follows; in a classic pcap only an end at a record
-			// boundary is clean. (A pcapng reader legitimately consumes trailing
-			// non-packet blocks before its EOF.)
-			if err == io.EOF && !r.ng && r.pos() != start {
-				err = io.ErrUnexpectedEOF
-			}
-			r.closeCur()
-			if err == io.EOF {
-				continue
-			}
-			return r.fail(start, describe(err))
+			return err
 		}
-		r.ngBig, r.ngKnown = r.ngNext, r.ngNextKnown
-		link := r.link
-		if r.ng && len(ci.AncillaryData) > 0 {
-			link, _ = ci.AncillaryData[0].(layers.LinkType)
-		}
-		prog, err := r.program(link)
-		if err != nil {
-			r.closeCur()
-			return r.fail(start, err)
-		}
+		in := &r.Inputs[rec.f.in]
+		in.Frames++
 		r.frame++
-		r.Inputs[len(r.Inputs)-1].Frames++
 		r.Stats.Frames++
 		if r.Stats.Frames&1023 == 0 || r.live != nil {
 			r.frames.Store(r.Stats.Frames)
 		}
-		r.Stats.Bytes += uint64(len(data))
-		r.Stats.countLink(link)
-		seg.Frame = r.frame
-		seg.File = r.cur
-		seg.Time = ci.Timestamp.UnixNano()
+		r.Stats.Bytes += uint64(len(rec.data))
+		r.Stats.countLink(rec.link)
+		seg.Frame, seg.File, seg.FileFrame = r.frame, rec.f.in, in.Frames
+		seg.Time = rec.ci.Timestamp.UnixNano()
 		if r.Stats.Frames == 1 {
 			r.Stats.FirstTime, r.Stats.MinTime, r.Stats.MaxTime = seg.Time, seg.Time, seg.Time
 		}
 		r.Stats.LastTime = seg.Time
 		r.Stats.MinTime = min(r.Stats.MinTime, seg.Time)
 		r.Stats.MaxTime = max(r.Stats.MaxTime, seg.Time)
-		if prog != nil && !prog.Match(data, ci.Length) {
+		if rec.prog != nil && !rec.prog.Match(rec.data, rec.ci.Length) {
 			r.Stats.Count[Filtered]++
 			continue
 		}
-		reason, ok := r.dec.decode(data, link, ci.Length-ci.CaptureLength, seg)
-		r.fr = Frame{Number: seg.Frame, Time: seg.Time, Link: link, Data: data, WireLen: ci.Length,
+		reason, ok := r.dec.decode(rec.data, rec.link, rec.ci.Length-rec.ci.CaptureLength, seg)
+		r.fr = Frame{Number: seg.Frame, Time: seg.Time, Link: rec.link, Data: rec.data, WireLen: rec.ci.Length,
 			Headers: r.dec.hdrs[:r.dec.nh], HeadersCut: r.dec.hdrsCut, Datagram: r.dec.datagram,
 			Segment: ok, Reason: reason}
 		if !ok {
 			r.Stats.Count[reason]++
 			if r.AllFrames {
-				*seg = Segment{Frame: r.fr.Number, File: r.cur, Time: r.fr.Time}
+				*seg = Segment{Frame: r.fr.Number, File: rec.f.in, FileFrame: in.Frames, Time: r.fr.Time}
 				return nil
 			}
 			continue
@@ -295,59 +290,134 @@ func (r *Reader) Next(seg *Segment) error {
 // bytes it refers to are valid until the next call to Next.
 func (r *Reader) Frame() *Frame { return &r.fr }
 
-// fail records a fault in the current input at the record that starts at
-// offset start (the frame after the last one counted; -1 for a live
-// capture) and returns it.
-func (r *Reader) fail(start int64, err error) error {
-	in := &r.Inputs[len(r.Inputs)-1]
-	re := &ReadError{File: in.Name, Frame: r.frame + 1, Offset: start, Decompressed: in.Gzip, Err: err}
+// nextInOrder returns the next record of the open input, opening the next
+// input at the end of one.
+func (r *Reader) nextInOrder() (record, error) {
+	for {
+		if r.cur == nil {
+			if r.opened == len(r.names) {
+				return record{}, io.EOF
+			}
+			f, err := r.openInput(r.opened, bufSize)
+			r.opened++
+			if err != nil {
+				return record{}, err
+			}
+			r.cur = f
+		}
+		rec, err := r.readRecord(r.cur)
+		if err == nil || err == ErrTick {
+			return rec, err
+		}
+		r.closeCur()
+		if err != io.EOF {
+			return record{}, err
+		}
+	}
+}
+
+// readRecord reads the next record of f. At the clean end of the file it
+// returns io.EOF; at a fault, a *ReadError naming the file, the number of the
+// faulty frame within it and its byte offset (the caller closes f).
+func (r *Reader) readRecord(f *file) (record, error) {
+	start := f.pos()
+	if f.ng {
+		if off, err := f.checkBlocks(); err != nil {
+			return record{}, r.fail(f, start+int64(off), err)
+		}
+	}
+	data, ci, err := f.src.ZeroCopyReadPacketData()
+	if err != nil && r.live != nil {
+		// ErrTick; io.EOF once halted; or the socket's fault (no offset).
+		if err == ErrTick || err == io.EOF {
+			return record{}, err
+		}
+		return record{}, r.fail(f, -1, err)
+	}
+	if err != nil {
+		// pcapgo answers io.EOF also when a record header is complete but
+		// none of its data follows; in a classic pcap only an end at a record
+		// boundary is clean. (A pcapng reader legitimately consumes trailing
+		// non-packet blocks before its EOF.)
+		if err == io.EOF && !f.ng && f.pos() != start {
+			err = io.ErrUnexpectedEOF
+		}
+		if err == io.EOF {
+			return record{}, err
+		}
+		return record{}, r.fail(f, start, describe(err))
+	}
+	f.ngBig, f.ngKnown = f.ngNext, f.ngNextKnown
+	link := f.link
+	if f.ng && len(ci.AncillaryData) > 0 {
+		link, _ = ci.AncillaryData[0].(layers.LinkType)
+	}
+	prog, err := r.program(link)
+	if err != nil {
+		return record{}, r.fail(f, start, err)
+	}
+	return record{f: f, data: data, ci: ci, link: link, prog: prog, start: start}, nil
+}
+
+// fail records a fault in input f at the record that starts at offset start
+// (the one after the last frame of f counted; -1 for a live capture) and
+// returns it.
+func (r *Reader) fail(f *file, start int64, err error) error {
+	in := &r.Inputs[f.in]
+	re := &ReadError{File: in.Name, Frame: in.Frames + 1, Offset: start, Decompressed: in.Gzip, Err: err}
 	in.Err = re
 	return re
 }
 
-// pos is the offset of the next unread byte of the current input (0 for a
-// live capture).
-func (r *Reader) pos() int64 {
-	if r.cnt == nil {
+// pos is the offset of the next unread byte of the file (0 for a live
+// capture).
+func (f *file) pos() int64 {
+	if f.cnt == nil {
 		return 0
 	}
-	return r.cnt.n - int64(r.br.Buffered())
+	return f.cnt.n - int64(f.br.Buffered())
 }
 
+// closeCur closes the input read in order. A live capture takes the
+// kernel's last counts into Stats and completes its Save file.
 func (r *Reader) closeCur() {
-	if r.closer != nil {
-		err := r.closer.Close()
-		if r.live != nil {
-			r.liveErr = err
-			r.Stats.KernelDrops = r.live.drops.Load()
-			r.frames.Store(r.Stats.Frames)
-		}
+	if r.cur == nil {
+		return
 	}
-	r.src, r.closer = nil, nil
+	if r.live != nil && r.cur.closer != nil {
+		r.liveErr = r.cur.closer.Close()
+		r.cur.closer = nil
+		r.Stats.KernelDrops = r.live.drops.Load()
+		r.frames.Store(r.Stats.Frames)
+	}
+	r.cur.close()
+	r.cur = nil
 }
 
-// openNext opens the next input. A file that cannot be opened or is not a capture
-// yields a *ReadError with Frame 0; reading goes on with the following input.
-func (r *Reader) openNext() error {
-	r.cur++
-	if r.cur >= len(r.names) || r.live != nil {
-		r.cur = len(r.names) - 1
-		return io.EOF
+func (f *file) close() {
+	if f.closer != nil {
+		f.closer.Close()
 	}
-	name := r.names[r.cur]
+	f.src, f.closer = nil, nil
+}
+
+// openInput opens input i with a read buffer of bufSize bytes. A file that
+// cannot be opened or is not a capture yields a *ReadError with Frame 0.
+func (r *Reader) openInput(i, bufSize int) (*file, error) {
+	name := r.names[i]
 	r.Inputs = append(r.Inputs, Input{Name: name})
 	in := &r.Inputs[len(r.Inputs)-1]
-	err := r.open(name, in)
-	if err != nil {
-		r.closeCur()
+	f := &file{in: i}
+	if err := r.open(f, name, in, bufSize); err != nil {
+		f.close()
 		re := &ReadError{File: name, Err: err}
 		in.Err = re
-		return re
+		return nil, re
 	}
-	return nil
+	return f, nil
 }
 
-func (r *Reader) open(name string, in *Input) error {
+func (r *Reader) open(fi *file, name string, in *Input, bufSize int) error {
 	var f io.Reader = r.Stdin
 	if f == nil {
 		f = os.Stdin
@@ -357,20 +427,20 @@ func (r *Reader) open(name string, in *Input) error {
 		if err != nil {
 			return err
 		}
-		f, r.closer = file, file
+		f, fi.closer = file, file
 	}
-	r.cnt = &counter{r: &progressReader{f, &r.read}}
-	r.br = bufio.NewReaderSize(r.cnt, bufSize)
-	magic, err := r.br.Peek(4)
+	fi.cnt = &counter{r: &progressReader{f, &r.read}}
+	fi.br = bufio.NewReaderSize(fi.cnt, bufSize)
+	magic, err := fi.br.Peek(4)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, gerr := gzip.NewReader(r.br)
+		gz, gerr := gzip.NewReader(fi.br)
 		if gerr != nil {
 			return fmt.Errorf("gzip: %w", gerr)
 		}
 		in.Gzip = true
-		r.cnt = &counter{r: gz}
-		r.br = bufio.NewReaderSize(r.cnt, bufSize)
-		magic, err = r.br.Peek(4)
+		fi.cnt = &counter{r: gz}
+		fi.br = bufio.NewReaderSize(fi.cnt, bufSize)
+		magic, err = fi.br.Peek(4)
 	}
 	if err != nil {
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -380,22 +450,22 @@ func (r *Reader) open(name string, in *Input) error {
 	}
 	switch m := binary.LittleEndian.Uint32(magic); m {
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
-		pr, err := pcapgo.NewReader(r.br)
+		pr, err := pcapgo.NewReader(fi.br)
 		if err != nil {
 			return fmt.Errorf("pcap header: %w", err)
 		}
 		in.Format = FormatPcap
 		in.Nanosecond = m == 0xa1b23c4d || m == 0x4d3cb2a1
 		in.BigEndian = m == 0xd4c3b2a1 || m == 0x4d3cb2a1
-		r.src, r.link, r.ng = pr, pr.LinkType(), false
+		fi.src, fi.link, fi.ng = pr, pr.LinkType(), false
 	case 0x0a0d0d0a:
-		if h, _ := r.br.Peek(12); len(h) == 12 {
+		if h, _ := fi.br.Peek(12); len(h) == 12 {
 			// The first section header: its byte order, and a bogus length
 			// said as such rather than as a file cut short.
-			r.ngBig = binary.BigEndian.Uint32(h[8:]) == ngByteOrder
-			r.ngKnown = r.ngBig || binary.LittleEndian.Uint32(h[8:]) == ngByteOrder
-			if n := binary.LittleEndian.Uint32(h[4:]); r.ngKnown {
-				if r.ngBig {
+			fi.ngBig = binary.BigEndian.Uint32(h[8:]) == ngByteOrder
+			fi.ngKnown = fi.ngBig || binary.LittleEndian.Uint32(h[8:]) == ngByteOrder
+			if n := binary.LittleEndian.Uint32(h[4:]); fi.ngKnown {
+				if fi.ngBig {
 					n = binary.BigEndian.Uint32(h[4:])
 				}
 				if err := ngBlockError(ngSectionHeader, n); err != nil {
@@ -403,41 +473,42 @@ func (r *Reader) open(name string, in *Input) error {
 				}
 			}
 		}
-		nr, err := pcapgo.NewNgReader(r.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		nr, err := pcapgo.NewNgReader(fi.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return fmt.Errorf("pcapng header: %w", err)
 		}
 		in.Format = FormatPcapNG
-		r.src, r.ng = nr, true
+		fi.src, fi.ng = nr, true
 	default:
 		return fmt.Errorf("not a pcap or pcapng file (magic %02x %02x %02x %02x)", magic[0], magic[1], magic[2], magic[3])
 	}
 	return nil
 }
 
-// Stop ends the reading: the open input is closed and Next returns io.EOF.
-// A live capture takes the kernel's last counts into Stats and completes its
-// Save file; the error is that file's, when it could not be written.
+// Stop ends the reading: the open inputs are closed and Next returns
+// io.EOF. A live capture takes the kernel's last counts into Stats and
+// completes its Save file; the error is that file's, when it could not be
+// written.
 func (r *Reader) Stop() error {
-	r.closeCur()
-	r.cur = len(r.names)
-	return r.liveErr
+	r.stopped = true
+	return r.Close()
 }
 
-// Halt ends the reading early: a file is closed at once; a live capture
+// Halt ends the reading early: files are closed at once; a live capture
 // goes on until it has read the frames captured before the call (those the
 // kernel holds for it), so that Ctrl-C loses nothing, then Next returns
 // io.EOF.
 func (r *Reader) Halt() {
-	if r.live != nil && r.src != nil {
+	if r.live != nil && r.cur != nil {
 		r.live.halt = time.Now().UnixNano()
 		return
 	}
 	r.Stop()
 }
 
-// Close releases the open input, if any; for a live capture it is Stop.
+// Close releases the open inputs, if any; for a live capture it is Stop.
 func (r *Reader) Close() error {
 	r.closeCur()
+	r.merge.close()
 	return r.liveErr
 }

@@ -501,8 +501,8 @@ func TestGzipAndStdin(t *testing.T) {
 	}
 }
 
-// TestSeveralFiles checks that frame numbers continue across inputs and that a
-// faulty input does not stop the next one.
+// TestSeveralFiles checks that frame numbers continue across inputs read in
+// order and that a faulty input does not stop the next one.
 func TestSeveralFiles(t *testing.T) {
 	dir := t.TempDir()
 	a, bad, b := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "bad.pcap"), filepath.Join(dir, "b.pcap")
@@ -510,8 +510,9 @@ func TestSeveralFiles(t *testing.T) {
 	os.WriteFile(bad, []byte("not a capture at all"), 0o644)
 	os.WriteFile(b, craftPcap(t, 3), 0o644)
 	r := NewReader(a, bad, b)
+	r.InOrder = true
 	segs, errs := readAll(t, r)
-	if len(segs) != 5 || segs[4].Frame != 5 || segs[4].File != 2 {
+	if len(segs) != 5 || segs[4].Frame != 5 || segs[4].File != 2 || segs[4].FileFrame != 3 || segs[2].File != 2 || segs[2].FileFrame != 1 {
 		t.Errorf("got %d segments, last %+v", len(segs), segs[len(segs)-1])
 	}
 	if len(errs) != 1 {
@@ -585,8 +586,8 @@ func TestSourceRouteDst(t *testing.T) {
 	}
 }
 
-// TestCountAndTimes checks -c (Count, across files; as in tcpdump it counts
-// the frames the filter kept) and the span of a capture whose records are not in time order.
+// TestCountAndTimes checks -c (Count, across files read in order; as in
+// tcpdump it counts the frames the filter kept) and the span of a capture whose records are not in time order.
 func TestCountAndTimes(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcap")
@@ -603,6 +604,7 @@ func TestCountAndTimes(t *testing.T) {
 		{9, 6, 6, 0},
 	} {
 		r := NewReader(a, b)
+		r.InOrder = true
 		r.Count = tt.max
 		segs, errs := readAll(t, r)
 		if len(errs) != 0 || r.Stats.Frames != tt.frames || uint64(len(segs)) != tt.tcp || r.Stats.FrameLimit != tt.limit {
@@ -611,6 +613,7 @@ func TestCountAndTimes(t *testing.T) {
 		}
 	}
 	r := NewReader(a, b)
+	r.InOrder = true
 	r.Count = 2
 	r.Filter = mustFilter(t, "tcp[4:4] = 1000") // keeps the first frame of each file
 	segs, _ := readAll(t, r)
@@ -626,7 +629,8 @@ func TestCountAndTimes(t *testing.T) {
 		t.Errorf("times first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
 	}
 	r = NewReader(b, a)
-	r.Count = 4 // b's three frames, then a's first: the last frame is not the latest
+	r.InOrder = true // read one after another, the last frame read is not the latest
+	r.Count = 4      // b's three frames, then a's first: the last frame is not the latest
 	readAll(t, r)
 	st = r.Stats
 	if st.FirstTime != base || st.LastTime != base || st.MaxTime != base+2000 || st.MinTime != base {

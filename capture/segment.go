@@ -99,8 +99,8 @@ func (o *Options) UnknownKinds() []uint8 { return o.Unknown[:o.NUnknown] }
 // Payload is owned by the Reader and is valid only until the next call to
 // Reader.Next; later stages copy what they keep. Everything else is a value.
 type Segment struct {
-	Frame    uint64 // 1-based frame number, counting every record as Wireshark does
-	File     int    // index of the input this frame came from
+	Frame    uint64 // 1-based frame number in the capture, counting every record as Wireshark does
+	File     int    // index of the input this frame came from (Reader.Inputs)
 	Time     int64  // capture time, nanoseconds since the Unix epoch (UTC)
 	Src, Dst netip.AddrPort
 	Seq, Ack uint32
@@ -108,6 +108,10 @@ type Segment struct {
 	Window   uint16 // raw window field, before any scaling
 	Urgent   uint16
 	HdrLen   uint8 // TCP header length in bytes, options included
+	// FileFrame is the frame's 1-based number within its input (File). With
+	// one input, or inputs read in order, it is Frame less the frames of the
+	// inputs before; merged by time, Frame follows the merged order (Reader).
+	FileFrame uint64
 	// PayloadLen is the TCP payload length on the wire: the IP payload length
 	// minus the TCP header, as Wireshark computes tcp.len. It can exceed
 	// len(Payload) when the frame was cut by the snap length.

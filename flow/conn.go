@@ -24,6 +24,10 @@ type Conn[T any] struct {
 	LastTime   int64
 	Packets    [2]uint64 // per Dir
 	Bytes      [2]uint64 // TCP payload bytes on the wire, per Dir (retransmissions included)
+	// FirstFile and FirstFileFrame name the input of the first frame and its
+	// number there (capture.Segment.File, FileFrame).
+	FirstFile      int
+	FirstFileFrame uint64
 	// Part is 0 for a connection seen from its first segment, and n for the
 	// n-th continuation: segments that came on the 4-tuple after the run had
 	// finished and forgotten the connection, which Wireshark would still count
@@ -94,6 +98,12 @@ func (c *Conn[T]) Endpoint(d Dir) netip.AddrPort {
 		return c.Client
 	}
 	return c.Server
+}
+
+// begin records seg as the connection's first frame.
+func (c *Conn[T]) begin(seg *capture.Segment) {
+	c.FirstFrame, c.FirstTime = seg.Frame, seg.Time
+	c.FirstFile, c.FirstFileFrame = seg.File, seg.FileFrame
 }
 
 // note records the lifecycle facts of a segment in direction d.

@@ -211,7 +211,8 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 			res.Reused = true // its earlier connection finished and was removed
 		} else {
 			// Wireshark would still count this segment in the old stream.
-			old.FirstFrame, old.FirstTime, old.MidStream = seg.Frame, seg.Time, seg.Flags&capture.SYN == 0
+			old.begin(seg)
+			old.MidStream = seg.Flags&capture.SYN == 0
 			d := old.Dir(seg.Src)
 			old.note(seg, d)
 			t.add(old)
@@ -219,7 +220,8 @@ func (t *Table[T]) Lookup(seg *capture.Segment) Result[T] {
 			return res
 		}
 	}
-	c = &Conn[T]{ID: t.next, Key: k, FirstFrame: seg.Frame, FirstTime: seg.Time}
+	c = &Conn[T]{ID: t.next, Key: k}
+	c.begin(seg)
 	t.next++
 	c.Client, c.Server, c.ClientBy = chooseClient(seg)
 	c.MidStream = seg.Flags&capture.SYN == 0
@@ -273,7 +275,8 @@ func (t *Table[T]) LookupQuoted(seg *capture.Segment) Result[T] {
 		t.next++
 		c.Client, c.Server, c.ClientBy = chooseClient(seg)
 	}
-	c.FirstFrame, c.FirstTime, c.LastFrame, c.LastTime = seg.Frame, seg.Time, seg.Frame, seg.Time
+	c.begin(seg)
+	c.LastFrame, c.LastTime = seg.Frame, seg.Time
 	t.add(c)
 	return Result[T]{Conn: c, Dir: c.Dir(seg.Src), New: true}
 }

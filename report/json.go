@@ -202,7 +202,7 @@ func streamJSON(f *stream.Facts) jsonStream {
 func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	a := c.Data
 	jc := jsonConn{
-		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
+		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Key: ConnKey(c), Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
 		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),

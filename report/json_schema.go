@@ -126,6 +126,7 @@ type jsonConn struct {
 	ID           int          `json:"id"`
 	Part         int          `json:"part,omitempty"`    // continuations: 1, 2, ...
 	Evicted      bool         `json:"evicted,omitempty"` // finished while open (--max-conns)
+	Key          string       `json:"key"`               // stable across runs (ConnKey)
 	Client       jsonEndpoint `json:"client"`
 	Server       jsonEndpoint `json:"server"`
 	FirstFrame   uint64       `json:"first_frame"`

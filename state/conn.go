@@ -160,7 +160,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	rec := Record{
-		Frame: seg.Frame, Time: seg.Time, Dir: d, Flags: seg.Flags,
+		Frame: seg.Frame, FileFrame: seg.FileFrame, File: int32(seg.File), Time: seg.Time, Dir: d, Flags: seg.Flags,
 		Seq: seg.Seq, Ack: seg.Ack, RelSeq: seg.Seq - snd.base,
 		Len: seg.PayloadLen, Win: seg.Window, Opts: seg.Opts, Truncated: seg.Truncated,
 		IPChecksum: seg.IPChecksum, TCPChecksum: seg.TCPChecksum,

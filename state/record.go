@@ -43,4 +43,10 @@ type Record struct {
 	// (corrupt or crafted; see Conn.hole): it is no gap. AckJump is the same
 	// for an acknowledgment beyond anything the peer sent.
 	SeqJump, AckJump uint32
+
+	// FileFrame is the frame's number within its input, File the input's
+	// index (capture.Segment): with several inputs merged, Frame counts the
+	// merged capture.
+	FileFrame uint64
+	File      int32
 }

@@ -161,12 +161,11 @@ func (z *Zeek) observe(seg *capture.Segment, d flow.Dir, first bool, _ *Record) 
 		z.add(flow.S2C, '^') // the first sender is not the originator: Zeek flips
 	}
 	if seg.TCPChecksum == capture.ChecksumBad {
-		// Zeek's 'c'. Zeek then drops the packet, so its history and
-		// state take nothing else from it; tcpflow's own analysis goes on
-		// with it, as Wireshark's does. A checksum left to offload is no
-		// bad one.
+		// Zeek's 'c'. Zeek then drops the packet unless run with -C
+		// (ignore_checksums, as its own test baselines are); tcpflow goes
+		// on with it, as Wireshark does and as Zeek -C would. A checksum
+		// left to offload is no bad one.
 		z.logScale(d, zC)
-		return
 	}
 	if !z.started[d] {
 		z.started[d] = true

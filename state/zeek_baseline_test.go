@@ -99,7 +99,10 @@ func TestZeekBaselines(t *testing.T) {
 				}
 				z := &found[k].Data.Zeek
 				compared++
-				if got := z.History(); got != r.history {
+				// Zeek's test baselines are made with -C (ignore_checksums):
+				// their captures were anonymized, which broke the checksums,
+				// so they have no 'c' letters where tcpflow has them.
+				if got := strings.NewReplacer("c", "", "C", "").Replace(z.History()); got != r.history {
 					t.Errorf("line %d: connection %d %s -> %s: history %s, Zeek's baseline %s (%s)", r.line, found[k].ID, r.orig, r.resp, got, r.history, r.baseline)
 				}
 				if got := z.ConnState(); r.state != "-" && got != r.state {

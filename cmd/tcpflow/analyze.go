@@ -17,9 +17,11 @@ import (
 // textWidth is the width of the text report unless --wide.
 const textWidth = report.DefaultWidth
 
-// newReader opens the captures with the filter and -c.
-func (s *sys) newReader(captures []string, filt *filter.Filter, count uint64, stop <-chan struct{}) *capture.Reader {
+// newReader opens the captures with the filter and -c; several are merged
+// by timestamp unless inOrder (--files-in-order).
+func (s *sys) newReader(captures []string, filt *filter.Filter, count uint64, inOrder bool, stop <-chan struct{}) *capture.Reader {
 	r := capture.NewReader(captures...)
+	r.InOrder = inOrder
 	if s.stdin != nil {
 		r.Stdin = newStopReader(s.stdin, stop)
 	}
@@ -40,7 +42,7 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 		r, stop = lv.r, lv.stop
 		s.stdout = lv.stdout // clears the status line before it writes
 	} else {
-		r = s.newReader(in.captures, in.filter, f.count, stop)
+		r = s.newReader(in.captures, in.filter, f.count, f.set.filesInOrder, stop)
 	}
 	defer r.Close()
 	bar := newProgress(r, in.captures, s.stderr, f.quiet || lv != nil)
@@ -55,7 +57,7 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	opts := pipeline.Options{Select: sel, MaxConns: f.maxConns, Stop: stop,
 		// Timelines and JSON show the stream facts; --summary and jsonl
 		// skip the reassembly unless asked (or a stream output needs it).
-		Reassemble: f.reassemble || (!f.summary && f.format != "jsonl")}
+		Reassemble: f.reassemble || (!f.summary && f.format != "jsonl" && f.format != "parquet")}
 	opts.Stream = stream.DefaultOptions
 	if f.maxBuffer > 0 {
 		opts.Stream.MaxBytesTotal = f.maxBuffer
@@ -72,9 +74,17 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 		sinks = append(sinks, sw)
 	}
 	ps := packetSink(f, s.stdout, &r.Stats, &opts)
-	if ps != nil {
+	switch {
+	case ps != nil:
 		sinks = append(sinks, ps)
-	} else {
+	case f.format == "parquet":
+		pq, err := parquetSink(f, in.captures, in.captures, r)
+		if err != nil {
+			s.say("tcpflow", "--out: %v", err)
+			return exitUsage // as --write-streams: refused before anything is written
+		}
+		sinks = append(sinks, pq)
+	default:
 		sinks = append(sinks, s.outputSink(f, r, ropts, lv != nil))
 	}
 

@@ -325,7 +325,7 @@ func (s *sys) check(args []string, release func()) int {
 // exitInput when a capture could not be read to its end (a partial capture
 // is never compared).
 func (s *sys) checkFacts(prog string, in *inputArgs, settings checkSettings, stop <-chan struct{}) ([]report.Fact, int) {
-	r := s.newReader(in.captures, in.filter, 0, stop)
+	r := s.newReader(in.captures, in.filter, 0, false, stop)
 	defer r.Close()
 	ignore := map[string]bool{}
 	for _, c := range settings.ignore {

@@ -51,6 +51,7 @@ type flags struct {
 	// Packets and live capture (packets.go, live.go)
 	packets packetFlags
 	live    liveFlags
+	set     setFlags // capture sets and Parquet output (parquet.go)
 
 	// Other
 	quiet      bool
@@ -67,13 +68,15 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	fs.StringVarP(&f.filter, "filter", "f", "", "analyze only the frames the capture filter `EXPR` keeps (tcpdump's language, see docs/filters.md); also written after the captures")
 	fs.Uint64VarP(&f.count, "count", "c", 0, "stop after `N` frames the capture filter kept (every frame without a filter), as tcpdump -c")
 	fs.BoolVarP(&f.noDNS, "numeric", "n", false, "accepted for tcpdump's habit: tcpflow never resolves names")
+	f.set.registerInput(fs)
 
 	h.start(fs, "Output")
-	fs.StringVar(&f.format, "format", "text", "the report's `FORMAT`: text, json (one document), jsonl (one object per line, streamed as connections finish) or tcpdump (each frame as tcpdump -nn -S -vvv prints it)")
+	fs.StringVar(&f.format, "format", "text", "the report's `FORMAT`: text, json (one document), jsonl (one object per line, streamed as connections finish) tcpdump (each frame as tcpdump -nn -S -vvv prints it) or parquet (tables under --out, docs/parquet.md)")
 	fs.BoolVar(&f.summary, "summary", false, "the table and each connection's facts, no timelines (JSON: no segments); memory stays flat")
 	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
 	fs.BoolVar(&f.wide, "wide", false, "one table row per connection with every column, and lines as long as they need (text is cut to 100 columns otherwise)")
 	fs.BoolVar(&f.abs, "abs", false, "absolute sequence and acknowledgment numbers in timelines")
+	f.set.registerOutput(fs)
 
 	h.start(fs, "Packets")
 	addPacketFlags(fs, &f.packets)
@@ -92,7 +95,7 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	fs.StringVar(&f.side, "side", "", "with --follow --raw: the `SIDE` whose bytes to write, client or server")
 	fs.BoolVar(&f.raw, "raw", false, "with --follow and --side: write that side's bytes unchanged to standard output")
 	fs.StringVar(&f.writeStreams, "write-streams", "", "write each direction of each connection to `DIR`/<id>-c2s.bin and <id>-s2c.bin, with DIR/streams.json")
-	fs.BoolVar(&f.force, "force", false, "with --write-streams: overwrite files that already exist")
+	fs.BoolVar(&f.force, "force", false, "with --write-streams or --format parquet: overwrite files that already exist")
 
 	h.start(fs, "Limits")
 	fs.BoolVar(&f.reassemble, "reassemble", false, "reassemble the byte streams also with --summary and --format jsonl (timelines and JSON always do)")
@@ -111,8 +114,8 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 // validate checks the flags that depend on each other.
 func (f *flags) validate() error {
 	switch {
-	case f.format != "text" && f.format != "json" && f.format != "jsonl" && f.format != "tcpdump":
-		return fmt.Errorf("unknown --format %q (want text, json, jsonl or tcpdump)", f.format)
+	case f.format != "text" && f.format != "json" && f.format != "jsonl" && f.format != "tcpdump" && f.format != "parquet":
+		return fmt.Errorf("unknown --format %q (want text, json, jsonl, tcpdump or parquet)", f.format)
 	case f.followFormat != "text" && f.followFormat != "hex":
 		return fmt.Errorf("unknown --follow-format %q (want text or hex)", f.followFormat)
 	case f.raw && (f.follow < 0 || (f.side != "client" && f.side != "server")):
@@ -121,6 +124,9 @@ func (f *flags) validate() error {
 		return errors.New("--side is for --raw")
 	case f.maxConns < 0:
 		return fmt.Errorf("--max-conns %d: want a number of connections, or 0 for no limit", f.maxConns)
+	}
+	if err := checkSetFlags(f); err != nil {
+		return err
 	}
 	return checkPacketFlags(f)
 }

@@ -17,6 +17,7 @@ var usageLines = map[string]string{
        tcpflow [flags] -r CAPTURE [-r CAPTURE]... [FILTER]
        tcpflow [flags] -i INTERFACE [FILTER]
        tcpflow check --golden FILE [flags] CAPTURE...
+       tcpflow query DIR 'SQL' | --preset NAME
 Run 'tcpflow --help' for the flags, 'tcpflow help check' for check.
 `,
 	"tcpflow check": `usage: tcpflow check --golden FILE [--update] [--ignore CATEGORIES] [--tolerance CAT=TOL,...] CAPTURE... [FILTER]
@@ -28,12 +29,14 @@ const helpIntro = `usage: tcpflow [flags] CAPTURE... [FILTER]
        tcpflow [flags] -r CAPTURE [-r CAPTURE]... [FILTER]
        tcpflow [flags] -i INTERFACE [FILTER]             (a live capture)
        tcpflow check --golden FILE [flags] CAPTURE...    (tcpflow help check)
+       tcpflow query DIR 'SQL' | --preset NAME           (SQL over --format parquet tables)
 
 tcpflow tells what happened to every TCP connection in pcap and pcapng
 captures (gzip-compressed or not; "-" is standard input): a table of the
 connections with how each ended, the findings of Wireshark's expert analysis,
-and each connection's facts and annotated timeline. Several captures are read
-one after another as one, frame numbers continuing across them.
+and each connection's facts and annotated timeline. Several captures, or a
+directory of rotated ones, are merged by timestamp into one capture, as
+mergecap does (--files-in-order reads them one after another).
 
 A capture filter in tcpdump's language may follow the captures
 (tcpflow f.pcap tcp port 80), or be given with -f; with -r every argument is

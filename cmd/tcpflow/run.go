@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/pflag"
+
+	"github.com/tcpflow/tcpflow/capture"
 )
 
 // run runs tcpflow with the arguments (without the program name) and returns
@@ -21,6 +23,8 @@ func (s *sys) run(args []string, release func()) int {
 		switch args[0] {
 		case "check":
 			return s.check(args[1:], release)
+		case "query":
+			return runQuery(args[1:], s.stdin, s.stdout, s.stderr)
 		case "help":
 			return s.help(args[1:])
 		}
@@ -114,6 +118,11 @@ func (s *sys) analyze(args []string, release func()) int {
 		for _, name := range missing {
 			s.say("tcpflow", "%s", in.missing(name))
 		}
+		return exitInput
+	}
+	// A directory stands for the capture files in it (a rotated set).
+	if in.captures, err = capture.ExpandDirs(in.captures); err != nil {
+		s.say("tcpflow", "%v", err)
 		return exitInput
 	}
 	stopProfile, err := startProfile(f.cpuProfile)
