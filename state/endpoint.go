@@ -23,6 +23,10 @@ type Endpoint struct {
 	Timestamps    bool // sent the timestamps option on its SYN (or, mid-stream, on any segment)
 	FINFrame      uint64
 	RSTFrame      uint64
+	// Refused is set when this side answered the peer's SYN with RST and
+	// never sent a SYN of its own: nothing listened, no handshake happened,
+	// so nothing (window scale included) was ever agreed.
+	Refused bool
 
 	// base is the sequence number relative numbers count from: the ISN when
 	// the SYN was seen, else one less than the first sequence number seen.
@@ -81,9 +85,13 @@ func (e *Endpoint) derive() State {
 //     shift, assumed agreed, as Wireshark assumes (a peer that answers a SYN
 //     offering scaling almost always offers it too); with no option: 0;
 //   - this side's SYN not captured: -1, unknown; unless the peer's SYN was
-//     seen without the option, which turns scaling off both ways: 0.
+//     seen without the option, which turns scaling off both ways: 0;
+//   - either side refused the connection (Refused): 0, since no SYN was
+//     answered and nothing was agreed.
 func (e *Endpoint) Scale(peer *Endpoint) (shift int, assumed bool) {
 	switch {
+	case e.Refused || peer.Refused:
+		return 0, false
 	case !e.SYNSeen && peer.SYNSeen && peer.WScale < 0:
 		return 0, false // the peer's SYN did not offer scaling: it is off both ways
 	case !e.SYNSeen:

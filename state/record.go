@@ -36,4 +36,19 @@ type Record struct {
 	AckRTT   int64
 	AckOf    uint64
 	InFlight int64 // bytes in flight after this segment; -1 when not computed
+	// Preview is the start of the payload as captured: its first PreviewN
+	// bytes (at most PreviewLen, fewer when the segment carries fewer or the
+	// snap length cut them), so that an explanation can quote what a
+	// segment carries ("a\n", "GET /index.html HTTP/1.1"). It is never the
+	// whole payload: the reassembled streams hold that.
+	Preview  [PreviewLen]byte
+	PreviewN uint8
 }
+
+// PreviewLen is how many payload bytes a Record keeps (Record.Preview): a
+// line of an interactive protocol or a request line, at 32 bytes per
+// record wherever records are kept.
+const PreviewLen = 32
+
+// PreviewBytes returns the payload bytes the record kept.
+func (r *Record) PreviewBytes() []byte { return r.Preview[:r.PreviewN] }
