@@ -61,6 +61,7 @@ var cases = []pcapCase{
 	{"bad-headers.pcap", ethernet.pcap(badHeaders)},
 	{"linktypes.pcapng", linkTypes},
 	{"late-segments.pcap", ethernet.pcap(lateSegments)},
+	{"echo.pcap", ethernet.pcap(echoSession)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
