@@ -18,6 +18,7 @@ type Record struct {
 	RelSeq, RelAck uint32
 	Len            int    // TCP payload length on the wire
 	Win            uint16 // raw window field
+	Urgent         uint16 // urgent pointer, meaningful when URG is set
 	// WinScaled is the window in bytes after applying the sender's window scale,
 	// or -1 when the scale is unknown because the handshake was not captured.
 	WinScaled int64
