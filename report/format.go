@@ -15,6 +15,10 @@ import (
 type Options struct {
 	Absolute bool // show absolute sequence and acknowledgment numbers
 	Summary  bool // text: connection table and per-connection facts, no timelines
+	// ExplainLimit is how many segments a connection may have for --explain
+	// to tell each one (0: DefaultExplainLimit); longer ones are told in
+	// part.
+	ExplainLimit int
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
@@ -46,8 +50,9 @@ func duration(ns int64) string {
 
 func endpoint(ap interface{ String() string }) string { return ap.String() }
 
-// optionsText lists a segment's options the way tcpdump does.
-func optionsText(o *capture.Options) string {
+// synOptionsText lists the options of a SYN as tcpdump names them: mss,
+// sackOK, TS, wscale.
+func synOptionsText(o *capture.Options) []string {
 	var parts []string
 	if o.MSS >= 0 {
 		parts = append(parts, "mss "+strconv.Itoa(int(o.MSS)))
@@ -61,6 +66,12 @@ func optionsText(o *capture.Options) string {
 	if o.WScale >= 0 {
 		parts = append(parts, "wscale "+strconv.Itoa(int(o.WScale)))
 	}
+	return parts
+}
+
+// optionsText lists a segment's options the way tcpdump does.
+func optionsText(o *capture.Options) string {
+	parts := synOptionsText(o)
 	if o.NSACK > 0 {
 		var b []string
 		for _, s := range o.SACKBlocks() {

@@ -39,6 +39,7 @@ Flags:
 type flags struct {
 	format       string
 	explain      bool
+	explainLimit int
 	abs          bool
 	summary      bool
 	conns        []string
@@ -70,7 +71,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.format, "format", "text", "output format: text, json (one document) or jsonl (one object per line, streamed as connections finish)")
-	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
+	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection in words, segment by segment, with the tcpdump line of each, its state diagram and a ladder diagram")
+	fs.IntVar(&f.explainLimit, "explain-limit", report.DefaultExplainLimit, "with --explain: tell every segment of a connection of at most `N` segments; of longer ones the first and last, the notable ones, and a summary of the rest")
 	fs.BoolVar(&f.abs, "abs", false, "show absolute sequence and acknowledgment numbers in timelines")
 	fs.BoolVar(&f.summary, "summary", false, "connection table and per-connection facts only, no timelines (JSON: no segments)")
 	fs.StringSliceVar(&f.conns, "conn", nil, "select connection `ID` (tcp.stream in Wireshark); repeatable or comma-separated")
@@ -136,6 +138,8 @@ func checkFlags(f *flags) error {
 		return errors.New("--raw needs --follow ID and --side client or --side server")
 	case f.side != "" && !f.raw:
 		return errors.New("--side is for --raw")
+	case f.explainLimit < 1:
+		return fmt.Errorf("--explain-limit %d: want 1 or more segments", f.explainLimit)
 	}
 	return nil
 }
@@ -149,7 +153,7 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 	defer r.Close()
 	bar := newProgress(r, inputs, stderr, f.quiet)
 	defer bar.done()
-	ropts := report.Options{Absolute: f.abs, Summary: f.summary}
+	ropts := report.Options{Absolute: f.abs, Summary: f.summary, ExplainLimit: f.explainLimit}
 	if f.maxConns == 0 {
 		f.maxConns = -1 // no cap
 	}
