@@ -78,6 +78,7 @@ type explainer struct {
 	threeWay                 bool     // a FIN carried the ACK of the peer's FIN
 	halfClose                [2]int64 // data bytes each side sent after the peer's FIN
 	finAcked                 [2]bool  // each side has acknowledged the peer's FIN
+	sizesSaid                [3]bool  // the sizes of a SYN, a pure ACK, a data segment were worked out
 	closeWaitFrom, closeWait [2]int64 // when each side entered CLOSE_WAIT and left it (ns; 0: not)
 	gap                      gapSummary
 }
@@ -193,6 +194,9 @@ func (x *explainer) intro() {
 		s = append(s, fmt.Sprintf("The client is %s, the server %s.", c.Client, c.Server))
 	}
 	ca, sa := c.Client.Addr().Unmap(), c.Server.Addr().Unmap()
+	if x.local {
+		x.g.use(termLoopback)
+	}
 	switch {
 	case ca.IsLoopback() && sa.IsLoopback():
 		s = append(s, "Both addresses are loopback addresses: client, server and capture point are one host, and the segments "+
@@ -492,6 +496,7 @@ func (x *explainer) frame(r *state.Record, st *state.Step) {
 	}
 	s = append(s, x.windowWords(r, st)...)
 	s = append(s, x.analysisWords(r)...)
+	s = append(s, x.sizeWords(r, st)...)
 	x.wrapped(strings.Join(s, " "), "  ", "  ")
 	for _, t := range x.trans[r.Frame] {
 		x.wrapped(fmt.Sprintf("%s: %s -> %s. %s", t.Endpoint.Side(), t.From, t.To, x.transitionWords(t, r)), "  => ", "     ")

@@ -21,6 +21,7 @@ type term uint8
 const (
 	termBasics term = iota
 	termTcpdump
+	termLoopback
 	termSYN
 	termACK
 	termPSH
@@ -119,6 +120,12 @@ var glossaryText = [...]struct {
 			"R RST, P PSH, . ACK (U URG, E ECE, W CWR). seq a:b is the number of the first data byte and of the byte after the last; " +
 			"seq and ack are absolute (-S). win is the window field as sent, before any scaling. options lists the TCP options; tcpdump " +
 			"also lists the nop bytes that pad them to a multiple of 4 bytes, which tcpflow leaves out. length is the number of data bytes."},
+	{termLoopback, "One host",
+		"When client and server are one host (loopback addresses such as 127.0.0.1 and ::1, or the same address), the " +
+			"segments go through its loopback interface and are captured there once; no network lies between the ends. " +
+			"Linux's loopback interface (lo) has an MTU of 65536. A capture taken on a sending host often shows TCP checksums before " +
+			"they are filled in, since that is left to the network card (checksum offload), and lo never fills them: " +
+			"tcpdump -v calls them incorrect, though nothing is wrong (the kernel's RSTs are computed in full and pass)."},
 	{termSYN, "SYN",
 		"SYN (synchronize) opens a connection. It carries the sender's ISN and uses up one sequence number itself, so the first data byte " +
 			"is ISN + 1 (relative 1). The client's SYN is the first segment of the three-way handshake; the server answers with SYN and ACK " +

@@ -444,6 +444,65 @@ func (x *explainer) dataSummary() {
 	}
 }
 
+// sizeWords works out, once per connection for a SYN, a pure ACK and a data
+// segment, how long the segment's headers are and, as tcpdump -v shows it,
+// the IP packet.
+func (x *explainer) sizeWords(r *state.Record, st *state.Step) []string {
+	kind := 0
+	switch {
+	case r.Flags&capture.SYN != 0:
+	case st.Pure:
+		kind = 1
+	case r.Len > 0 && r.Flags&(capture.FIN|capture.RST) == 0:
+		kind = 2
+	default:
+		return nil
+	}
+	if x.sizesSaid[kind] || r.HdrLen < 20 {
+		return nil
+	}
+	x.sizesSaid[kind] = true
+	a := x.c.Client.Addr()
+	ipv6 := a.Is6() && !a.Is4In6()
+	s := fmt.Sprintf("Its TCP header is %d bytes", r.HdrLen)
+	if opt := int(r.HdrLen) - 20; opt > 0 {
+		s += fmt.Sprintf(", 20 fixed and %d of options", opt)
+		if pad := opt - optionBytes(&r.Opts); pad > 0 && r.Opts.NUnknown == 0 {
+			s += fmt.Sprintf(" (%s, the nop bytes tcpdump lists, pad them to a multiple of 4)", plural(int64(pad), "byte", "bytes"))
+		}
+	} else {
+		s += ", with no options"
+	}
+	if ipv6 {
+		return []string{s + fmt.Sprintf("; with the 40-byte IPv6 header, the packet is 40 + %d + %d = %d bytes, more if "+
+			"extension headers come between IPv6 and TCP.", r.HdrLen, r.Len, 40+int(r.HdrLen)+r.Len)}
+	}
+	return []string{s + fmt.Sprintf("; with a 20-byte IPv4 header (longer only with IP options, which are rare), the "+
+		"packet is 20 + %d + %d = %d bytes, the total length tcpdump -v shows.", r.HdrLen, r.Len, 20+int(r.HdrLen)+r.Len)}
+}
+
+// optionBytes is how many bytes the options a Record keeps take on the
+// wire, padding left out.
+func optionBytes(o *capture.Options) int {
+	n := 0
+	if o.MSS >= 0 {
+		n += 4
+	}
+	if o.SACKPermitted {
+		n += 2
+	}
+	if o.HasTS {
+		n += 10
+	}
+	if o.WScale >= 0 {
+		n += 3
+	}
+	if o.NSACK > 0 {
+		n += 2 + 8*int(o.NSACK)
+	}
+	return n
+}
+
 // joinAnd joins items as a sentence lists them: "a", "a and b", "a, b and c".
 func joinAnd(items []string) string {
 	switch len(items) {

@@ -142,7 +142,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	rec := Record{
 		Frame: seg.Frame, Time: seg.Time, Dir: d, Flags: seg.Flags,
 		Seq: seg.Seq, Ack: seg.Ack, RelSeq: seg.Seq - snd.base,
-		Len: seg.PayloadLen, Win: seg.Window, Urgent: seg.Urgent, Opts: seg.Opts, Truncated: seg.Truncated,
+		Len: seg.PayloadLen, Win: seg.Window, Urgent: seg.Urgent, HdrLen: seg.HdrLen, Opts: seg.Opts, Truncated: seg.Truncated,
 		WinScaled: -1, AckRTT: -1, InFlight: -1,
 	}
 	rec.PreviewN = uint8(copy(rec.Preview[:], seg.Payload))

@@ -19,6 +19,7 @@ type Record struct {
 	Len            int    // TCP payload length on the wire
 	Win            uint16 // raw window field
 	Urgent         uint16 // urgent pointer, meaningful when URG is set
+	HdrLen         uint8  // TCP header length in bytes, options included
 	// WinScaled is the window in bytes after applying the sender's window scale,
 	// or -1 when the scale is unknown because the handshake was not captured.
 	WinScaled int64
