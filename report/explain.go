@@ -211,8 +211,8 @@ func (x *explainer) intro() {
 	if x.n <= x.limit {
 		s = append(s, "Each is told below; the terms are explained at the top.")
 	} else {
-		s = append(s, fmt.Sprintf("The first %d and the last %d are told one by one below, with every SYN, FIN and RST, every change "+
-			"of state and the first problems between them; the others are summarized where they come (--explain-limit sets how many "+
+		s = append(s, fmt.Sprintf("The first %d and the last %d are told one by one below, with every change of state and the first "+
+			"SYNs, FINs, RSTs and problems between them; the others are summarized where they come (--explain-limit sets how many "+
 			"segments a connection may have to be told whole). The terms are explained at the top.", x.head, x.tail))
 	}
 	x.para(strings.Join(s, " "))
@@ -367,6 +367,7 @@ func (x *explainer) reached(r flow.Dir, st state.State) bool {
 type selector struct {
 	x       *explainer
 	notable [state.NumAnalysis]int
+	keys    int // SYNs, FINs and RSTs told beyond the first and last segments
 	told    func(i int, r *state.Record) bool
 }
 
@@ -378,6 +379,10 @@ const notableAnalysis = state.Retransmission | state.FastRetransmission | state.
 
 const maxNotable = 3
 
+// maxKeys bounds the SYNs, FINs and RSTs told in the middle of a long
+// connection (a storm of RSTs answering late data, say).
+const maxKeys = 32
+
 func newSelector(x *explainer) *selector {
 	s := &selector{x: x}
 	s.told = s.decide
@@ -386,10 +391,14 @@ func newSelector(x *explainer) *selector {
 
 func (s *selector) decide(i int, r *state.Record) bool {
 	x := s.x
-	if x.n <= x.limit || i < x.head || i >= x.n-x.tail || r.Flags&(capture.SYN|capture.FIN|capture.RST) != 0 {
+	if x.n <= x.limit || i < x.head || i >= x.n-x.tail {
 		return true
 	}
 	if _, changed := x.trans[r.Frame]; changed {
+		return true
+	}
+	if r.Flags&(capture.SYN|capture.FIN|capture.RST) != 0 && s.keys < maxKeys {
+		s.keys++
 		return true
 	}
 	told := false
