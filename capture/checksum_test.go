@@ -15,7 +15,7 @@ func TestChecksumsCrafted(t *testing.T) {
 	checked := 0
 	for _, path := range files {
 		switch filepath.Base(path) {
-		case "loopback.pcap", "loopback-again.pcap": // real traffic, checksums left to offload
+		case "loopback.pcap", "loopback-again.pcap", "echo.pcap": // checksums left to offload, as on lo
 			continue
 		case "damaged.pcap": // wrong checksums on purpose: TestChecksumViewsAgree
 			continue

@@ -2,9 +2,12 @@
 // writer or buffer it is handed: the capture header (Header), the connection
 // table (TableHeader, TableRow, Table, TableDrawer), each connection's facts
 // and health (ConnFacts) and annotated timeline (Timeline), the expert summary
-// (Expert), the plain-language walk-through with its ladder diagram
-// (Explain), the JSON document in streamable pieces (JSONStart,
-// AppendConnJSON, JSONEnd; schema in docs/json-schema.md), JSON Lines
+// (Expert), the plain-language walk-through with its tcpdump lines, state
+// diagram and ladder diagram (Explain), the glossary of the terms the
+// walk-throughs of a report use, written once before them (Glossary,
+// WriteGlossary), the capture header as they show it (ExplainHeader), the
+// JSON document in streamable pieces (JSONStart, AppendConnJSON, JSONEnd;
+// schema in docs/json-schema.md), JSON Lines
 // (AppendSegmentLine, AppendConnLine, AppendCaptureLine), the facts of golden
 // reports (CaptureFacts, ConnFactList), --follow's conversation, the --write-streams
 // manifest entries, and frame by frame a dissection of every header field

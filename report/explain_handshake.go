@@ -7,49 +7,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
-
-// synOptions explains the options on a SYN and its window, one item each.
-func (x *explainer) synOptions(r *state.Record) []string {
-	o := &r.Opts
-	who := x.side(r.Dir)
-	var items []string
-	if o.MSS >= 0 {
-		hdr := 40
-		if x.c.Client.Addr().Is6() && !x.c.Client.Addr().Is4In6() {
-			hdr = 60
-		}
-		items = append(items, fmt.Sprintf("MSS %d, its maximum segment size: the largest payload it wants to receive in one segment "+
-			"(%d + %d bytes of IP and TCP headers = packets of %d bytes, the MTU of its link).", o.MSS, o.MSS, hdr, int(o.MSS)+hdr))
-	}
-	if o.SACKPermitted {
-		items = append(items, "SACK permitted: it understands selective acknowledgments (RFC 2018), "+
-			"with which a receiver reports the blocks that arrived after a gap, so that only the missing bytes are sent again.")
-	}
-	if o.HasTS {
-		items = append(items, fmt.Sprintf("Timestamps (TSval %d, TSecr %d): every segment will carry a clock value that the other side echoes back, "+
-			"to measure round-trip times and to tell old duplicates from new data once sequence numbers wrap (RFC 7323).", o.TSVal, o.TSEcr))
-	}
-	switch {
-	case o.WScale == 0:
-		items = append(items, "Window scale 0: it can handle scaled windows from the other side, but its own windows are not multiplied (2^0 = 1).")
-	case o.WScale > 0:
-		items = append(items, fmt.Sprintf("Window scale %d: if both sides offer the option, every window the %s advertises after the handshake means "+
-			"\"multiply me by 2^%d = %d\", because the 16-bit window field alone cannot say more than 65535 bytes (RFC 7323).",
-			o.WScale, who, o.WScale, 1<<min(o.WScale, 14)))
-	}
-	for _, k := range o.UnknownKinds() {
-		items = append(items, fmt.Sprintf("Option kind %d, which tcpflow does not interpret.", k))
-	}
-	if len(items) == 0 {
-		items = append(items, "No options: the defaults apply (MSS 536, no window scale, no SACK, no timestamps).")
-	}
-	items = append(items, fmt.Sprintf("Window %d: how many bytes it is ready to receive. The window of a SYN is never scaled.", r.Win))
-	return items
-}
 
 // handshakeSummary gives the handshake's round-trip times.
 func (x *explainer) handshakeSummary() {
@@ -58,9 +18,14 @@ func (x *explainer) handshakeSummary() {
 	case a.SimultaneousOpen && a.HandshakeRTT >= 0:
 		x.para(fmt.Sprintf("The simultaneous open took %s from the first SYN to the last segment that completed it, as seen where the capture was taken.",
 			duration(a.HandshakeRTT)))
+	case a.HandshakeRTT >= 0 && x.local:
+		x.para(fmt.Sprintf("The three-way handshake took %s, from the SYN to the ACK of the SYN-ACK. With both ends on one host "+
+			"there is no network to cross: the time is the two kernels' own, and no round-trip time of a path can be read from it.",
+			duration(a.HandshakeRTT)))
 	case a.HandshakeRTT >= 0:
-		x.para(fmt.Sprintf("The three-way handshake took %s from the first SYN to the ACK of the SYN-ACK, as seen where the capture was taken. "+
-			"The SYN to SYN-ACK part, %s, is the round trip from the capture point to the server and back; the rest, %s, the round trip to the client.",
+		x.para(fmt.Sprintf("The three-way handshake took %s, from the client's SYN to its ACK of the SYN-ACK, as seen where the capture was taken. "+
+			"The SYN to SYN-ACK part, %s, is the round trip between the capture point and the server; the rest, %s, the round trip "+
+			"between the capture point and the client (near 0 when the capture was taken on the client).",
 			duration(a.HandshakeRTT), duration(a.SynAckRTT), duration(a.HandshakeRTT-a.SynAckRTT)))
 	case a.EndedBy == state.Refused:
 	case !a.EP[flow.Client].SYNSeen:
@@ -70,16 +35,6 @@ func (x *explainer) handshakeSummary() {
 	default:
 		x.para("The handshake did not complete within the capture.")
 	}
-}
-
-// reached reports whether side r was ever in state st.
-func (x *explainer) reached(r flow.Dir, st state.State) bool {
-	for _, t := range x.a.Transitions {
-		if t.Endpoint == r && (t.To == st || t.From == st) {
-			return true
-		}
-	}
-	return x.a.EP[r].State == st
 }
 
 // agreed explains what the two SYNs agreed on.
@@ -107,7 +62,7 @@ func (x *explainer) agreed() {
 		}
 		return strconv.Itoa(int(e.MSS))
 	}
-	item(fmt.Sprintf("Segment size: the client offered %s and the server %s. Each side sends segments no larger than the other's MSS.%s",
+	item(fmt.Sprintf("Segment size: the client offered %s and the server %s (see MSS at the top). Each side sends segments no larger than the other's MSS.%s",
 		mss(cl), mss(sv), x.largestSeen()))
 	switch {
 	case cl.WScale >= 0 && sv.WScale >= 0:
@@ -157,11 +112,7 @@ func agreement(client, server bool, both, one, none string) string {
 // largestSeen reports the largest payload each side actually sent, and why it
 // can be below the MSS.
 func (x *explainer) largestSeen() string {
-	var most [2]int
-	for i := range x.recs {
-		r := &x.recs[i]
-		most[r.Dir] = max(most[r.Dir], r.Len)
-	}
+	most := x.most
 	if most[0] == 0 && most[1] == 0 {
 		return ""
 	}
@@ -177,16 +128,13 @@ func (x *explainer) largestSeen() string {
 	return s
 }
 
-// scaledExample picks the first scaled window of the capture and works it out.
+// scaledExample works out the first scaled window of the connection.
 func (x *explainer) scaledExample() string {
-	for i := range x.recs {
-		r := &x.recs[i]
-		if r.Flags&capture.SYN != 0 || r.WinScaled < 0 || r.WinScaled == int64(r.Win) {
-			continue
-		}
-		shift, _ := x.a.EP[r.Dir].Scale(&x.a.EP[r.Dir.Reverse()])
-		return fmt.Sprintf("For example, in frame %d the %s says \"win %d\": %d x %d = %d bytes it can still receive beyond what it acknowledged.",
-			r.Frame, x.side(r.Dir), r.Win, r.Win, 1<<shift, r.WinScaled)
+	if !x.hasScaled {
+		return ""
 	}
-	return ""
+	r := &x.scaled
+	shift, _ := x.a.EP[r.Dir].Scale(&x.a.EP[r.Dir.Reverse()])
+	return fmt.Sprintf("For example, in frame %d the %s says \"win %d\": %d x %d = %d bytes it can still receive beyond what it acknowledged.",
+		r.Frame, x.side(r.Dir), r.Win, r.Win, 1<<shift, r.WinScaled)
 }

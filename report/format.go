@@ -20,6 +20,10 @@ type Options struct {
 	// one table row per connection with every column, lines as long as
 	// they need.
 	Width int
+	// ExplainLimit is how many segments a connection may have for --explain
+	// to tell each one (0: DefaultExplainLimit); longer ones are told in
+	// part.
+	ExplainLimit int
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
@@ -105,6 +109,18 @@ func appendOptionsText(b []byte, o *capture.Options) []byte {
 		b = strconv.AppendInt(b, int64(k), 10)
 	}
 	return b
+}
+
+// synOptionsText lists the options of a SYN as tcpdump names them: mss,
+// sackOK, TS, wscale (those a SYN negotiates; SACK blocks and unknown kinds
+// left out).
+func synOptionsText(o *capture.Options) []string {
+	syn := *o
+	syn.NSACK, syn.NUnknown = 0, 0
+	if !hasOptions(&syn) {
+		return nil
+	}
+	return strings.Split(string(appendOptionsText(nil, &syn)), ",")
 }
 
 // endText says how a connection ended, for the summary table.

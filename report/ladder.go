@@ -12,7 +12,7 @@ import (
 	"github.com/tcpflow/tcpflow/state"
 )
 
-// ladderFlags is the short flag list of a ladder arrow, tcpdump style.
+// ladderFlags is the short flag list of a ladder arrow.
 func ladderFlags(f capture.Flags) string {
 	var parts []string
 	for _, p := range []struct {
@@ -29,111 +29,156 @@ func ladderFlags(f capture.Flags) string {
 	return strings.Join(parts, ",")
 }
 
-// ladder draws the connection as a ladder diagram: the client's column on the
-// left, the server's on the right, one arrow per segment with its frame, flags,
-// relative numbers and length, and the states each side entered on that row.
-// Long connections show the opening, the first data segments and the closing,
-// with the rest counted on one line.
+// ladderPreview is how many escaped payload characters an arrow quotes.
+const ladderPreview = 12
+
+// ladderLabel is what an arrow says about its segment: frame, flags, seq,
+// ack, len and the first bytes of the data, the window in bytes once scaled
+// ("win 513?" when the scale is unknown), the findings.
+func (x *explainer) ladderLabel(r *state.Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s seq %d", r.Frame, ladderFlags(r.Flags), x.seqOf(r))
+	if r.Flags&capture.ACK != 0 {
+		fmt.Fprintf(&b, " ack %d", x.ackOf(r))
+	}
+	if r.Len > 0 {
+		fmt.Fprintf(&b, " len %d", r.Len)
+	}
+	switch {
+	case r.Flags&capture.SYN != 0 || r.WinScaled < 0 && r.Flags&capture.RST != 0:
+		b.WriteString(" win " + strconv.Itoa(int(r.Win)))
+	case r.WinScaled < 0:
+		b.WriteString(" win " + strconv.Itoa(int(r.Win)) + "?")
+	default:
+		b.WriteString(" win " + strconv.FormatInt(r.WinScaled, 10))
+	}
+	if r.Len > 0 && r.PreviewN > 0 {
+		p := escape(r.PreviewBytes())
+		more := int(r.PreviewN) < r.Len
+		if len(p) > ladderPreview {
+			p, more = p[:ladderPreview], true
+		}
+		b.WriteString(` "` + p + `"`)
+		if more {
+			b.WriteString("..")
+		}
+	}
+	if r.Analysis != 0 {
+		b.WriteString(" [" + r.Analysis.Text() + "]")
+	}
+	return b.String()
+}
+
+// ladderRow is one row of the ladder: an arrow, the continuation of its
+// label, or a summary of segments not shown.
+type ladderRow struct {
+	time, left, label, right string
+	dir                      flow.Dir
+	kind                     uint8 // rowArrow, rowMore (label continued, or another state), rowGap
+}
+
+const (
+	rowArrow = iota
+	rowMore
+	rowGap
+)
+
+// ladder draws the connection as a ladder diagram within 100 columns: the
+// client's side on the left, the server's on the right, one arrow per
+// segment told, and the state each side entered beside the arrow that caused
+// it. The segments a long connection does not tell are counted on one row.
 func (x *explainer) ladder() {
-	a := x.a
-	const keepData = 6
-	show := make([]bool, len(x.recs))
-	dataShown := 0
-	for i := range x.recs {
-		r := &x.recs[i]
-		_, changed := x.trans[r.Frame]
-		switch {
-		case len(x.recs) <= 40, changed, r.Flags&(capture.SYN|capture.FIN|capture.RST) != 0:
-			show[i] = true
-		case dataShown < keepData:
-			show[i], dataShown = true, dataShown+1
-		case i >= len(x.recs)-keepData/2:
-			show[i] = true
-		}
-	}
-	type row struct {
-		time, left, label, right string
-		dir                      flow.Dir
-		gap                      bool
-	}
-	var rows []row
-	hidden, hiddenBytes := 0, [2]int{}
+	sel := newSelector(x)
+	var rows []ladderRow
+	hidden, hiddenBytes := 0, [2]int64{}
 	flush := func() {
-		if hidden == 0 {
-			return
+		if hidden > 0 {
+			rows = append(rows, ladderRow{kind: rowGap, label: fmt.Sprintf("(%s not shown: %d bytes ->, %d bytes <-)",
+				plural(int64(hidden), "segment", "segments"), hiddenBytes[0], hiddenBytes[1])})
+			hidden, hiddenBytes = 0, [2]int64{}
 		}
-		rows = append(rows, row{gap: true, label: fmt.Sprintf("... %d segments not shown: %d bytes ->, %d bytes <- ...", hidden, hiddenBytes[0], hiddenBytes[1])})
-		hidden, hiddenBytes = 0, [2]int{}
 	}
-	for i := range x.recs {
-		r := &x.recs[i]
-		if !show[i] {
+	i := 0
+	for _, r := range x.a.Records.All() {
+		told := sel.told(i, r)
+		i++
+		if !told {
 			hidden++
-			hiddenBytes[r.Dir] += r.Len
+			hiddenBytes[r.Dir] += int64(r.Len)
 			continue
 		}
 		flush()
-		label := fmt.Sprintf("%d %s seq %d", r.Frame, ladderFlags(r.Flags), r.RelSeq)
-		if r.Flags&capture.ACK != 0 {
-			label += fmt.Sprintf(" ack %d", r.RelAck)
-		}
-		if r.Len > 0 {
-			label += fmt.Sprintf(" len %d", r.Len)
-		}
-		label += " win " + strconv.Itoa(int(r.Win))
-		if r.Analysis != 0 {
-			label += " [" + r.Analysis.Text() + "]"
-		}
 		var st [2][]string
 		for _, t := range x.trans[r.Frame] {
 			st[t.Endpoint] = append(st[t.Endpoint], t.To.String())
 		}
-		rows = append(rows, row{time: seconds(r.Time - x.base), dir: r.Dir, label: label,
-			left: strings.Join(st[flow.Client], ","), right: strings.Join(st[flow.Server], ",")})
+		row := ladderRow{time: seconds(r.Time - x.base), dir: r.Dir, label: x.ladderLabel(r)}
+		for k := 0; k < max(len(st[0]), len(st[1]), 1); k++ {
+			if k < len(st[0]) {
+				row.left = st[0][k]
+			}
+			if k < len(st[1]) {
+				row.right = st[1][k]
+			}
+			rows = append(rows, row)
+			row = ladderRow{kind: rowMore, dir: r.Dir}
+		}
 	}
 	flush()
 
-	width := 40
-	leftW, timeW := len("client"), len("time")
-	for _, rw := range rows {
-		width = max(width, len(rw.label)+8)
-		leftW = max(leftW, len(rw.left))
-		timeW = max(timeW, len(rw.time))
-	}
 	start := [2]string{x.startState(flow.Client), x.startState(flow.Server)}
-	leftW = max(leftW, len(start[0]), len(x.addr(flow.Client)))
+	final := [2]string{x.a.EP[flow.Client].State.String(), x.a.EP[flow.Server].State.String()}
+	assumed := x.c.MidStream
+	for r := range start {
+		start[r] = strings.TrimSuffix(start[r], " (assumed)")
+	}
+	timeW, leftW, rightW, labelW := len("time"), len("client"), len("server"), 0
+	for _, rw := range rows {
+		timeW = max(timeW, len(rw.time))
+		leftW = max(leftW, len(rw.left))
+		rightW = max(rightW, len(rw.right))
+		labelW = max(labelW, len(rw.label))
+	}
+	leftW = max(leftW, len(start[0]), len(final[0]), len("(final)"))
+	rightW = max(rightW, len(start[1]), len(final[1]), len("(final)"))
+	if assumed {
+		leftW, rightW = max(leftW, len("(assumed)")), max(rightW, len("(assumed)"))
+	}
+	width := min(lineWidth-timeW-leftW-rightW-6, max(labelW+6, 30))
+
 	w := x.w
 	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-len(s))) }
 	lpad := func(s string, n int) string { return strings.Repeat(" ", max(0, n-len(s))) + s }
-	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad("client", leftW), pad("", width), "server")
-	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad(x.addr(flow.Client), leftW), pad("", width), x.addr(flow.Server))
-	fmt.Fprintf(w, "%s  %s |%s| %s\n", pad("", timeW), lpad(start[0], leftW), strings.Repeat(" ", width), start[1])
+	line := func(time, left, mid, right string) {
+		w.WriteString(strings.TrimRight(lpad(time, timeW)+"  "+lpad(left, leftW)+" |"+mid+"| "+right, " ") + "\n")
+	}
+	x.wrapped("client (left): "+x.addr(flow.Client)+"; server (right): "+x.addr(flow.Server), "", "  ")
+	blank := strings.Repeat(" ", width)
+	line("time", "client", blank, "server")
+	line("", start[0], blank, start[1])
+	if assumed {
+		line("", "(assumed)", blank, "(assumed)")
+	}
 	for _, rw := range rows {
-		var mid string
-		switch {
-		case rw.gap:
-			mid = pad("  "+rw.label, width)
-		case rw.dir == flow.C2S:
-			mid = "--" + rw.label + " " + strings.Repeat("-", width-len(rw.label)-4) + ">"
+		switch rw.kind {
+		case rowGap:
+			line("", "", pad("  "+rw.label, width), "")
+		case rowMore:
+			line("", rw.left, blank, rw.right)
 		default:
-			mid = "<-" + rw.label + " " + strings.Repeat("-", width-len(rw.label)-3)
-		}
-		line := fmt.Sprintf("%s  %s |%s| %s", lpad(rw.time, timeW), lpad(rw.left, leftW), mid, rw.right)
-		w.WriteString(strings.TrimRight(line, " ") + "\n")
-	}
-	fmt.Fprintf(w, "%s  %s |%s| %s\n", pad("", timeW), lpad(a.EP[flow.Client].State.String(), leftW), strings.Repeat(" ", width), a.EP[flow.Server].State)
-	fmt.Fprintf(w, "%s  %s  %s  %s\n", pad("", timeW), lpad("(final)", leftW), strings.Repeat(" ", width), "(final)")
-}
-
-// startState is a side's state before the first segment.
-func (x *explainer) startState(r flow.Dir) string {
-	for _, t := range x.transitions {
-		if t.Endpoint == r {
-			if t.From == state.Unknown && x.c.MidStream {
-				return "ESTABLISHED (assumed)"
+			chunks := wrapWords(rw.label, width-4)
+			var mid string
+			if rw.dir == flow.C2S {
+				mid = "--" + chunks[0] + " " + strings.Repeat("-", width-len(chunks[0])-4) + ">"
+			} else {
+				mid = "<-" + chunks[0] + " " + strings.Repeat("-", width-len(chunks[0])-3)
 			}
-			return t.From.String()
+			line(rw.time, rw.left, mid, rw.right)
+			for _, c := range chunks[1:] {
+				line("", "", pad("  "+c, width), "")
+			}
 		}
 	}
-	return x.a.EP[r].State.String()
+	line("", final[0], blank, final[1])
+	line("", "(final)", blank, "(final)")
 }

@@ -303,6 +303,10 @@ func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 		switch s, assumed := e.Scale(peer); {
 		case e.WScale < 0:
 			w.WriteString(", no window scale")
+		case peer.Refused:
+			w.WriteString(", window scale ")
+			num(int64(e.WScale))
+			w.WriteString(" offered, never in effect (the connection was refused)")
 		case assumed:
 			w.WriteString(", window scale ")
 			num(int64(e.WScale))
@@ -323,6 +327,8 @@ func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 		if e.SACKPermitted {
 			w.WriteString(", SACK permitted")
 		}
+	} else if e.Refused {
+		w.WriteString("sent no SYN: it refused the connection with RST")
 	} else {
 		w.WriteString("SYN not captured (ISN, MSS and window scale unknown)")
 	}

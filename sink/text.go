@@ -43,6 +43,9 @@ type Text struct {
 	sec    bytes.Buffer
 	bw     *bufio.Writer
 	row    []byte
+	// glossary collects the terms the explanations use (Explained mode),
+	// written once at End before the connections.
+	glossary report.Glossary
 }
 
 // NewText returns a text report writing to w at the end of the run. stats
@@ -93,7 +96,7 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	t.sec.Reset()
 	switch t.mode {
 	case Explained:
-		report.Explain(t.bw, base, c, t.opts)
+		report.Explain(t.bw, base, c, t.opts, &t.glossary)
 	default:
 		report.ConnFacts(t.bw, base, c, t.opts)
 		if t.mode == Timelines {
@@ -127,7 +130,11 @@ func (t *Text) End(sum *pipeline.Summary) error {
 	if bw == nil {
 		bw = bufio.NewWriterSize(t.w, 64<<10)
 	}
-	report.Header(bw, sum, t.opts)
+	if t.mode == Explained {
+		report.ExplainHeader(bw, sum, t.opts)
+	} else {
+		report.Header(bw, sum, t.opts)
+	}
 	if len(t.o.index) == 0 {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
 		return flush(bw, t.o.err)
@@ -167,6 +174,8 @@ func (t *Text) End(sum *pipeline.Summary) error {
 		}
 		bw.WriteByte('\n')
 		t.expert.WriteText(bw, t.opts)
+	} else {
+		report.WriteGlossary(bw, &t.glossary)
 	}
 	for _, e := range t.o.index {
 		if t.live != nil {

@@ -150,6 +150,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 		snd.MSS, snd.WScale = seg.Opts.MSS, seg.Opts.WScale
 		snd.SACKPermitted, snd.Timestamps = seg.Opts.SACKPermitted, seg.Opts.HasTS
 		snd.base, snd.baseSet = seg.Seq, true
+		snd.Refused = false // it answers a SYN at last: a later session on the ports
 	}
 	if !snd.baseSet {
 		snd.base, snd.baseSet = seg.Seq-1, true
@@ -162,10 +163,11 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	rec := Record{
 		Frame: seg.Frame, FileFrame: seg.FileFrame, File: int32(seg.File), Time: seg.Time, Dir: d, Flags: seg.Flags,
 		Seq: seg.Seq, Ack: seg.Ack, RelSeq: seg.Seq - snd.base,
-		Len: seg.PayloadLen, Win: seg.Window, Opts: seg.Opts, Truncated: seg.Truncated,
+		Len: seg.PayloadLen, Win: seg.Window, Urgent: seg.Urgent, HdrLen: seg.HdrLen, Opts: seg.Opts, Truncated: seg.Truncated,
 		IPChecksum: seg.IPChecksum, TCPChecksum: seg.TCPChecksum,
 		WinScaled: -1, AckRTT: -1, InFlight: -1,
 	}
+	rec.PreviewN = uint8(copy(rec.Preview[:], seg.Payload))
 	if ack {
 		rec.RelAck = seg.Ack - rcv.base
 	}
@@ -190,6 +192,11 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	}
 
 	c.lifecycle(seg, d, syn, ack, fin, rst)
+	if rst && snd.Refused {
+		// The refusing RST: its sender never sent a SYN, so no scale applies
+		// to its window (Endpoint.Scale).
+		rec.WinScaled = int64(seg.Window)
+	}
 	c.Records.Append(&rec)
 	return rec
 }
@@ -256,6 +263,7 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			if refused {
 				// Nothing was listening: the server side never left CLOSED.
 				c.dropTransitions(flow.Server)
+				snd.Refused = true
 				snd.initial, snd.State, before[flow.Server] = Closed, Closed, Closed
 				why[sndRole] = "answered the SYN with RST: nothing listens on this port"
 				why[rcvRole] = "its SYN was refused with RST"

@@ -10,7 +10,10 @@
 //     conn_state and history (zeek.go), and one Record per segment;
 //   - Records, a connection's records, kept in memory up to a block and
 //     spilled to the run's spool beyond (the spool itself is the caller's);
-//   - Transition, a state change with the frame that caused it and why.
+//   - Transition, a state change with the frame that caused it and why;
+//   - Walk, what each segment does in the conversation (how far its ACK
+//     moves and what that covers, pure, piggybacked or delayed ACKs, window
+//     changes, half-close), for explanations.
 //
 // The run loop that feeds connections is package pipeline; sequence numbers
 // and directions are flow.Seq and flow.Dir.

@@ -29,6 +29,10 @@ type Endpoint struct {
 	altISN   uint32
 	altFrame uint64
 	altSet   bool
+	// Refused is set when this side answered the peer's SYN with RST and
+	// never sent a SYN of its own: nothing listened, no handshake happened,
+	// so nothing (window scale included) was ever agreed.
+	Refused bool
 
 	// base is the sequence number relative numbers count from: the ISN when
 	// the SYN was seen, else one less than the first sequence number seen.
@@ -86,9 +90,15 @@ func (e *Endpoint) derive() State {
 // was captured, assumed agreed as Wireshark assumes (a peer that answers a SYN
 // offering scaling almost always offers it too); 0 when either SYN was seen
 // without the option (scaling is then off both ways); -1, unknown, when this
-// side's SYN was not captured and the peer's did not turn scaling off.
+// side's SYN was not captured and the peer's did not turn scaling off; 0
+// when this side refused the connection (Refused): it sent no SYN, so its
+// windows are not scaled. (The refused side's windows keep the shift its SYN
+// offered, as Wireshark keeps it: a RST it sends after the refusal is
+// scaled.)
 func (e *Endpoint) Scale(peer *Endpoint) (shift int, assumed bool) {
 	switch {
+	case e.Refused:
+		return 0, false
 	case e.ws == wsUnknown:
 		return -1, false
 	case e.ws == wsNone:

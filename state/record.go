@@ -18,6 +18,8 @@ type Record struct {
 	RelSeq, RelAck uint32
 	Len            int    // TCP payload length on the wire
 	Win            uint16 // raw window field
+	Urgent         uint16 // urgent pointer, meaningful when URG is set
+	HdrLen         uint8  // TCP header length in bytes, options included
 	// WinScaled is the window in bytes after applying the sender's window scale,
 	// or -1 when the scale is unknown because the handshake was not captured.
 	WinScaled int64
@@ -49,4 +51,20 @@ type Record struct {
 	// merged capture.
 	FileFrame uint64
 	File      int32
+
+	// Preview is the start of the payload as captured: its first PreviewN
+	// bytes (at most PreviewLen, fewer when the segment carries fewer or the
+	// snap length cut them), so that an explanation can quote what a
+	// segment carries ("a\n", "GET /index.html HTTP/1.1"). It is never the
+	// whole payload: the reassembled streams hold that.
+	Preview  [PreviewLen]byte
+	PreviewN uint8
 }
+
+// PreviewLen is how many payload bytes a Record keeps (Record.Preview): a
+// line of an interactive protocol or a request line, at 32 bytes per
+// record wherever records are kept.
+const PreviewLen = 32
+
+// PreviewBytes returns the payload bytes the record kept.
+func (r *Record) PreviewBytes() []byte { return r.Preview[:r.PreviewN] }

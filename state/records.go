@@ -25,7 +25,7 @@ type recordLog struct {
 }
 
 // RecordBlock is how many records Records keeps in memory per connection
-// before it spills them (about 1.4 KB).
+// before it spills them (about 1.7 KB).
 const RecordBlock = 8
 
 // Block is a spilled run of records, as the Spiller names it.

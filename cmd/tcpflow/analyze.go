@@ -47,7 +47,7 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	defer r.Close()
 	bar := newProgress(r, in.captures, s.stderr, f.quiet || lv != nil)
 	defer bar.done()
-	ropts := report.Options{Absolute: f.abs, Summary: f.summary, Width: textWidth}
+	ropts := report.Options{Absolute: f.abs, Summary: f.summary, Width: textWidth, ExplainLimit: f.explainLimit}
 	if f.wide {
 		ropts.Width = 0
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tcpflow/tcpflow/pipeline"
+	"github.com/tcpflow/tcpflow/report"
 	"github.com/tcpflow/tcpflow/stream"
 )
 
@@ -24,11 +25,12 @@ type flags struct {
 	noDNS  bool     // -n: accepted; tcpflow never resolves names
 
 	// Output
-	format  string
-	summary bool
-	explain bool
-	wide    bool
-	abs     bool
+	format       string
+	summary      bool
+	explain      bool
+	explainLimit int
+	wide         bool
+	abs          bool
 
 	// Selection
 	conns []string
@@ -73,7 +75,8 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	h.start(fs, "Output")
 	fs.StringVar(&f.format, "format", "text", "the report's `FORMAT`: text, json (one document), jsonl (one object per line, streamed as connections finish) tcpdump (each frame as tcpdump -nn -S -vvv prints it) or parquet (tables under --out, docs/parquet.md)")
 	fs.BoolVar(&f.summary, "summary", false, "the table and each connection's facts, no timelines (JSON: no segments); memory stays flat")
-	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection's handshake and teardown in words, with a ladder diagram")
+	fs.BoolVar(&f.explain, "explain", false, "explain each selected connection in words, segment by segment, with the tcpdump line of each, its state diagram and a ladder diagram")
+	fs.IntVar(&f.explainLimit, "explain-limit", report.DefaultExplainLimit, "with --explain: tell every segment of a connection of at most `N` segments; of longer ones the first and last, the notable ones, and a summary of the rest")
 	fs.BoolVar(&f.wide, "wide", false, "one table row per connection with every column, and lines as long as they need (text is cut to 100 columns otherwise)")
 	fs.BoolVar(&f.abs, "abs", false, "absolute sequence and acknowledgment numbers in timelines")
 	f.set.registerOutput(fs)
@@ -122,6 +125,8 @@ func (f *flags) validate() error {
 		return errors.New("--raw needs --follow ID and --side client or --side server")
 	case f.side != "" && !f.raw:
 		return errors.New("--side is for --raw")
+	case f.explainLimit < 1:
+		return fmt.Errorf("--explain-limit %d: want 1 or more segments", f.explainLimit)
 	case f.maxConns < 0:
 		return fmt.Errorf("--max-conns %d: want a number of connections, or 0 for no limit", f.maxConns)
 	}

@@ -68,6 +68,7 @@ var cases = []pcapCase{
 	{"retrans-heavy.pcap", ethernet.pcap(retransHeavy)},
 	{"damaged.pcap", ethernet.pcap(damaged)},
 	{"bogus-block.pcapng", bogusBlock},
+	{"echo.pcap", ethernet.pcap(echoSession)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
