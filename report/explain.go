@@ -40,7 +40,7 @@ type explainer struct {
 func newExplainer(w *bufio.Writer, base int64, c *state.Connection) *explainer {
 	x := &explainer{w: w, base: base, c: c, a: c.Data, recs: c.Data.Records.Slice(), trans: map[uint64][]state.Transition{}}
 	for _, t := range c.Data.Transitions {
-		if t.From == state.Unknown && t.To == state.Established {
+		if assumedEstablished(t) {
 			continue // joined mid-stream: established by assumption, said once in words
 		}
 		x.trans[t.Frame] = append(x.trans[t.Frame], t)
@@ -734,17 +734,7 @@ func (x *explainer) ladder() {
 			continue
 		}
 		flush()
-		label := fmt.Sprintf("%d %s seq %d", r.Frame, ladderFlags(r.Flags), r.RelSeq)
-		if r.Flags&capture.ACK != 0 {
-			label += fmt.Sprintf(" ack %d", r.RelAck)
-		}
-		if r.Len > 0 {
-			label += fmt.Sprintf(" len %d", r.Len)
-		}
-		label += " win " + strconv.Itoa(int(r.Win))
-		if r.Analysis != 0 {
-			label += " [" + r.Analysis.Text() + "]"
-		}
+		label := ladderLabel(r)
 		var st [2][]string
 		for _, t := range x.trans[r.Frame] {
 			st[t.Endpoint] = append(st[t.Endpoint], t.To.String())
@@ -787,14 +777,41 @@ func (x *explainer) ladder() {
 }
 
 // startState is a side's state before the first segment.
-func (x *explainer) startState(r flow.Dir) string {
-	for _, t := range x.transitions {
-		if t.Endpoint == r {
-			if t.From == state.Unknown && x.c.MidStream {
-				return "ESTABLISHED (assumed)"
-			}
-			return t.From.String()
+func (x *explainer) startState(r flow.Dir) string { return startState(x.c, r) }
+
+// startState is side r's state before connection c's first segment.
+func startState(c *state.Connection, r flow.Dir) string {
+	for _, t := range c.Data.Transitions {
+		if t.Endpoint != r || assumedEstablished(t) {
+			continue
 		}
+		if t.From == state.Unknown && c.MidStream {
+			return "ESTABLISHED (assumed)"
+		}
+		return t.From.String()
 	}
-	return x.a.EP[r].State.String()
+	return c.Data.EP[r].State.String()
+}
+
+// assumedEstablished reports whether t is the assumption of a mid-stream
+// join, which the walk-through says once in words rather than per side.
+func assumedEstablished(t state.Transition) bool {
+	return t.From == state.Unknown && t.To == state.Established
+}
+
+// ladderLabel is a segment's arrow label in a ladder: "3 ACK seq 1 ack 1
+// len 84 win 502 [retransmission]".
+func ladderLabel(r *state.Record) string {
+	label := strconv.FormatUint(r.Frame, 10) + " " + ladderFlags(r.Flags) + " seq " + strconv.FormatUint(uint64(r.RelSeq), 10)
+	if r.Flags&capture.ACK != 0 {
+		label += " ack " + strconv.FormatUint(uint64(r.RelAck), 10)
+	}
+	if r.Len > 0 {
+		label += " len " + strconv.Itoa(r.Len)
+	}
+	label += " win " + strconv.Itoa(int(r.Win))
+	if r.Analysis != 0 {
+		label += " [" + r.Analysis.Text() + "]"
+	}
+	return label
 }

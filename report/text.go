@@ -277,7 +277,15 @@ func writeEndpointFacts(w *bufio.Writer, e, peer *state.Endpoint) {
 // caused; relative times count from base (ns). It reads the records twice
 // (column widths, then rows), so they need not fit in memory.
 func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	timeline(w, base, c, opts, 0, 0)
+}
+
+// timeline is Timeline, showing only the first head and the last tail
+// segments when head is not 0 (the rest counted on one line).
+func timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options, head, tail int) {
 	a := c.Data
+	n := a.Records.Len()
+	shown := func(i int) bool { return head == 0 || i < head || i >= max(n-tail, head) }
 	header := []string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
 	if opts.Absolute {
 		header[4], header[5] = "seq(abs)", "ack(abs)"
@@ -286,9 +294,12 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	for i, h := range header {
 		widths[i] = len(h)
 	}
-	for _, r := range a.Records.All() {
-		for i, cell := range timelineRow(base, a, r, opts)[:len(header)-1] {
-			widths[i] = max(widths[i], len(cell))
+	for i, r := range a.Records.All() {
+		if !shown(i) {
+			continue
+		}
+		for j, cell := range timelineRow(base, a, r, opts)[:len(header)-1] {
+			widths[j] = max(widths[j], len(cell))
 		}
 	}
 	writeRow(w, header, widths)
@@ -298,7 +309,16 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	}
 	ti := 0
 	tr := a.Transitions
-	for _, r := range a.Records.All() {
+	for i, r := range a.Records.All() {
+		if !shown(i) {
+			for ti < len(tr) && tr[ti].Frame <= r.Frame {
+				ti++
+			}
+			if i == head {
+				fmt.Fprintf(w, "%s... %s not shown ...\n", strings.Repeat(" ", indent), plural(int64(n-head-tail), "segment", "segments"))
+			}
+			continue
+		}
 		writeRow(w, timelineRow(base, a, r, opts), widths)
 		for ti < len(tr) && tr[ti].Frame <= r.Frame {
 			t := tr[ti]

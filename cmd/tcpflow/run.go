@@ -56,6 +56,7 @@ type flags struct {
 	maxBuffer    int64
 	cpuProfile   string
 	memProfile   string
+	pictures     pictureFlags // --html, --svg (html.go)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -78,7 +79,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringSliceVar(&f.ports, "port", nil, "select connections with an endpoint on `PORT`; repeatable")
 	fs.BoolVar(&f.reassemble, "reassemble", false, "reassemble the byte streams also with --summary and --format jsonl (on by default for timelines and JSON)")
 	fs.StringVar(&f.writeStreams, "write-streams", "", "write each direction of each connection to `DIR`/<id>-c2s.bin and <id>-s2c.bin, with DIR/streams.json")
-	fs.BoolVar(&f.force, "force", false, "with --write-streams: overwrite files that already exist")
+	fs.BoolVar(&f.force, "force", false, "with --write-streams or --svg: overwrite files that already exist")
 	fs.IntVar(&f.follow, "follow", -1, "print connection `ID`'s conversation, both sides interleaved, like Wireshark's Follow TCP Stream")
 	fs.StringVar(&f.followFormat, "follow-format", "text", "with --follow: text (non-printable bytes escaped) or hex")
 	fs.StringVar(&f.side, "side", "", "with --follow --raw: client or server, the side whose bytes to write")
@@ -88,6 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(sizeValue{&f.maxBuffer}, "max-buffer", "hold at most `SIZE` bytes of out-of-order data for reassembly in all (e.g. 256MB; default "+sizeString(stream.DefaultOptions.MaxBytesTotal)+")")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (pprof) to `FILE` at the end")
+	f.pictures.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -196,7 +198,19 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Timelines, ""))
 	}
 
+	pics, picsDone, err := pictureSink(f, &r.Stats)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+		return exitUsage
+	}
+	if pics != nil {
+		sinks = append(sinks, pics)
+	}
+
 	sum, err := pipeline.Run(r, opts, sinks...)
+	if perr := picsDone(err); err == nil {
+		err = perr
+	}
 	bar.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
