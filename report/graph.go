@@ -28,9 +28,11 @@ import (
 // maxMarks bounds the marks of one graph.
 const maxMarks = 1500
 
-// maxTitledSegments is the most data segments a direction may have for each
-// data column to carry a hover text; beyond, only marks have one.
-const maxTitledSegments = 2000
+// exactRecords is the most segments a connection may have to be drawn
+// exactly: every segment and every ACK its own element, data segments with
+// their hover text, so that a zoom in the page shows each. Beyond, series
+// keep per-pixel extremes and only marks have a hover text.
+const exactRecords = 2000
 
 // Heights of the graphs.
 const (
@@ -375,15 +377,30 @@ func (c *column) add(v int64, x float64, frame uint64, t int64) {
 	c.lo, c.hi, c.last, c.f1 = min(c.lo, v), max(c.hi, v), v, frame
 }
 
-// series is a value over time, one column per pixel.
-type series struct{ cols []column }
-
-func newSeries() series { return series{cols: make([]column, int(plotRight-plotLeft)+2)} }
-
-func (s *series) add(v int64, x float64, frame uint64, t int64) {
-	i := min(max(int(x-plotLeft), 0), len(s.cols)-1)
-	s.cols[i].add(v, x, frame, t)
+// series is a value over time, one column per pixel, or per value when
+// exact.
+type series struct {
+	cols  []column
+	exact bool
 }
+
+func newSeries(exact bool) series {
+	if exact {
+		return series{exact: true}
+	}
+	return series{cols: make([]column, int(plotRight-plotLeft)+2)}
+}
+
+// at returns the column a value at x goes to; valid until the next call.
+func (s *series) at(x float64) *column {
+	if s.exact {
+		s.cols = append(s.cols, column{})
+		return &s.cols[len(s.cols)-1]
+	}
+	return &s.cols[min(max(int(x-plotLeft), 0), len(s.cols)-1)]
+}
+
+func (s *series) add(v int64, x float64, frame uint64, t int64) { s.at(x).add(v, x, frame, t) }
 
 // stepPath draws the series as a step line (a value holds until the next),
 // through every column's extremes, on to xEnd; values are mapped by y.
@@ -441,7 +458,6 @@ type tsg struct {
 	zwAny    bool
 	zwOpen   bool
 	zwStart  zwEdge
-	titled   bool
 	clipped  bool // the window line goes above the graph
 	hasWin   bool
 }
@@ -483,6 +499,8 @@ type graphs struct {
 	inf  [2]*inflight
 	thr  *throughput
 	rtt  *rttGraph
+	// exact: few segments, each drawn (see exactRecords).
+	exact bool
 }
 
 // ConnPictures draws connection c's graphs and its ladder diagram; times are
@@ -494,7 +512,7 @@ func ConnPictures(base int64, c *state.Connection) []Picture {
 	if e.n == 0 {
 		return nil
 	}
-	g := &graphs{c: c, base: base, e: e}
+	g := &graphs{c: c, base: base, e: e, exact: e.n <= exactRecords}
 	// The direction that carried more data first: its story is the one to tell.
 	main := flow.C2S
 	if c.Bytes[flow.S2C] > c.Bytes[flow.C2S] {
@@ -551,16 +569,17 @@ func (g *graphs) arrow(d flow.Dir) string {
 func (g *graphs) title(what string) string { return "Connection " + connID(g.c) + ": " + what }
 
 // newFrame lays out a plot area of the given height on the shared time axis.
-func (g *graphs) newFrame(h int, yTitle string) frame {
+func (g *graphs) newFrame(name string, h int, yTitle string) frame {
 	return frame{w: picWidth, h: h, left: plotLeft, right: plotRight, top: plotTop, bottom: float64(h) - plotBottom,
-		ax: g.ax, yTitle: yTitle, xTitle: "time (s since the capture's first frame)"}
+		ax: g.ax, yTitle: yTitle, xTitle: "time (s since the capture's first frame)",
+		id: htmlAnchor(connID(g.c)) + "-" + name}
 }
 
 func (g *graphs) newTSG(d flow.Dir) *tsg {
 	x := &g.e.dir[d]
-	t := &tsg{d: d, f: g.newFrame(tsgHeight+legendLine, "relative sequence number (bytes)"),
-		data: newSeries(), ack: newSeries(), win: newSeries(), titled: x.dataSegs <= maxTitledSegments}
-	t.zw = make([]zwCol, len(t.data.cols))
+	t := &tsg{d: d, f: g.newFrame("tsg-"+d.String(), tsgHeight+legendLine, "relative sequence number (bytes)"),
+		data: newSeries(g.exact), ack: newSeries(g.exact), win: newSeries(g.exact)}
+	t.zw = make([]zwCol, int(plotRight-plotLeft)+2)
 	t.f.top += legendLine // two lines of legend
 	top, clipped := clipWindow(max(x.seqHi, x.ackHi), x.winHi)
 	t.clipped = clipped
@@ -654,8 +673,7 @@ func (t *tsg) sent(g *graphs, r *state.Record, x float64, s int64) {
 	if k := segmentKind(r.Analysis); k >= 0 && (seqLen(r) > 0 || markKind(k) == mkKeepAlive) {
 		t.marks.add(mark{kind: markKind(k), x: x, y0: y(float64(end)), y1: y(float64(s)), v0: s, v1: end, f0: r.Frame, t0: r.Time, rec: *r})
 	} else if r.Len > 0 {
-		i := min(max(int(x-plotLeft), 0), len(t.data.cols)-1)
-		c := &t.data.cols[i]
+		c := t.data.at(x)
 		c.add(s, x, r.Frame, r.Time)
 		c.hi = max(c.hi, end) // the column's range runs to the end of its highest segment
 		if c.n == 1 {
@@ -721,7 +739,7 @@ func (g *graphs) markTitle(m *mark) string {
 	case mkSYN:
 		return head + ladderFlags(r.Flags) + " from the " + r.Dir.Side() + ", seq " + strconv.FormatUint(uint64(r.RelSeq), 10)
 	case mkFIN:
-		return head + ladderFlags(r.Flags) + " from the " + r.Dir.Side() + ", the FIN at seq " + siExact(m.v0-1)
+		return head + ladderFlags(r.Flags) + " from the " + r.Dir.Side() + ", the FIN at seq " + siExact(m.v0)
 	case mkRTT:
 		return head + "ACK from the " + r.Dir.Side() + " of frame " + u64(r.AckOf) + " after " + duration(r.AckRTT)
 	}
@@ -745,8 +763,6 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 	title := g.title("time-sequence graph, " + g.arrow(t.d))
 	var s svgBuf
 	f := &t.f
-	s.open(f.w, f.h, title)
-	s.label("ttl", plotLeft, 16, "start", title)
 	y := func(v int64) float64 { return f.yScale.clamp(float64(v)) }
 
 	items := []legendItem{{cls: "d", name: "data"}, {cls: "ack", line: true, name: "ACK"}}
@@ -766,7 +782,7 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 			items = append(items, legendItem{cls: st.cls, sh: st.sh, line: k == mkRST, name: st.name})
 		}
 	}
-	s.legend(items, 34)
+	s.openGraph(f, title, items)
 	s.axes(f)
 
 	for i := 0; i < len(t.zw); i++ {
@@ -796,7 +812,7 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 	s.stepPath("ack", &t.ack, y, xEnd)
 
 	// Normal data: one path of bars, or titled bars when few.
-	if t.titled {
+	if t.data.exact {
 		for i := range t.data.cols {
 			c := &t.data.cols[i]
 			if c.n == 0 {
@@ -829,7 +845,7 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 		s.str(`"/>`)
 	}
 	g.drawMarks(&s, f, t.marks.list())
-	s.close()
+	s.plotEnd()
 	return Picture{Name: "tsg-" + t.d.String(), Title: title, SVG: s.b}
 }
 
@@ -879,7 +895,7 @@ type inflight struct {
 
 func (g *graphs) newInflight(d flow.Dir) *inflight {
 	x := &g.e.dir[d]
-	f := &inflight{d: d, f: g.newFrame(inflightHeight, "bytes"), in: newSeries(), win: newSeries()}
+	f := &inflight{d: d, f: g.newFrame("inflight-"+d.String(), inflightHeight, "bytes"), in: newSeries(g.exact), win: newSeries(g.exact)}
 	top, clipped := clipWindow(x.inHi, x.peerWinHi)
 	f.clipped = clipped
 	f.f.yScale, f.f.yTicks = valueAxis(0, float64(top), f.f.bottom, f.f.top, nil)
@@ -890,17 +906,15 @@ func (g *graphs) drawInflight(f *inflight) Picture {
 	title := g.title("bytes in flight from the " + f.d.Side() + " and the " + f.d.Reverse().Side() + "'s receive window")
 	var s svgBuf
 	fr := &f.f
-	s.open(fr.w, fr.h, title)
-	s.label("ttl", plotLeft, 16, "start", title)
 	win := "receive window of the " + f.d.Reverse().Side()
 	if f.clipped {
 		win += " (clipped at the top)"
 	}
-	s.legend([]legendItem{{cls: "inf", name: "bytes in flight (unacknowledged) after each data segment"}, {cls: "win", line: true, name: win}}, 34)
+	s.openGraph(fr, title, []legendItem{{cls: "inf", name: "bytes in flight (unacknowledged) after each data segment"}, {cls: "win", line: true, name: win}})
 	s.axes(fr)
 	y := func(v int64) float64 { return fr.yScale.clamp(float64(v)) }
 	s.stepPath("win", &f.win, y, g.ax.x(g.e.tMax))
-	titled := g.e.dir[f.d].dataSegs <= maxTitledSegments
+	titled := f.in.exact
 	for i := range f.in.cols {
 		c := &f.in.cols[i]
 		if c.n == 0 {
@@ -920,7 +934,7 @@ func (g *graphs) drawInflight(f *inflight) Picture {
 			s.str("</g>")
 		}
 	}
-	s.close()
+	s.plotEnd()
 	return Picture{Name: "inflight-" + f.d.String(), Title: title, SVG: s.b}
 }
 
@@ -965,16 +979,14 @@ func (g *graphs) drawThroughput() Picture {
 			anyRex = anyRex || t.rexmit[d][i] > 0
 		}
 	}
-	f := g.newFrame(smallHeight, "bytes/s")
+	f := g.newFrame("throughput", smallHeight, "bytes/s")
 	f.yScale, f.yTicks = valueAxis(0, hi, f.bottom, f.top, siFormat)
 	var s svgBuf
-	s.open(f.w, f.h, title)
-	s.label("ttl", plotLeft, 16, "start", title)
 	items := []legendItem{{cls: "c2s", line: true, name: "client → server"}, {cls: "s2c", line: true, name: "server → client"}}
 	if anyRex {
 		items = append(items, legendItem{cls: "rxb", line: true, name: "retransmitted"})
 	}
-	s.legend(items, 34)
+	s.openGraph(&f, title, items)
 	s.axes(&f)
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if g.e.dir[d].dataSegs > 0 {
@@ -1004,7 +1016,7 @@ func (g *graphs) drawThroughput() Picture {
 			s.rect("hov", x, y-3, bucketPx, 6, txt)
 		}
 	}
-	s.close()
+	s.plotEnd()
 	return Picture{Name: "throughput", Title: title, SVG: s.b}
 }
 
@@ -1043,7 +1055,7 @@ type rttGraph struct {
 }
 
 func (g *graphs) newRTT() *rttGraph {
-	r := &rttGraph{f: g.newFrame(smallHeight, "ACK RTT (ms)")}
+	r := &rttGraph{f: g.newFrame("rtt", smallHeight, "ACK RTT (ms)")}
 	hi := max(g.e.dir[0].rttHi, g.e.dir[1].rttHi, g.c.Data.HandshakeRTT)
 	r.f.yScale, r.f.yTicks = valueAxis(0, float64(hi)/1e6, r.f.bottom, r.f.top, plainFormat)
 	return r
@@ -1059,8 +1071,6 @@ func (g *graphs) drawRTT() Picture {
 	title := g.title("ACK round-trip times (from a data segment to the ACK that first covers it)")
 	var s svgBuf
 	f := &r.f
-	s.open(f.w, f.h, title)
-	s.label("ttl", plotLeft, 16, "start", title)
 	var items []legendItem
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if g.e.dir[d].rttN > 0 {
@@ -1071,13 +1081,13 @@ func (g *graphs) drawRTT() Picture {
 	if hs >= 0 {
 		items = append(items, legendItem{cls: "hrtt", line: true, name: "handshake RTT " + duration(hs)})
 	}
-	s.legend(items, 34)
+	s.openGraph(f, title, items)
 	s.axes(f)
 	if hs >= 0 {
 		y := f.yScale.at(float64(hs) / 1e6)
 		s.line("hrtt", f.left, y, f.right, y)
 	}
 	g.drawMarks(&s, f, r.marks.list())
-	s.close()
+	s.plotEnd()
 	return Picture{Name: "rtt", Title: title, SVG: s.b}
 }

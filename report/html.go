@@ -294,7 +294,11 @@ func HTMLConn(w *bufio.Writer, base int64, c *state.Connection, pics []Picture, 
 	bw.Flush()
 	w.WriteString("<pre class=\"facts\">")
 	w.WriteString(html.EscapeString(buf.String()))
-	w.WriteString("</pre>\n<div class=\"pics\">\n")
+	w.WriteString("</pre>\n")
+	if len(pics) > 1 {
+		w.WriteString("<p class=\"hint\">Hover a mark for its frame and what happened; drag across a graph to zoom into a stretch of time (the graphs of the connection follow), double-click to zoom out.</p>\n")
+	}
+	w.WriteString("<div class=\"pics\">\n")
 	for _, p := range pics {
 		w.Write(p.SVG)
 		w.WriteByte('\n')
@@ -394,5 +398,7 @@ section.conn{background:#fff;border:1px solid #dde2ea;border-radius:4px;padding:
 pre .f{color:var(--bad)}
 pre .t{color:#1f4e9c}
 details>summary{cursor:pointer;font-weight:bold;margin:8px 0 2px}
-.zoomable{cursor:crosshair}
+svg[data-ax]{cursor:crosshair}
+svg .sel{fill:#1f77b4;fill-opacity:.12;stroke:#1f77b4;stroke-width:1}
+.hint{color:#666;font-size:12.5px;margin:4px 0}
 `

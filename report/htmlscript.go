@@ -6,7 +6,15 @@ package report
 // HTML: the data (possibly of many thousands of rows) is read only when the
 // reader first sorts, filters or turns the page. It runs offline in any
 // browser of the last years and writes nothing to the console.
-const pageScript = `(function () {
+//
+// It also lets the reader zoom the graphs of a connection: a drag across
+// one picks a stretch of time, which every graph of that connection then
+// shows across its width (the graphs are redrawn by moving what they hold:
+// every x coordinate of the plot area is mapped anew, markers keep their
+// size, the time axis gets new ticks); a double click zooms out.
+const pageScript = tableScript + zoomScript
+
+const tableScript = `(function () {
 "use strict";
 var NUMERIC = [true, false, false, false, true, true, true, true, true, false, false, false, false, false];
 var DICT = [false, false, true, false, false, false, false, false, false, true, true, true, true, true];
@@ -153,5 +161,190 @@ q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeou
 bad.addEventListener("change", apply);
 heads[0].className = "asc";
 status(n, 0, Math.min(n, PAGE));
+})();
+`
+
+const zoomScript = `(function () {
+"use strict";
+var SVGNS = "http://www.w3.org/2000/svg";
+var saved = new WeakMap();
+var KEEP = {line: ["x1", "x2"], rect: ["x", "width"], circle: ["cx"], text: ["x"], path: ["d"]};
+
+function num(svg, name) { return +svg.getAttribute(name); }
+
+function islands(svg) {
+  return svg.getAttribute("data-ax").split(";").map(function (s) {
+    var v = s.split(",").map(Number);
+    return {p0: v[0], p1: v[1], t0: v[2], t1: v[3]};
+  });
+}
+
+function original(el) {
+  var o = saved.get(el);
+  if (!o) {
+    o = {};
+    (KEEP[el.tagName] || []).forEach(function (a) { o[a] = el.getAttribute(a); });
+    saved.set(el, o);
+  }
+  return o;
+}
+
+// zoom shows the original pixels pa..pb of svg's time axis across its plot.
+function zoom(svg, pa, pb) {
+  var left = num(svg, "data-left"), right = num(svg, "data-right");
+  var k = (right - left) / (pb - pa);
+  var f = function (x) { return (left + (x - pa) * k).toFixed(1); };
+  var plot = svg.querySelector("g.plot");
+  plot.querySelectorAll("line, rect, circle, text, path").forEach(function (el) {
+    var o = original(el), tag = el.tagName;
+    if (tag === "line") {
+      el.setAttribute("x1", f(+o.x1));
+      el.setAttribute("x2", f(+o.x2));
+    } else if (tag === "rect") {
+      if (el.classList.contains("mk")) {
+        el.setAttribute("x", (f(+o.x + 3.5) - 3.5).toFixed(1));
+      } else {
+        var x0 = +f(+o.x), x1 = +f(+o.x + +o.width);
+        el.setAttribute("x", x0.toFixed(1));
+        el.setAttribute("width", Math.max(x1 - x0, 0).toFixed(1));
+      }
+    } else if (tag === "circle") {
+      el.setAttribute("cx", f(+o.cx));
+    } else if (tag === "text") {
+      el.setAttribute("x", f(+o.x));
+    } else if (tag === "path") {
+      // Absolute moves and horizontal lines take new x; relative parts
+      // (the shape of a marker) are kept.
+      el.setAttribute("d", o.d.replace(/([MH])(-?[0-9.]+)/g, function (m, c, x) { return c + f(+x); }));
+    }
+  });
+  ticks(svg, pa, pb, k, function (x) { return left + (x - pa) * k; });
+  svg.setAttribute("data-zoom", pa + "," + pb);
+}
+
+function unzoom(svg) {
+  var plot = svg.querySelector("g.plot");
+  plot.querySelectorAll("line, rect, circle, text, path").forEach(function (el) {
+    var o = saved.get(el);
+    if (!o) return;
+    for (var a in o) if (o[a] !== null) el.setAttribute(a, o[a]);
+  });
+  var g = svg.querySelector("g.xt");
+  if (saved.has(g)) g.innerHTML = saved.get(g).html;
+  svg.removeAttribute("data-zoom");
+}
+
+function niceStep(raw) {
+  var p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+function label(v, step) {
+  if (v === 0) return "0";
+  return v.toFixed(Math.max(0, Math.min(9, Math.ceil(-Math.log10(step) - 1e-9))));
+}
+
+// ticks labels the zoomed time axis, about 90 pixels apart.
+function ticks(svg, pa, pb, k, at) {
+  var g = svg.querySelector("g.xt");
+  if (!saved.has(g)) saved.set(g, {html: g.innerHTML});
+  while (g.firstChild) g.removeChild(g.firstChild);
+  var left = num(svg, "data-left"), right = num(svg, "data-right"), bottom = num(svg, "data-bottom");
+  var last = -1e9;
+  function add(x, text) {
+    if (x < left - 1 || x > right + 1 || x - last < 44) return;
+    last = x;
+    var l = document.createElementNS(SVGNS, "line");
+    l.setAttribute("class", "ax");
+    l.setAttribute("x1", x.toFixed(1));
+    l.setAttribute("x2", x.toFixed(1));
+    l.setAttribute("y1", bottom);
+    l.setAttribute("y2", bottom + 4);
+    g.appendChild(l);
+    var t = document.createElementNS(SVGNS, "text");
+    t.setAttribute("class", "tl");
+    t.setAttribute("x", x.toFixed(1));
+    t.setAttribute("y", bottom + 14);
+    t.setAttribute("text-anchor", "middle");
+    t.textContent = text;
+    g.appendChild(t);
+  }
+  islands(svg).forEach(function (is) {
+    var a = Math.max(is.p0, pa), b = Math.min(is.p1, pb);
+    if (a > b) return;
+    if (!(is.p1 > is.p0) || !(is.t1 > is.t0)) {
+      add(at((is.p0 + is.p1) / 2), label(is.t0, 0.000001));
+      return;
+    }
+    var spp = (is.t1 - is.t0) / (is.p1 - is.p0); // seconds per original pixel
+    var ta = is.t0 + (a - is.p0) * spp, tb = is.t0 + (b - is.p0) * spp;
+    var step = niceStep(90 * spp / k);
+    for (var i = Math.ceil(ta / step - 1e-9); i * step <= tb + 1e-12; i++) {
+      add(at(is.p0 + (i * step - is.t0) / spp), label(i * step, step));
+    }
+  });
+}
+
+function point(svg, ev) {
+  var p = svg.createSVGPoint();
+  p.x = ev.clientX;
+  p.y = ev.clientY;
+  return p.matrixTransform(svg.getScreenCTM().inverse());
+}
+
+// toOriginal turns an x of svg as now drawn into its original pixel.
+function toOriginal(svg, x) {
+  var left = num(svg, "data-left"), right = num(svg, "data-right");
+  var z = svg.getAttribute("data-zoom");
+  var pa = left, pb = right;
+  if (z) {
+    var v = z.split(",").map(Number);
+    pa = v[0];
+    pb = v[1];
+  }
+  x = Math.min(Math.max(x, left), right);
+  return pa + (x - left) * (pb - pa) / (right - left);
+}
+
+function siblings(svg) {
+  var sec = svg.closest("section.conn") || svg.parentNode;
+  return sec.querySelectorAll("svg[data-ax]");
+}
+
+document.querySelectorAll("svg[data-ax]").forEach(function (svg) {
+  var start = null, sel = null;
+  svg.addEventListener("mousedown", function (ev) {
+    if (ev.button !== 0) return;
+    ev.preventDefault();
+    start = point(svg, ev).x;
+    sel = document.createElementNS(SVGNS, "rect");
+    sel.setAttribute("class", "sel");
+    sel.setAttribute("x", start);
+    sel.setAttribute("y", 0);
+    sel.setAttribute("width", 0);
+    sel.setAttribute("height", svg.getAttribute("height"));
+    svg.appendChild(sel);
+  });
+  svg.addEventListener("mousemove", function (ev) {
+    if (start === null) return;
+    var x = point(svg, ev).x;
+    sel.setAttribute("x", Math.min(x, start));
+    sel.setAttribute("width", Math.abs(x - start));
+  });
+  function end(ev) {
+    if (start === null) return;
+    var x = point(svg, ev).x, from = start;
+    start = null;
+    svg.removeChild(sel);
+    var a = toOriginal(svg, Math.min(x, from)), b = toOriginal(svg, Math.max(x, from));
+    if (Math.abs(x - from) < 4 || b - a < 0.5) return; // a click, not a drag
+    siblings(svg).forEach(function (s) { zoom(s, a, b); });
+  }
+  svg.addEventListener("mouseup", end);
+  svg.addEventListener("mouseleave", end);
+  svg.addEventListener("dblclick", function () {
+    siblings(svg).forEach(unzoom);
+  });
+});
 })();
 `

@@ -41,7 +41,7 @@ func ladderPicture(base int64, c *state.Connection, e *extents) Picture {
 		title += " (the first " + strconv.Itoa(len(first)) + " and the last " + strconv.Itoa(len(last)) + " segments)"
 	}
 	var s svgBuf
-	s.open(picWidth, h, title)
+	s.open(picWidth, h, title, nil)
 	s.label("ttl", 8, 16, "start", title)
 	bottom := float64(h) - 30
 	for r, x := range [2]float64{ladderClientX, ladderServerX} {

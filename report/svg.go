@@ -125,8 +125,9 @@ func appendXMLEscaped(b []byte, x string) []byte {
 	return b
 }
 
-// open starts the picture's svg element.
-func (s *svgBuf) open(w, h int, title string) {
+// open starts the picture's svg element; attrs, when not nil, writes more
+// attributes.
+func (s *svgBuf) open(w, h int, title string, attrs func()) {
 	s.str(`<svg xmlns="http://www.w3.org/2000/svg" class="tf" width="`)
 	s.num(float64(w))
 	s.str(`" height="`)
@@ -137,7 +138,11 @@ func (s *svgBuf) open(w, h int, title string) {
 	s.num(float64(h))
 	s.str(`" role="img" aria-label="`)
 	s.text(title)
-	s.str(`"><title>`)
+	s.str(`"`)
+	if attrs != nil {
+		attrs()
+	}
+	s.str(`><title>`)
 	s.text(title)
 	s.str("</title>")
 }
@@ -232,7 +237,7 @@ func (s *svgBuf) marker(sh shape, x, y float64) {
 		s.str(` r="3.5"/>`)
 		return
 	case square:
-		s.element("rect", "")
+		s.element("rect", "mk") // a marker: a zoom moves it but keeps its size
 		s.attr("x", x-r)
 		s.attr("y", y-r)
 		s.str(` width="7" height="7"/>`)
@@ -348,6 +353,9 @@ func siFormat(v, step float64) string {
 
 // plainFormat labels values as they are, with the decimals the step needs.
 func plainFormat(v, step float64) string {
+	if v == 0 {
+		return "0"
+	}
 	return strconv.FormatFloat(v, 'f', decimalsFor(step), 64)
 }
 
@@ -505,6 +513,7 @@ type frame struct {
 	yScale         scale
 	yTicks         []axisTick
 	yTitle, xTitle string
+	id             string // of the plot area's clip path, unique in a page
 }
 
 // Picture sizes: every graph of a connection has the same width and time
@@ -518,29 +527,48 @@ const (
 	plotBottom = 34.0 // below the plot: tick labels and the axis title
 )
 
-// axes draws the grid, the axes, their ticks and titles, and the breaks.
+// openGraph starts a graph: the svg element, described for the page's
+// zoom (data-ax: each island of the time axis as its pixels and seconds
+// since the capture's start; data-plot: the plot area's edges), its title
+// and its legend.
+func (s *svgBuf) openGraph(f *frame, title string, legend []legendItem) {
+	s.open(f.w, f.h, title, func() {
+		s.str(` data-ax="`)
+		for i, is := range f.ax.isl {
+			if i > 0 {
+				s.str(";")
+			}
+			s.num(is.px0)
+			s.str(",")
+			s.num(is.px1)
+			s.str(",")
+			s.str(seconds(is.t0 - f.ax.base))
+			s.str(",")
+			s.str(seconds(is.t1 - f.ax.base))
+		}
+		s.str(`"`)
+		s.attr("data-left", f.left)
+		s.attr("data-right", f.right)
+		s.attr("data-bottom", f.bottom)
+	})
+	s.label("ttl", plotLeft, 16, "start", title)
+	s.legend(legend, 34)
+}
+
+// axes draws the grid, the axes, their ticks and titles, and opens the plot
+// area: a group clipped to it (so that a zoomed graph stays inside), where
+// the breaks of the time axis are drawn first. plotEnd closes it.
 func (s *svgBuf) axes(f *frame) {
-	// Breaks in the time axis.
-	for i := 1; i < len(f.ax.isl); i++ {
-		prev, is := f.ax.isl[i-1], f.ax.isl[i]
-		bx := prev.px1 + islandPad
-		s.rect("brk", bx, f.top, breakWidth, f.bottom-f.top, "")
-		idle := duration(is.t0 - prev.t1)
-		s.label("note", bx+breakWidth/2, f.top+12, "middle", "idle")
-		s.label("note", bx+breakWidth/2, f.top+24, "middle", idle)
-		s.str("<title>")
-		s.text("nothing captured for " + idle)
-		s.str("</title>")
-	}
 	for _, t := range f.yTicks {
 		s.line("gr", f.left, t.pos, f.right, t.pos)
 		s.label("tl", f.left-4, t.pos+3.5, "end", t.label)
 	}
+	s.str(`<g class="xt">`)
 	for _, t := range f.ax.ticks() {
 		s.line("ax", t.pos, f.bottom, t.pos, f.bottom+4)
 		s.label("tl", t.pos, f.bottom+14, "middle", t.label)
 	}
-	s.str(`<path class="ax" d="M`)
+	s.str(`</g><path class="ax" d="M`)
 	s.num(f.left)
 	s.str(" ")
 	s.num(f.top)
@@ -555,7 +583,34 @@ func (s *svgBuf) axes(f *frame) {
 	s.str(`) rotate(-90)" text-anchor="middle">`)
 	s.text(f.yTitle)
 	s.str("</text>")
+
+	// The plot area, clipped; markers may stick out by a few pixels.
+	s.str(`<clipPath id="`)
+	s.str(f.id)
+	s.str(`"><rect`)
+	s.attr("x", f.left)
+	s.attr("y", f.top-6)
+	s.attr("width", f.right-f.left+6)
+	s.attr("height", f.bottom-f.top+6)
+	s.str(`/></clipPath><g class="plot" clip-path="url(#`)
+	s.str(f.id)
+	s.str(`)">`)
+	for i := 1; i < len(f.ax.isl); i++ {
+		prev, is := f.ax.isl[i-1], f.ax.isl[i]
+		bx := prev.px1 + islandPad
+		idle := duration(is.t0 - prev.t1)
+		s.str(`<g><title>`)
+		s.text("nothing captured for " + idle + ": this stretch of time is cut out")
+		s.str("</title>")
+		s.rect("brk", bx, f.top, breakWidth, f.bottom-f.top, "")
+		s.label("note", bx+breakWidth/2, f.top+12, "middle", "idle")
+		s.label("note", bx+breakWidth/2, f.top+24, "middle", idle)
+		s.str("</g>")
+	}
 }
+
+// plotEnd closes the plot area and the picture.
+func (s *svgBuf) plotEnd() { s.str("</g></svg>") }
 
 // legendItem is one entry of a legend: a sample of the mark and its name.
 type legendItem struct {

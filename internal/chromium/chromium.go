@@ -327,3 +327,37 @@ func (p *Page) Screenshot(clip *Rect, scale float64) ([]byte, error) {
 	}
 	return base64.StdEncoding.DecodeString(r.Data)
 }
+
+// Drag presses the left mouse button at (x0, y0), moves to (x1, y1) in a few
+// steps and releases it there; coordinates are in CSS pixels of the
+// viewport.
+func (p *Page) Drag(x0, y0, x1, y1 float64) error {
+	ev := func(typ string, x, y float64, buttons int) error {
+		return p.Call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": x, "y": y, "button": "left", "buttons": buttons, "clickCount": 1}, nil)
+	}
+	if err := ev("mouseMoved", x0, y0, 0); err != nil {
+		return err
+	}
+	if err := ev("mousePressed", x0, y0, 1); err != nil {
+		return err
+	}
+	for i := 1; i <= 4; i++ {
+		f := float64(i) / 4
+		if err := ev("mouseMoved", x0+f*(x1-x0), y0+f*(y1-y0), 1); err != nil {
+			return err
+		}
+	}
+	return ev("mouseReleased", x1, y1, 0)
+}
+
+// DoubleClick double-clicks the left mouse button at (x, y) of the viewport.
+func (p *Page) DoubleClick(x, y float64) error {
+	for i := 1; i <= 2; i++ {
+		for _, typ := range []string{"mousePressed", "mouseReleased"} {
+			if err := p.Call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": x, "y": y, "button": "left", "clickCount": i}, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
