@@ -804,6 +804,9 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 		}
 		title += " (" + duration(to.t-from.t) + ")"
 		s.rect("zw", x0, f.top, max(x1-x0, 2), f.bottom-f.top, title)
+		if x1-x0 >= 90 {
+			s.label("note", (x0+x1)/2, f.top+12, "middle", "zero window for "+duration(to.t-from.t))
+		}
 	}
 	xEnd := g.ax.x(g.e.tMax)
 	if t.hasWin {
@@ -929,7 +932,11 @@ func (g *graphs) drawInflight(f *inflight) Picture {
 			}
 			s.str("</title>")
 		}
-		s.line("inf", c.x, y(c.hi)-1, c.x, y(c.lo)+1)
+		if titled {
+			s.marker(circle, c.x, y(c.lo)) // each segment a dot
+		} else {
+			s.line("inf", c.x, y(c.hi)-1, c.x, y(c.lo)+1) // a pixel's range
+		}
 		if titled {
 			s.str("</g>")
 		}

@@ -394,7 +394,7 @@ section.conn{background:#fff;border:1px solid #dde2ea;border-radius:4px;padding:
 .verdict{font-weight:bold;margin:2px 0 6px}
 .verdict.bad{color:var(--bad)}
 .verdict.ok{color:var(--ok)}
-.pics svg{max-width:100%;height:auto;display:block;margin:12px 0;border:1px solid #eceef1}
+.pics svg{width:100%;max-width:1100px;height:auto;display:block;margin:12px 0;border:1px solid #eceef1}
 pre .f{color:var(--bad)}
 pre .t{color:#1f4e9c}
 details>summary{cursor:pointer;font-weight:bold;margin:8px 0 2px}

@@ -53,7 +53,7 @@ svg.tf .ev{font-size:9px;fill:#333}
 svg.tf .c2s{stroke:#1f77b4;fill:#1f77b4}
 svg.tf .s2c{stroke:#e6550d;fill:#e6550d}
 svg.tf .rxb{stroke:#d62728;fill:none;stroke-width:1.5;stroke-dasharray:3 2}
-svg.tf .inf{stroke:#1f4e9c;stroke-width:2.5}
+svg.tf .inf{stroke:#1f4e9c;fill:#1f4e9c;stroke-width:2.5}
 svg.tf .hrtt{stroke:#555;stroke-dasharray:6 4}
 svg.tf .hov{fill:transparent}
 svg.tf .col{stroke:#999}

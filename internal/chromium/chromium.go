@@ -361,3 +361,27 @@ func (p *Page) DoubleClick(x, y float64) error {
 	}
 	return nil
 }
+
+// Metrics returns the page's performance metrics (Performance.getMetrics:
+// ThreadTime and ProcessTime are the renderer's CPU seconds, TaskDuration,
+// LayoutDuration and ScriptDuration the main thread's busy seconds, Nodes the
+// DOM's size, ...). Call EnableMetrics before the navigation they measure.
+func (p *Page) Metrics() (map[string]float64, error) {
+	var r struct {
+		Metrics []struct {
+			Name  string  `json:"name"`
+			Value float64 `json:"value"`
+		} `json:"metrics"`
+	}
+	if err := p.Call("Performance.getMetrics", nil, &r); err != nil {
+		return nil, err
+	}
+	m := map[string]float64{}
+	for _, x := range r.Metrics {
+		m[x.Name] = x.Value
+	}
+	return m, nil
+}
+
+// EnableMetrics starts collecting the page's performance metrics.
+func (p *Page) EnableMetrics() error { return p.Call("Performance.enable", nil, nil) }
