@@ -182,6 +182,8 @@ func (e *emitter) run(b *evBatch) {
 					return
 				}
 			}
+			// Every sink has read the records: their blocks can be reused.
+			c.Data.Records.Release()
 		}
 	}
 }

@@ -26,7 +26,7 @@ type tracker struct {
 	selected, parts, evicted, evictedOpen, maxOpen int
 }
 
-func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
+func newTracker(opts *Options, out *emitter, records *spool.Blocks) *tracker {
 	t := &tracker{opts: opts, table: flow.NewTable[*state.Conn](), out: out}
 	t.table.MaxForgotten = opts.MaxForgotten
 	if opts.Reassemble {
