@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 )
 
@@ -26,9 +27,20 @@ type Blocks struct {
 	fileFree  []int64 // freed numbers in the file
 	err       error
 	closed    bool
+
+	// Blocks bound for the file wait in a write-back buffer, to go out
+	// sorted and joined into runs: one system call for many blocks (and none
+	// for a block freed before its turn).
+	dirty map[int64]int // block number -> slot of wbuf
+	wbuf  []byte        // dirtyMax slots of a block each
+	wfree []int         // free slots of wbuf
+	run   []byte        // a run of adjacent blocks being written
 }
 
-const chunkBlocks = 64
+const (
+	chunkBlocks = 64
+	dirtyMax    = 1024
+)
 
 // NewBlocks returns a store of blocks of size bytes that keeps up to memMax
 // bytes of them in memory and the rest in a temporary file in dir ("" for
@@ -77,11 +89,47 @@ func (s *Blocks) Write(b []byte) (int64, error) {
 		}
 		os.Remove(f.Name()) // open files stay readable; nothing is left behind
 		s.f = f
+		s.dirty = make(map[int64]int, dirtyMax)
+		s.wbuf = make([]byte, dirtyMax*s.size)
+		for i := dirtyMax - 1; i >= 0; i-- {
+			s.wfree = append(s.wfree, i)
+		}
 	}
-	if _, err := s.f.WriteAt(b, (n-s.memBlocks)*int64(s.size)); err != nil {
-		s.err = fmt.Errorf("spool file: %w", err)
+	if len(s.wfree) == 0 {
+		s.flush()
 	}
+	i := s.wfree[len(s.wfree)-1]
+	s.wfree = s.wfree[:len(s.wfree)-1]
+	s.dirty[n] = i
+	copy(s.wbuf[i*s.size:(i+1)*s.size], b)
 	return off, s.err
+}
+
+// flush writes the write-back buffer to the file, adjacent blocks in one
+// write.
+func (s *Blocks) flush() {
+	nums := make([]int64, 0, len(s.dirty))
+	for n := range s.dirty {
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	for len(nums) > 0 {
+		k := 1
+		for k < len(nums) && nums[k] == nums[0]+int64(k) {
+			k++
+		}
+		s.run = s.run[:0]
+		for _, n := range nums[:k] {
+			i := s.dirty[n]
+			s.run = append(s.run, s.wbuf[i*s.size:(i+1)*s.size]...)
+			s.wfree = append(s.wfree, i)
+			delete(s.dirty, n)
+		}
+		if _, err := s.f.WriteAt(s.run, (nums[0]-s.memBlocks)*int64(s.size)); err != nil && s.err == nil {
+			s.err = fmt.Errorf("spool file: %w", err)
+		}
+		nums = nums[k:]
+	}
 }
 
 // memBlock is block n's memory (n < memBlocks).
@@ -112,6 +160,10 @@ func (s *Blocks) ReadAt(p []byte, off int64) error {
 		copy(p, s.memBlock(n))
 		return nil
 	}
+	if i, ok := s.dirty[n]; ok {
+		copy(p, s.wbuf[i*s.size:(i+1)*s.size])
+		return nil
+	}
 	if _, err := s.f.ReadAt(p, (n-s.memBlocks)*int64(s.size)); err != nil {
 		s.err = fmt.Errorf("spool file: %w", err)
 	}
@@ -125,6 +177,10 @@ func (s *Blocks) Free(off int64) {
 	if n := off / int64(s.size); n < s.memBlocks {
 		s.memFree = append(s.memFree, n)
 	} else {
+		if i, ok := s.dirty[n]; ok { // never written: no need to
+			delete(s.dirty, n)
+			s.wfree = append(s.wfree, i)
+		}
 		s.fileFree = append(s.fileFree, n)
 	}
 }
@@ -148,7 +204,7 @@ func (s *Blocks) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.mem, s.memFree, s.fileFree = nil, nil, nil
+	s.mem, s.memFree, s.fileFree, s.dirty, s.wbuf = nil, nil, nil, nil, nil
 	if s.f != nil {
 		err := s.f.Close()
 		s.f = nil

@@ -20,8 +20,10 @@ func TestBlocks(t *testing.T) {
 		live := map[int64][]byte{}
 		var offs []int64
 		maxLive := 0
-		for i := 0; i < 5000; i++ {
-			if len(offs) > 0 && rng.IntN(3) == 0 {
+		for i := 0; i < 8000; i++ {
+			// First more blocks than the write-back buffer holds, then
+			// writes and frees mixed.
+			if i >= 2*dirtyMax && len(offs) > 0 && rng.IntN(2) == 0 {
 				j := rng.IntN(len(offs))
 				off := offs[j]
 				got := make([]byte, size)
