@@ -65,6 +65,29 @@ func (u *seqSpaces) sack(r *state.Record, edge uint32) int64 {
 	return u[r.Dir.Reverse()].at(edge - r.Ack + r.RelAck)
 }
 
+// sackBlocks is the SACK blocks of an ACK, unwrapped: both passes unwrap
+// the same numbers in the same order, so they agree.
+type sackBlocks struct {
+	n      int
+	lo, hi [capture.MaxSACKBlocks]int64
+}
+
+// point reads r's numbers in its own and its peer's space, in a fixed
+// order: its sequence number, then, with ACK, its acknowledgment and SACK
+// blocks.
+func (u *seqSpaces) point(r *state.Record) (seq, ack int64, sb sackBlocks) {
+	seq = u.seq(r)
+	if r.Flags&capture.ACK == 0 {
+		return seq, 0, sb
+	}
+	ack = u.ack(r)
+	for _, b := range r.Opts.SACKBlocks() {
+		sb.lo[sb.n], sb.hi[sb.n] = u.sack(r, b.Left), u.sack(r, b.Right)
+		sb.n++
+	}
+	return seq, ack, sb
+}
+
 // seqLen is how much sequence space a segment uses: its payload, and one
 // for a SYN and for a FIN.
 func seqLen(r *state.Record) int64 {
@@ -139,7 +162,7 @@ func measure(c *state.Connection) *extents {
 		}
 		d := r.Dir
 		x := &e.dir[d]
-		s := u.seq(r)
+		s, a, sb := u.point(r)
 		if n := seqLen(r); n > 0 || r.Flags&capture.RST == 0 {
 			if !x.started {
 				x.seqLo, x.seqHi, x.started = s, s+n, true
@@ -157,14 +180,13 @@ func measure(c *state.Connection) *extents {
 		}
 		p := &e.dir[d.Reverse()]
 		if r.Flags&capture.ACK != 0 {
-			a := u.ack(r)
 			p.ackHi = max(p.ackHi, a)
 			if r.WinScaled >= 0 && r.Flags&capture.RST == 0 {
 				p.winHi = max(p.winHi, a+r.WinScaled)
 				p.peerWinHi = max(p.peerWinHi, r.WinScaled)
 			}
-			for _, b := range r.Opts.SACKBlocks() {
-				p.ackHi = max(p.ackHi, u.sack(r, b.Right))
+			for i := 0; i < sb.n; i++ {
+				p.ackHi = max(p.ackHi, sb.hi[i])
 			}
 		}
 		if r.AckRTT >= 0 {
@@ -606,16 +628,12 @@ func (g *graphs) plot() {
 	for _, r := range g.c.Data.Records.All() {
 		d, rev := r.Dir, r.Dir.Reverse()
 		x := ax.x(r.Time)
-		s := u.seq(r)
-		var a int64
-		if r.Flags&capture.ACK != 0 {
-			a = u.ack(r)
-		}
+		s, a, sb := u.point(r)
 		if t := g.tsg[d]; t != nil {
 			t.sent(g, r, x, s)
 		}
 		if t := g.tsg[rev]; t != nil {
-			t.received(g, r, x, a, &u)
+			t.received(g, r, x, a, &sb)
 		}
 		if r.Flags&capture.RST != 0 {
 			for _, t := range g.tsg {
@@ -690,7 +708,7 @@ func (t *tsg) sent(g *graphs, r *state.Record, x float64, s int64) {
 
 // received draws what the peer says about the graph's data: its ACK, its
 // window, its SACK blocks, its duplicate ACKs and zero windows.
-func (t *tsg) received(g *graphs, r *state.Record, x float64, a int64, u *seqSpaces) {
+func (t *tsg) received(g *graphs, r *state.Record, x float64, a int64, sb *sackBlocks) {
 	if r.Flags&capture.ACK == 0 {
 		return
 	}
@@ -700,8 +718,8 @@ func (t *tsg) received(g *graphs, r *state.Record, x float64, a int64, u *seqSpa
 		t.win.add(a+r.WinScaled, x, r.Frame, r.Time)
 		t.hasWin = true
 	}
-	for _, b := range r.Opts.SACKBlocks() {
-		lo, hi := u.sack(r, b.Left), u.sack(r, b.Right)
+	for i := 0; i < sb.n; i++ {
+		lo, hi := sb.lo[i], sb.hi[i]
 		t.marks.add(mark{kind: mkSACK, x: x, y0: y(float64(hi)), y1: y(float64(lo)), v0: lo, v1: hi, f0: r.Frame, t0: r.Time, rec: *r})
 	}
 	if r.Analysis&state.DuplicateAck != 0 {

@@ -46,7 +46,7 @@ svg.tf .ka{stroke:#7f7f7f;fill:#7f7f7f;stroke-width:1.5}
 svg.tf .ack{stroke:#2ca02c;fill:none;stroke-width:1.3}
 svg.tf .da{stroke:#145214;stroke-width:2}
 svg.tf .win{stroke:#d4a300;fill:none;stroke-width:1.3}
-svg.tf .sack{stroke:#9467bd;stroke-width:4;stroke-opacity:.6}
+svg.tf .sack{stroke:#b19cd9;stroke-width:4}
 svg.tf .zw{fill:#d62728;fill-opacity:.13}
 svg.tf .rst{stroke:#000;stroke-width:1.3;stroke-dasharray:5 3}
 svg.tf .ev{font-size:9px;fill:#333}
