@@ -80,15 +80,16 @@ function apply() {
 }
 
 function sort() {
-  var c = sortCol, d = sortDir;
+  var c = sortCol, d = sortDir, keys = new Array(rows.length);
+  for (var i = 0; i < view.length; i++) keys[view[i]] = key(rows[view[i]], c);
   view.sort(function (a, b) {
-    var x = key(rows[a], c), y = key(rows[b], c);
+    var x = keys[a], y = keys[b];
     if (x < y) return -d;
     if (x > y) return d;
     return a - b;
   });
-  for (var i = 0; i < heads.length; i++) {
-    heads[i].className = i === c ? (d > 0 ? "asc" : "desc") : "";
+  for (var h = 0; h < heads.length; h++) {
+    heads[h].className = h === c ? (d > 0 ? "asc" : "desc") : "";
   }
 }
 

@@ -11,7 +11,9 @@
 //   - Facts: the facts of a golden report (tcpflow check);
 //   - Follow and Raw: one connection's conversation (--follow);
 //   - StreamFiles: each direction's bytes in a file of its own
-//     (--write-streams), with a manifest.
+//     (--write-streams), with a manifest;
+//   - HTML: the self-contained HTML report (--html) and the graphs as SVG
+//     files (--svg) of the connections that matter, picked as they finish.
 //
 // Reports whose order is not the order connections finish in (the table
 // first, connections by id, one JSON document) keep each rendered connection
