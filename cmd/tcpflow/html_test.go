@@ -108,8 +108,12 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Fatalf("the first picture is %q, want the server's time-sequence graph", tsg.Name)
 	}
 	// Sections off the screen are not rendered (content-visibility): scroll
-	// to the graph first.
-	if err := p.Eval(`document.querySelector(".pics svg").scrollIntoView()`, nil); err != nil {
+	// to the graph first, and wait for two frames to be drawn.
+	err = p.Eval(`(async function () {
+		document.querySelector(".pics svg").scrollIntoView();
+		await new Promise(function (done) { requestAnimationFrame(function () { requestAnimationFrame(done); }); });
+	})()`, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	shot, err := p.Screenshot(&chromium.Rect{X: tsg.X, Y: tsg.Y, Width: tsg.Width, Height: tsg.Height}, 1)

@@ -23,7 +23,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/tcpflow/tcpflow/internal/chromium"
 	"github.com/tcpflow/tcpflow/report"
@@ -99,10 +98,14 @@ func run(file, out, selector string, width int, height float64, colours, repeat 
 		return nil
 	}
 	var r chromium.Rect
-	err = p.Eval(`(function () {
+	// Sections off the screen are not rendered (content-visibility): make
+	// them all visible and wait for two frames to be drawn.
+	err = p.Eval(`(async function () {
 		var e = document.querySelector(`+quote(selector)+`);
 		if (!e) return null;
+		document.querySelectorAll("section.conn").forEach(function (s) { s.style.contentVisibility = "visible"; });
 		e.scrollIntoView();
+		await new Promise(function (done) { requestAnimationFrame(function () { requestAnimationFrame(done); }); });
 		var r = e.getBoundingClientRect();
 		return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height};
 	})()`, &r)
@@ -115,7 +118,6 @@ func run(file, out, selector string, width int, height float64, colours, repeat 
 	if height > 0 {
 		r.Height = min(r.Height, height)
 	}
-	time.Sleep(200 * time.Millisecond) // let the scrolled-to part render
 	shot, err := p.Screenshot(&r, 1)
 	if err != nil {
 		return err
