@@ -121,7 +121,7 @@ type dirExtent struct {
 	rttN            int
 	rttHi           int64 // ns
 	inHi, peerWinHi int64
-	marked          int // data segments with a finding drawn as a mark
+	marked          int // segments with a finding drawn as a mark (data, SYN or FIN)
 	started         bool
 }
 
@@ -171,9 +171,9 @@ func measure(c *state.Connection) *extents {
 		}
 		if r.Len > 0 {
 			x.dataSegs++
-			if segmentKind(r.Analysis) >= 0 {
-				x.marked++
-			}
+		}
+		if seqLen(r) > 0 && segmentKind(r.Analysis) >= 0 {
+			x.marked++ // a retransmitted SYN or FIN counts
 		}
 		if r.InFlight > 0 {
 			x.inHi = max(x.inHi, r.InFlight)
@@ -544,10 +544,10 @@ func ConnPictures(base int64, c *state.Connection) []Picture {
 	noData := e.dir[0].dataSegs+e.dir[1].dataSegs == 0
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		x := &e.dir[d]
-		// Without data, the client's graph still shows its SYNs (and
-		// their retransmissions), FINs and RSTs.
+		// Without data, the client's graph shows its retransmitted SYNs
+		// (a server that does not answer); the ladder tells the rest.
 		busy := x.dataSegs >= minSegments || x.marked > 0
-		if (x.dataSegs > 0 && (d == main || busy)) || (noData && d == flow.C2S) {
+		if (x.dataSegs > 0 && (d == main || busy)) || (noData && d == flow.C2S && x.marked > 0) {
 			g.tsg[d] = g.newTSG(d)
 		}
 		if x.inHi > 0 && busy {
@@ -783,7 +783,11 @@ func (g *graphs) drawTSG(t *tsg) Picture {
 	f := &t.f
 	y := func(v int64) float64 { return f.yScale.clamp(float64(v)) }
 
-	items := []legendItem{{cls: "d", name: "data"}, {cls: "ack", line: true, name: "ACK"}}
+	var items []legendItem
+	if g.e.dir[t.d].dataSegs > 0 {
+		items = append(items, legendItem{cls: "d", name: "data"})
+	}
+	items = append(items, legendItem{cls: "ack", line: true, name: "ACK"})
 	if t.hasWin {
 		name := "receive window"
 		if t.clipped {
@@ -886,7 +890,11 @@ func (g *graphs) drawMarks(s *svgBuf, f *frame, marks []*mark) {
 		switch m.kind {
 		case mkRST:
 			s.line("rst", m.x, f.top, m.x, f.bottom)
-			s.label("ev", m.x+2, f.top+9, "start", "RST")
+			if m.x > f.right-30 { // the label inside the plot
+				s.label("ev", m.x-2, f.top+9, "end", "RST")
+			} else {
+				s.label("ev", m.x+2, f.top+9, "start", "RST")
+			}
 		case mkSYN, mkFIN:
 			s.line("ax", m.x-3, m.y0, m.x+3, m.y0)
 			s.label("ev", m.x, m.y0-4, "middle", st.name)

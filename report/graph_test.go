@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"os"
@@ -443,4 +444,42 @@ func TestPicturesOfALongConnection(t *testing.T) {
 		}
 	}
 	t.Logf("%d segments: %d bytes of pictures", n, total)
+}
+
+// TestPicturesWellFormed draws every connection of every crafted capture and
+// of the corpus (with TCPFLOW_CORPUS) and parses each picture back as XML:
+// whatever a capture holds, the pictures are well-formed and bounded.
+func TestPicturesWellFormed(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap*"))
+	if dir := os.Getenv("TCPFLOW_CORPUS"); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.pcap*"))
+		files = append(files, more...)
+	} else {
+		t.Log("TCPFLOW_CORPUS not set: only the crafted captures")
+	}
+	pics := 0
+	for _, f := range files {
+		r := capture.NewReader(f)
+		_, conns, _ := pipeline.RunAll(r, pipeline.Options{}, true) // faulty captures too: what was read
+		for _, c := range conns {
+			for _, p := range report.ConnPictures(r.Stats.FirstTime, c) {
+				pics++
+				d := xml.NewDecoder(bytes.NewReader(p.SVG))
+				for {
+					_, err := d.Token()
+					if err != nil {
+						if err != io.EOF {
+							t.Errorf("%s, connection %d, %s: %v", filepath.Base(f), c.ID, p.Name, err)
+						}
+						break
+					}
+				}
+				if len(p.SVG) > 300<<10 {
+					t.Errorf("%s, connection %d, %s: %d bytes", filepath.Base(f), c.ID, p.Name, len(p.SVG))
+				}
+			}
+		}
+		r.Close()
+	}
+	t.Logf("%d pictures of %d captures", pics, len(files))
 }
