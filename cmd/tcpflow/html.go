@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,7 +57,7 @@ func pictureSink(f *flags, stats *capture.Stats) (pipeline.Sink, func(error) err
 		var err error
 		tmp, err = os.CreateTemp(filepath.Dir(p.html), "."+filepath.Base(p.html)+".*")
 		if err != nil {
-			return nil, done, err
+			return nil, done, fmt.Errorf("--html %s: %w", p.html, err)
 		}
 		tmp.Chmod(0o644) // as os.Create would make it, not CreateTemp's 0600
 		opts.W = tmp
@@ -74,7 +75,7 @@ func pictureSink(f *flags, stats *capture.Stats) (pipeline.Sink, func(error) err
 	h, err := sink.NewHTML(stats, opts)
 	if err != nil {
 		done(err)
-		return nil, func(error) error { return nil }, err
+		return nil, func(error) error { return nil }, fmt.Errorf("--svg: %w", err)
 	}
 	return h, done, nil
 }

@@ -165,9 +165,18 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 	}
 
 	var sinks []pipeline.Sink
+	pics, picsDone, err := pictureSink(f, &r.Stats) // first: it can refuse before anything is written
+	if err != nil {
+		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
+		return exitUsage
+	}
+	if pics != nil {
+		sinks = append(sinks, pics)
+	}
 	if f.writeStreams != "" {
 		sw, err := sink.NewStreamFiles(f.writeStreams, f.force, "")
 		if err != nil {
+			picsDone(err)
 			fmt.Fprintf(stderr, "tcpflow: --write-streams: %v\n", err)
 			return exitUsage
 		}
@@ -196,15 +205,6 @@ func analyze(f *flags, inputs []string, sel func(*pipeline.Connection) bool, std
 		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Summary, ""))
 	default:
 		sinks = append(sinks, sink.NewText(stdout, &r.Stats, ropts, sink.Timelines, ""))
-	}
-
-	pics, picsDone, err := pictureSink(f, &r.Stats)
-	if err != nil {
-		fmt.Fprintf(stderr, "tcpflow: %v\n", err)
-		return exitUsage
-	}
-	if pics != nil {
-		sinks = append(sinks, pics)
 	}
 
 	sum, err := pipeline.Run(r, opts, sinks...)
