@@ -25,6 +25,7 @@ func (k *Collect) Finished(c *Connection) error {
 	if k.Records {
 		recs := c.Data.Records.Slice()
 		err := c.Data.Records.Err()
+		c.Data.Records.Release() // the run's store reuses its blocks
 		c.Data.Records = state.Records{}
 		c.Data.Records.Keep(nil)
 		for i := range recs {

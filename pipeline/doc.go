@@ -16,8 +16,9 @@
 //     whatever the input: MaxConns (connections tracked at once; beyond it the
 //     least valuable are finished early as "evicted"), the forgotten
 //     connections remembered for numbering, the reassembly buffers, and the
-//     records each connection keeps in memory before they spill to an unlinked
-//     temporary file;
+//     segment records of open connections (for the sinks that read them),
+//     in memory up to RecordMemory and then in an unlinked temporary file, their
+//     room reused once their connection is reported;
 //   - Summary, the totals of a run: inputs, frame counts, faults, connections,
 //     evictions, continuations;
 //   - Collect, a sink that keeps every connection in memory, for tests and

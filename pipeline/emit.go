@@ -244,6 +244,8 @@ func (e *emitter) run(b *evBatch) {
 					return
 				}
 			}
+			// Every sink has read the records: their blocks can be reused.
+			c.Data.Records.Release()
 		case evTick:
 			for _, s := range e.flushers {
 				if err := s.Flush(); err != nil {

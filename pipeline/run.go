@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/internal/spool"
+	"github.com/tcpflow/tcpflow/state"
 	"github.com/tcpflow/tcpflow/stream"
 )
 
@@ -120,9 +121,11 @@ func Run(r *capture.Reader, opts Options, sinks ...Sink) (*Summary, error) {
 	if out.bytes != nil {
 		opts.Reassemble = true
 	}
-	var records *spool.Spool
+	// Records spill in blocks that are freed once their connection is
+	// reported (emitter.run), so the store holds what is open.
+	var records *spool.Blocks
 	if out.records {
-		records = spool.New(opts.TempDir, opts.RecordMemory)
+		records = spool.NewBlocks(opts.TempDir, state.RecordBlockBytes, opts.RecordMemory)
 		defer records.Close()
 	}
 	t := newTracker(&opts, out, records)

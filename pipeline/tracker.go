@@ -33,7 +33,7 @@ type tracker struct {
 	seqJumps, ackJumps                             int
 }
 
-func newTracker(opts *Options, out *emitter, records *spool.Spool) *tracker {
+func newTracker(opts *Options, out *emitter, records *spool.Blocks) *tracker {
 	t := &tracker{opts: opts, table: flow.NewTable[*state.Conn](), out: out,
 		recent: map[flow.Key]*Connection{}, recentRing: make([]flow.Key, resumable)}
 	t.table.MaxForgotten = opts.MaxForgotten

@@ -12,7 +12,10 @@
 // reports (CaptureFacts, ConnFactList), --follow's conversation, the --write-streams
 // manifest entries, and frame by frame a dissection of every header field
 // (DissectFrame, AppendDissectText, AppendDissectJSON) or tcpdump's lines
-// (AppendTcpdump).
+// (AppendTcpdump), the rows of the Parquet tables (ConnRowOf, SegmentRowOf,
+// RunRowOf), and the pieces of the HTML report (HTMLStart, HTMLConn,
+// HTMLData, ...) with the pictures it shows: each connection's graphs and
+// ladder as SVG (ConnPictures), which also stand alone (StandaloneSVG).
 //
 // Text reports fit Options.Width columns (100 by default in tcpflow): the
 // connection table gives each connection two lines and keeps the columns

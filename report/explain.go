@@ -87,7 +87,7 @@ const (
 func newExplainer(w *bufio.Writer, base int64, c *state.Connection, opts Options, g *Glossary) *explainer {
 	x := &explainer{w: w, base: base, c: c, a: c.Data, opts: opts, g: g, trans: map[uint64][]state.Transition{}}
 	for _, t := range c.Data.Transitions {
-		if t.From == state.Unknown && t.To == state.Established {
+		if assumedEstablished(t) {
 			continue // joined mid-stream: established by assumption, said once in words
 		}
 		x.trans[t.Frame] = append(x.trans[t.Frame], t)

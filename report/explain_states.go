@@ -101,19 +101,30 @@ func (x *explainer) statePath(r flow.Dir) string {
 }
 
 // startState is a side's state before the first segment.
-func (x *explainer) startState(r flow.Dir) string {
-	for _, t := range x.transitions {
-		if t.Endpoint == r {
-			if t.From == state.Unknown && x.c.MidStream {
-				return "ESTABLISHED (assumed)"
-			}
-			return t.From.String()
+func (x *explainer) startState(r flow.Dir) string { return startState(x.c, r) }
+
+// startState is side r's state before connection c's first segment (the
+// explanation's ladder and the HTML report's draw it).
+func startState(c *state.Connection, r flow.Dir) string {
+	for _, t := range c.Data.Transitions {
+		if t.Endpoint != r || assumedEstablished(t) {
+			continue
 		}
+		if t.From == state.Unknown && c.MidStream {
+			return "ESTABLISHED (assumed)"
+		}
+		return t.From.String()
 	}
-	if x.c.MidStream {
+	if c.MidStream {
 		return "ESTABLISHED (assumed)"
 	}
-	return x.a.EP[r].State.String()
+	return c.Data.EP[r].State.String()
+}
+
+// assumedEstablished reports whether t is the assumption of a mid-stream
+// join, which the walk-through says once in words rather than per side.
+func assumedEstablished(t state.Transition) bool {
+	return t.From == state.Unknown && t.To == state.Established
 }
 
 // path is the states side r went through, in order, from the one it was in

@@ -40,7 +40,15 @@ func (rw *row) cell(i int) []byte {
 // opts.Width, windows show only their scaled value and notes that do not fit
 // wrap (writeRow).
 func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
+	timeline(w, base, c, opts, 0, 0)
+}
+
+// timeline is Timeline, showing only the first head and the last tail
+// segments when head is not 0 (the rest counted on one line).
+func timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options, head, tail int) {
 	a := c.Data
+	n := a.Records.Len()
+	shown := func(i int) bool { return head == 0 || i < head || i >= max(n-tail, head) }
 	header := [timelineCols]string{"frame", "time", "dir", "flags", "seq", "ack", "len", "win", "notes"}
 	if opts.Absolute {
 		header[4], header[5] = "seq(abs)", "ack(abs)"
@@ -55,7 +63,10 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	}
 	var hdr row
 	hdr.buf, hdr.end, hdr.parts = append([]byte(nil), rw.buf...), rw.end, []int{len(rw.buf)}
-	for _, r := range a.Records.All() {
+	for i, r := range a.Records.All() {
+		if !shown(i) {
+			continue
+		}
 		rw.fill(base, a, r, opts)
 		for i := 0; i < timelineCols-1; i++ {
 			widths[i] = max(widths[i], len(rw.cell(i)))
@@ -65,7 +76,17 @@ func Timeline(w *bufio.Writer, base int64, c *state.Connection, opts Options) {
 	writeRow(w, &hdr, &widths, opts.Width, indent)
 	ti := 0
 	tr := a.Transitions
-	for _, r := range a.Records.All() {
+	for i, r := range a.Records.All() {
+		if !shown(i) {
+			for ti < len(tr) && tr[ti].Frame <= r.Frame {
+				ti++
+			}
+			if i == head {
+				pad(w, indent)
+				w.WriteString("... " + plural(int64(n-head-tail), "segment", "segments") + " not shown ...\n")
+			}
+			continue
+		}
 		rw.fill(base, a, r, opts)
 		writeRow(w, &rw, &widths, opts.Width, indent)
 		for ti < len(tr) && tr[ti].Frame <= r.Frame {

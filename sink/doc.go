@@ -14,6 +14,8 @@
 //     (--write-streams), with a manifest;
 //   - Packets: each frame dissected (--dissect) or as tcpdump prints it
 //     (--format tcpdump), written as the frames come.
+//   - HTML: the self-contained HTML report (--html) and the graphs as SVG
+//     files (--svg) of the connections that matter, picked as they finish.
 //
 // Reports whose order is not the order connections finish in (the table
 // first, connections by id, one JSON document) keep each rendered connection

@@ -66,6 +66,18 @@ func (o *ordered) read(e entry) (row, section []byte) {
 	return b[:e.rowLen], b[e.rowLen:]
 }
 
+// readRow returns entry e's row alone; valid until the next read.
+func (o *ordered) readRow(e entry) []byte {
+	if cap(o.buf) < int(e.rowLen) {
+		o.buf = make([]byte, e.rowLen)
+	}
+	b := o.buf[:e.rowLen]
+	if o.err == nil {
+		o.err = o.sp.ReadAt(b, e.off)
+	}
+	return b
+}
+
 func (o *ordered) close() {
 	if err := o.sp.Close(); err != nil && o.err == nil {
 		o.err = err

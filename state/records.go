@@ -28,6 +28,9 @@ type recordLog struct {
 // before it spills them (about 1.7 KB).
 const RecordBlock = 8
 
+// RecordBlockBytes is the size of a spilled block: RecordBlock records.
+const RecordBlockBytes = RecordBlock * int(unsafe.Sizeof(Record{}))
+
 // Block is a spilled run of records, as the Spiller names it.
 type Block struct {
 	Off int64 // where the Spiller put it
@@ -36,10 +39,16 @@ type Block struct {
 
 // Spiller stores blocks of records outside the Go heap (a temporary file)
 // and gives them back. Both methods may be called from different goroutines,
-// one writing while another reads blocks written before.
+// one writing while another reads blocks written before. Every block is
+// RecordBlockBytes long.
 type Spiller interface {
 	Write(b []byte) (off int64, err error)
 	ReadAt(into []byte, off int64) error
+}
+
+// Freer is a Spiller that can take blocks back for reuse (Release).
+type Freer interface {
+	Free(off int64)
 }
 
 // Keep starts keeping records; s may be nil to keep them all in memory.
@@ -77,8 +86,11 @@ func (rs *Records) Spill() {
 	r.tail = nil
 }
 
+// spillTail writes the tail as one whole block (every block the Spiller
+// holds has RecordBlockBytes, a partly filled one too: its N says how many
+// records count).
 func (r *recordLog) spillTail() {
-	off, err := r.spill.Write(recordBytes(r.tail))
+	off, err := r.spill.Write(recordBytes(r.tail[:RecordBlock]))
 	if err != nil && r.err == nil {
 		r.err = err
 	}
@@ -115,7 +127,7 @@ func (rs *Records) All() iter.Seq2[int, *Record] {
 			buf := make([]Record, RecordBlock)
 			for _, b := range r.blocks {
 				recs := buf[:b.N]
-				if err := r.spill.ReadAt(recordBytes(recs), b.Off); err != nil {
+				if err := r.spill.ReadAt(recordBytes(buf), b.Off); err != nil {
 					if r.err == nil {
 						r.err = err
 					}
@@ -136,6 +148,23 @@ func (rs *Records) All() iter.Seq2[int, *Record] {
 			i++
 		}
 	}
+}
+
+// Release drops records that spill: their blocks go back to the Spiller
+// when it can take them (a Freer), to be written over, and the Records keep
+// nothing afterwards. Call it once, when no one reads them any more. Records
+// kept in memory only (Keep(nil)) stay: they go with the connection.
+func (rs *Records) Release() {
+	r := rs.l
+	if r == nil || r.spill == nil {
+		return
+	}
+	if f, ok := r.spill.(Freer); ok {
+		for _, b := range r.blocks {
+			f.Free(b.Off)
+		}
+	}
+	rs.l = nil
 }
 
 // Slice loads every record into memory, for reports that need random access

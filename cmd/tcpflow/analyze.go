@@ -65,9 +65,18 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	lv.options(&opts)
 
 	var sinks []pipeline.Sink
+	pics, picsDone, err := pictureSink(f, &r.Stats) // first: it can refuse before anything is written
+	if err != nil {
+		s.say("tcpflow", "%v", err)
+		return exitUsage
+	}
+	if pics != nil {
+		sinks = append(sinks, pics)
+	}
 	if f.writeStreams != "" {
 		sw, err := sink.NewStreamFiles(f.writeStreams, f.force, "")
 		if err != nil {
+			picsDone(err)
 			s.say("tcpflow", "--write-streams: %v", err)
 			return exitUsage
 		}
@@ -80,6 +89,7 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	case f.format == "parquet":
 		pq, err := parquetSink(f, in.captures, in.captures, r)
 		if err != nil {
+			picsDone(err)
 			s.say("tcpflow", "--out: %v", err)
 			return exitUsage // as --write-streams: refused before anything is written
 		}
@@ -89,6 +99,9 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	}
 
 	sum, err := pipeline.Run(r, opts, sinks...)
+	if perr := picsDone(err); err == nil && perr != nil {
+		err = fmt.Errorf("--html %s: %w", f.pictures.html, perr)
+	}
 	bar.done()
 	lv.done(sum)
 	noFrames(ps, s.stderr)

@@ -51,9 +51,10 @@ type flags struct {
 	maxBuffer  int64
 
 	// Packets and live capture (packets.go, live.go)
-	packets packetFlags
-	live    liveFlags
-	set     setFlags // capture sets and Parquet output (parquet.go)
+	packets  packetFlags
+	live     liveFlags
+	set      setFlags     // capture sets and Parquet output (parquet.go)
+	pictures pictureFlags // --html, --svg (html.go)
 
 	// Other
 	quiet      bool
@@ -80,6 +81,7 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	fs.BoolVar(&f.wide, "wide", false, "one table row per connection with every column, and lines as long as they need (text is cut to 100 columns otherwise)")
 	fs.BoolVar(&f.abs, "abs", false, "absolute sequence and acknowledgment numbers in timelines")
 	f.set.registerOutput(fs)
+	f.pictures.register(fs)
 
 	h.start(fs, "Packets")
 	addPacketFlags(fs, &f.packets)
@@ -98,7 +100,7 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	fs.StringVar(&f.side, "side", "", "with --follow --raw: the `SIDE` whose bytes to write, client or server")
 	fs.BoolVar(&f.raw, "raw", false, "with --follow and --side: write that side's bytes unchanged to standard output")
 	fs.StringVar(&f.writeStreams, "write-streams", "", "write each direction of each connection to `DIR`/<id>-c2s.bin and <id>-s2c.bin, with DIR/streams.json")
-	fs.BoolVar(&f.force, "force", false, "with --write-streams or --format parquet: overwrite files that already exist")
+	fs.BoolVar(&f.force, "force", false, "with --write-streams, --format parquet, --html or --svg: overwrite files that already exist")
 
 	h.start(fs, "Limits")
 	fs.BoolVar(&f.reassemble, "reassemble", false, "reassemble the byte streams also with --summary and --format jsonl (timelines and JSON always do)")

@@ -2,6 +2,8 @@
 // a limit and in an unlinked temporary file beyond it, so that reports which
 // need another order than the one things are produced in (connections in id
 // order, a table before the sections it summarizes) cost disk, not memory.
+// Blocks is its counterpart for data that dies: fixed-size blocks written,
+// read back and freed, whose room is reused, so it holds what is live.
 //
 // The file is removed from its directory as soon as it is created: it lives
 // only as long as it is open, so nothing is left behind when the process ends,

@@ -117,6 +117,7 @@ func commands(tcpflow, limit, file string, bulk bool, tmp string) []command {
 		{name: "limit", argv: []string{limit, file}},
 		{name: "tcpflow --summary", argv: []string{tcpflow, "--summary", "--quiet", file}},
 		{name: "tcpflow --format jsonl", argv: []string{tcpflow, "--format", "jsonl", "--quiet", file}},
+		{name: "tcpflow --summary --html", argv: []string{tcpflow, "--summary", "--quiet", "--html", filepath.Join(tmp, "report.html"), file}},
 		{name: "tshark -q -z conv,tcp", argv: []string{"tshark", "-n", "-q", "-z", "conv,tcp", "-r", file}},
 		{name: "tshark -q -z expert", argv: []string{"tshark", "-n", "-q", "-z", "expert", "-r", file}},
 		{name: "tshark -T fields", argv: append([]string{"tshark", "-n", "-r", file}, fields...)},
