@@ -141,6 +141,10 @@ func modeCommands(tcpflow, limit, file, tmp string) []command {
 	}
 	ws := mode("--summary", "--write-streams", filepath.Join(tmp, "out"))
 	ws.name, ws.dir = "tcpflow --summary --write-streams DIR", true
+	pq := mode("--format", "parquet", "--out", filepath.Join(tmp, "out"))
+	pq.name, pq.dir = "tcpflow --format parquet --out DIR", true
+	html := mode("--summary", "--html", filepath.Join(tmp, "out", "r.html"))
+	html.name, html.dir = "tcpflow --summary --html FILE", true
 	return []command{
 		{name: "limit", argv: []string{limit, file}},
 		{name: "tcpflow (default: table and timelines)", argv: []string{tcpflow, "--quiet", file}},
@@ -149,6 +153,8 @@ func modeCommands(tcpflow, limit, file, tmp string) []command {
 		mode("--format", "jsonl"),
 		mode("--summary"),
 		ws,
+		pq,
+		html,
 	}
 }
 
