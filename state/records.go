@@ -90,7 +90,12 @@ func (rs *Records) Spill() {
 // holds has RecordBlockBytes, a partly filled one too: its N says how many
 // records count).
 func (r *recordLog) spillTail() {
-	off, err := r.spill.Write(recordBytes(r.tail[:RecordBlock]))
+	blk := r.tail
+	if cap(blk) < RecordBlock { // a short tail, spilled early (Spill)
+		blk = make([]Record, len(r.tail), RecordBlock)
+		copy(blk, r.tail)
+	}
+	off, err := r.spill.Write(recordBytes(blk[:RecordBlock]))
 	if err != nil && r.err == nil {
 		r.err = err
 	}
@@ -108,9 +113,9 @@ func (rs *Records) Append(rec *Record) {
 	if r.spill != nil && len(r.tail) == RecordBlock {
 		r.spillTail()
 	}
-	if r.tail == nil && r.spill != nil {
-		r.tail = make([]Record, 0, RecordBlock)
-	}
+	// The tail grows as append grows it (1, 2, 4, 8 records): most
+	// connections of a scan or a SYN flood have one or two segments, and
+	// a block of 8 for each would be most of their memory.
 	r.tail = append(r.tail, *rec)
 }
 

@@ -237,10 +237,7 @@ func (r *Reassembler) NewStreams(id int) *Streams {
 	binary.BigEndian.PutUint64(b[:], uint64(id)<<1|1)
 	s.key[0] = gopacket.NewFlow(layers.EndpointIPv4, a[:], b[:])
 	s.key[1] = s.key[0].Reverse()
-	for d := range s.half {
-		s.half[d].sum = sha256.New()
-	}
-	return s
+	return s // each side's hash is made with its first byte (deliver)
 }
 
 // gopacketStream is Streams seen as a reassembly.Stream.
@@ -386,7 +383,11 @@ func (s *Streams) Close() {
 		if !h.recog {
 			s.recognize(flow.Dir(d))
 		}
-		copy(f.SHA256[:], h.sum.Sum(nil))
+		if h.sum == nil { // no byte: the hash of nothing
+			f.SHA256 = sha256.Sum256(nil)
+		} else {
+			copy(f.SHA256[:], h.sum.Sum(nil))
+		}
 		if h.tail != nil {
 			tailPool.Put(h.tail)
 		}
@@ -537,6 +538,9 @@ func (s *Streams) deliver(d flow.Dir, b []byte, frame uint64, t int64) {
 	h, f := &s.half[d], &s.Facts[d]
 	if sink := s.r.sink; sink != nil {
 		sink.Data(s.ID, d, h.offset, b, frame, t)
+	}
+	if h.sum == nil {
+		h.sum = sha256.New()
 	}
 	h.sum.Write(b)
 	if !h.recog && int64(len(h.head)) == h.offset && len(h.head) < headKeep {
