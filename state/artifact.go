@@ -80,18 +80,21 @@ const DupWindow = 10e6 // ns
 const dupSlots = 4
 
 // recentFrame is a frame a later copy may repeat: a fingerprint of what a
-// copy has in common with it (fingerprint), when it was captured and the
-// first copy's frame number.
+// copy has in common with it (fingerprint), when it was captured, the first
+// copy's frame number and how many segments the other direction had sent
+// then.
 type recentFrame struct {
 	key   uint64
 	time  int64
 	frame uint64
+	peer  uint32
 }
 
 // artifactTrack is what a connection keeps to find capture artifacts.
 type artifactTrack struct {
 	recent [2][dupSlots]recentFrame
 	next   [2]uint8
+	sent   [2]uint32 // segments per direction (wrapping)
 	// synAcks counts the server's SYN-ACKs (copies left out) before the
 	// handshake completed: more than one and the handshake timing says
 	// nothing about the capture point (a retransmitted SYN-ACK waited for
@@ -123,7 +126,9 @@ func (ac *ArtifactCount) Any() bool {
 // IPv4 id. TTL and the IP checksum are left out: a router between two
 // capture points lowers the TTL.
 func fingerprint(seg *capture.Segment) uint64 {
-	h := uint64(seg.Seq)<<32 | uint64(seg.Ack)
+	// Each word is mixed before the next is added, so that no two fields
+	// overlap (an ACK number one higher with the FIN flag is another frame).
+	h := mix(uint64(seg.Seq)<<32 | uint64(seg.Ack))
 	h = mix(h ^ (uint64(seg.IPID)<<48 | uint64(seg.TCPSum)<<32 | uint64(seg.Window)<<16 | uint64(seg.Flags)))
 	h = mix(h ^ (uint64(uint32(seg.PayloadLen))<<32 | uint64(seg.Opts.TSVal)))
 	return mix(h ^ (uint64(seg.HdrLen)<<8 | uint64(seg.Urgent)<<16))
@@ -176,23 +181,24 @@ func (c *Conn) artifacts(seg *capture.Segment, d flow.Dir, rec *Record) {
 // seen looks the segment up among the recent frames of its direction and
 // remembers it; it returns the frame of the first copy when the segment is a
 // copy. Where the IP id says nothing (IPv6 has none; 0 is what stacks send
-// when they do not count), only a segment that carries sequence space (data,
-// SYN or FIN) is taken for a copy: a bare ACK repeated byte for byte is what
-// a genuine duplicate ACK is.
+// when they do not count) a bare ACK repeated byte for byte is what a
+// genuine duplicate ACK is, but a receiver sends one only in answer to a
+// segment of the peer: such an ACK is a copy only when the peer sent nothing
+// between the two.
 func (t *artifactTrack) seen(seg *capture.Segment, d flow.Dir) (uint64, bool) {
 	key := fingerprint(seg)
 	slots := &t.recent[d]
+	peer := t.sent[d.Reverse()]
+	t.sent[d]++
 	informative := seg.IPID != 0 || seg.PayloadLen > 0 || seg.Flags&(capture.SYN|capture.FIN) != 0
-	if informative {
-		for i := range slots {
-			r := &slots[i]
-			if r.frame != 0 && r.key == key && abs(seg.Time-r.time) <= DupWindow {
-				// A copy: the slot keeps the first copy and its time.
-				return r.frame, true
-			}
+	for i := range slots {
+		r := &slots[i]
+		if r.frame != 0 && r.key == key && abs(seg.Time-r.time) <= DupWindow && (informative || r.peer == peer) {
+			// A copy: the slot keeps the first copy and its time.
+			return r.frame, true
 		}
 	}
-	slots[t.next[d]] = recentFrame{key: key, time: seg.Time, frame: seg.Frame}
+	slots[t.next[d]] = recentFrame{key: key, time: seg.Time, frame: seg.Frame, peer: peer}
 	t.next[d] = (t.next[d] + 1) % dupSlots
 	return 0, false
 }

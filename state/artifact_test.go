@@ -62,10 +62,12 @@ func TestDuplicateFrame(t *testing.T) {
 		{dir: s2c, flags: P | A, seq: 5101, ack: 1001, len: 100, t: 240 * ms, ipid: 9, sum: 0xf},    // 10: retransmission, new id
 		{dir: s2c, flags: P | A, seq: 5101, ack: 1001, len: 100, t: 260 * ms, ipid: 9, sum: 0xf},    // 11: same id, 20 ms later
 		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261 * ms, ipid: 0, sum: 0x1},                  // 12
-		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261*ms + 1e3, ipid: 0, sum: 0x1},              // 13: bare ACK, id 0: a real dup ACK
+		{dir: s2c, flags: A, seq: 5201, ack: 1001, len: 100, t: 261*ms + 2e3, ipid: 10, sum: 0x2},   // 13: a server segment between
+		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261*ms + 3e3, ipid: 0, sum: 0x1},              // 14: bare ACK, id 0, after a server segment: a real dup ACK
+		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261*ms + 3e3, ipid: 0, sum: 0x1},              // 15: the same with nothing between: a copy of 14
 	}
 	c, recs := playArtifacts(t, segs)
-	wantDup := map[uint64]uint64{5: 4, 6: 4, 8: 7}
+	wantDup := map[uint64]uint64{5: 4, 6: 4, 8: 7, 15: 14}
 	for _, r := range recs {
 		got := r.Artifacts&DuplicateFrame != 0
 		if want, ok := wantDup[r.Frame]; got != ok || r.DupOf() != want {
@@ -82,11 +84,34 @@ func TestDuplicateFrame(t *testing.T) {
 		t.Errorf("frame 8: analysis %v, want duplicate_ack as Wireshark says", recs[7].Analysis)
 	}
 	s2cArt, c2sArt := c.Artifacts[flow.S2C], c.Artifacts[flow.C2S]
-	if s2cArt.N[DuplicateFrame.Index()] != 2 || s2cArt.DupRetrans != 2 || c2sArt.N[DuplicateFrame.Index()] != 1 || c2sArt.DupDupAcks != 1 {
+	if s2cArt.N[DuplicateFrame.Index()] != 2 || s2cArt.DupRetrans != 2 || c2sArt.N[DuplicateFrame.Index()] != 2 || c2sArt.DupDupAcks != 2 {
 		t.Errorf("counts: server %+v, client %+v", s2cArt, c2sArt)
 	}
 	if got := c.Count[flow.S2C][Retransmission.Index()]; got != 4 {
 		t.Errorf("server retransmissions %d, want 4 (frames 5, 6, 10, 11)", got)
+	}
+}
+
+// TestFingerprintFields: frames that differ in one field only, or in two
+// whose bits a plain XOR would cancel (the ACK number one higher and FIN
+// set, as a FIN after a bare ACK), are different frames.
+func TestFingerprintFields(t *testing.T) {
+	base := capture.Segment{Seq: 526364943, Ack: 253554706, Flags: A, Window: 12719, PayloadLen: 0, TCPSum: 0xfe28, HdrLen: 32}
+	k := fingerprint(&base)
+	for name, edit := range map[string]func(s *capture.Segment){
+		"ack+1 and FIN": func(s *capture.Segment) { s.Ack++; s.Flags |= F },
+		"seq":           func(s *capture.Segment) { s.Seq++ },
+		"window":        func(s *capture.Segment) { s.Window++ },
+		"ip id":         func(s *capture.Segment) { s.IPID++ },
+		"checksum":      func(s *capture.Segment) { s.TCPSum++ },
+		"length":        func(s *capture.Segment) { s.PayloadLen++ },
+		"tsval":         func(s *capture.Segment) { s.Opts.TSVal++ },
+	} {
+		s := base
+		edit(&s)
+		if fingerprint(&s) == k {
+			t.Errorf("%s: same fingerprint", name)
+		}
 	}
 }
 
