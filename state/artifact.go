@@ -220,19 +220,31 @@ const (
 	NearClient
 	NearServer
 	InBetween
+	SameHost // both ends on one host (loopback): the capture is at both
 )
 
 // String is the capture point's name in JSON.
 func (p CapturePoint) String() string {
-	return [...]string{"unknown", "near_client", "near_server", "in_between"}[p]
+	return [...]string{"unknown", "near_client", "near_server", "in_between", "same_host"}[p]
 }
 
 // Text is the capture point in words.
 func (p CapturePoint) Text() string {
-	return [...]string{"unknown", "near the client", "near the server", "in between"}[p]
+	return [...]string{"unknown", "near the client", "near the server", "in between", "on the host of both ends"}[p]
 }
 
-// CapturePoint tells where the connection was captured from the handshake:
+// WhereCaptured tells where a connection was captured. Between two addresses
+// of one host (the same address, or loopback ones) it is that host, whatever
+// the timing; otherwise the handshake tells (Conn.HandshakePoint).
+func WhereCaptured(c *Connection) CapturePoint {
+	cl, sv := c.Client.Addr(), c.Server.Addr()
+	if cl == sv || (cl.IsLoopback() && sv.IsLoopback()) {
+		return SameHost
+	}
+	return c.Data.HandshakePoint()
+}
+
+// HandshakePoint tells where the connection was captured from the handshake:
 // SYN to SYN-ACK (SynAckRTT) against SYN-ACK to the client's ACK (the rest
 // of HandshakeRTT). An endpoint answers within microseconds, so at the
 // client the SYN-ACK to ACK part is only the client's turnaround and the SYN
@@ -244,10 +256,11 @@ func (p CapturePoint) Text() string {
 // more than a tenth of the path's delay away). Unknown without a complete
 // handshake, with a zero or negative time (timestamps going backwards), or
 // when the server sent more than one SYN-ACK before the handshake completed
-// (a retransmitted SYN-ACK: the client's ACK answers the later one).
-func (c *Conn) CapturePoint() CapturePoint {
+// (a retransmitted SYN-ACK: the client's ACK answers the later one), or on a
+// simultaneous open (no side answers the other's SYN alone).
+func (c *Conn) HandshakePoint() CapturePoint {
 	total, synAck := c.HandshakeRTT, c.SynAckRTT
-	if total <= 0 || synAck < 0 || synAck > total || c.art.synAcks > 1 {
+	if total <= 0 || synAck < 0 || synAck > total || c.art.synAcks > 1 || c.SimultaneousOpen {
 		return PointUnknown
 	}
 	ack := total - synAck

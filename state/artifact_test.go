@@ -1,6 +1,7 @@
 package state
 
 import (
+	"net/netip"
 	"testing"
 	"unsafe"
 
@@ -172,9 +173,33 @@ func TestCapturePoint(t *testing.T) {
 		{"no handshake", []artSeg{{dir: c2s, flags: A, seq: 1, ack: 1, len: 10, ipid: 1}}, PointUnknown, -1, -1},
 	} {
 		c, _ := playArtifacts(t, tc.segs)
-		if got := c.CapturePoint(); got != tc.want || c.HandshakeRTT != tc.wantRTT || c.SynAckRTT != tc.wantSynAckS {
+		if got := c.HandshakePoint(); got != tc.want || c.HandshakeRTT != tc.wantRTT || c.SynAckRTT != tc.wantSynAckS {
 			t.Errorf("%s: %v (handshake %d, SYN-ACK %d); want %v (%d, %d)", tc.name, got, c.HandshakeRTT, c.SynAckRTT,
 				tc.want, tc.wantRTT, tc.wantSynAckS)
+		}
+	}
+}
+
+// TestCapturePointSameHost: between addresses of one host the capture is at
+// both ends, whatever the handshake's timing says.
+func TestCapturePointSameHost(t *testing.T) {
+	c, _ := playArtifacts(t, []artSeg{
+		{dir: c2s, flags: S, seq: 1000, ipid: 1},
+		{dir: s2c, flags: S | A, seq: 5000, ack: 1001, t: 15e3, ipid: 1},
+		{dir: c2s, flags: A, seq: 1001, ack: 5001, t: 27e3, ipid: 2},
+	})
+	for _, tc := range []struct {
+		client, server string
+		want           CapturePoint
+	}{
+		{"127.0.0.1:40000", "127.0.0.1:80", SameHost},
+		{"[::1]:40000", "[::1]:80", SameHost},
+		{"192.0.2.1:40000", "192.0.2.1:80", SameHost},
+		{"192.0.2.1:40000", "198.51.100.1:80", InBetween},
+	} {
+		conn := &Connection{Data: c, Client: netip.MustParseAddrPort(tc.client), Server: netip.MustParseAddrPort(tc.server)}
+		if got := WhereCaptured(conn); got != tc.want {
+			t.Errorf("%s to %s: %v, want %v", tc.client, tc.server, got, tc.want)
 		}
 	}
 }
@@ -192,7 +217,7 @@ func TestArtifactNames(t *testing.T) {
 			t.Errorf("artifact %d: index %d, name %q", i, a.Index(), a.Name())
 		}
 	}
-	for p := PointUnknown; p <= InBetween; p++ {
+	for p := PointUnknown; p <= SameHost; p++ {
 		if p.String() == "" || p.Text() == "" {
 			t.Errorf("capture point %d has no name", p)
 		}
