@@ -66,6 +66,8 @@ func TestDuplicateFrame(t *testing.T) {
 		{dir: s2c, flags: A, seq: 5201, ack: 1001, len: 100, t: 261*ms + 2e3, ipid: 10, sum: 0x2},   // 13: a server segment between
 		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261*ms + 3e3, ipid: 0, sum: 0x1},              // 14: bare ACK, id 0, after a server segment: a real dup ACK
 		{dir: c2s, flags: A, seq: 1001, ack: 5201, t: 261*ms + 3e3, ipid: 0, sum: 0x1},              // 15: the same with nothing between: a copy of 14
+		{dir: c2s, flags: R, seq: 1001, t: 262 * ms, ipid: 0, sum: 0x3},                             // 16
+		{dir: c2s, flags: R, seq: 1001, t: 262*ms + 1e3, ipid: 0, sum: 0x3},                         // 17: the same RST, no id: no copy
 	}
 	c, recs := playArtifacts(t, segs)
 	wantDup := map[uint64]uint64{5: 4, 6: 4, 8: 7, 15: 14}
