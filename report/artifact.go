@@ -124,12 +124,14 @@ func dupSentence(dr, retrans, dd, dupAcks int64) string {
 	return strings.Join(parts, " and ") + " are duplicate frames of the capture, not loss"
 }
 
-// ofThe is "5 of the 7 retransmissions", "the retransmission", "all 3
-// retransmissions".
+// ofThe is "5 of the 7 retransmissions", "the retransmission", "both
+// retransmissions", "all 3 retransmissions".
 func ofThe(n, of int64, one, many string) string {
 	switch {
 	case of == 1:
 		return "the " + one
+	case n == of && of == 2:
+		return "both " + many
 	case n == of:
 		return "all " + plural(of, one, many)
 	}
