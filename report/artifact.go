@@ -32,6 +32,25 @@ func appendArtifactNote(b []byte, a *state.Conn, r *state.Record, art state.Arti
 	return b
 }
 
+// artifactExplained tells, for --explain, what a segment's duplicate frame
+// or oversized segment says of the capture (the checksum left to the card is
+// in the glossary, not on every segment).
+func artifactExplained(a *state.Conn, r *state.Record) []string {
+	var s []string
+	if r.Artifacts&state.DuplicateFrame != 0 {
+		s = append(s, fmt.Sprintf("Yet it is frame %d captured a second time (the same IP id, header and checksum): "+
+			"the %s sent it once, and the copy comes from the capture (a span port or two taps), not from the network.",
+			r.DupOf(), r.Dir.Side()))
+	}
+	if r.Artifacts&state.OverMSS != 0 {
+		s = append(s, fmt.Sprintf("Its %d bytes are more than the %s's MSS of %d: no such segment crossed the network. "+
+			"The capture was taken on the %s before its network card cut the segment up (segmentation offload), "+
+			"or on the %s after its card or stack merged several (GRO).",
+			r.Len, r.Dir.Reverse().Side(), a.EP[r.Dir.Reverse()].MSS, r.Dir.Side(), r.Dir.Reverse().Side()))
+	}
+	return s
+}
+
 // artifactWords says what each artifact kind means, for the connection facts
 // and the expert summary: a count's noun and its cause.
 var artifactWords = [state.NumArtifacts]struct{ one, many, why string }{
