@@ -80,13 +80,14 @@ const DupWindow = 10e6 // ns
 const dupSlots = 4
 
 // recentFrame is a frame a later copy may repeat: a fingerprint of what a
-// copy has in common with it (fingerprint), when it was captured, the first
-// copy's frame number and how many segments the other direction had sent
-// then.
+// copy has in common with it (fingerprint), when it was captured, the low 32
+// bits of the first copy's frame number (a copy comes within DupWindow, far
+// fewer than 2^32 frames later) and how many segments the other direction
+// had sent then. 24 bytes: a connection keeps 2*dupSlots of them.
 type recentFrame struct {
 	key   uint64
 	time  int64
-	frame uint64
+	frame uint32
 	peer  uint32
 }
 
@@ -147,9 +148,9 @@ func mix(x uint64) uint64 {
 // after the analysis, whose findings it counts the duplicates among.
 func (c *Conn) artifacts(seg *capture.Segment, d flow.Dir, rec *Record) {
 	t := &c.art
-	if orig, ok := t.seen(seg, d); ok {
+	if back, ok := t.seen(seg, d); ok {
 		rec.Artifacts |= DuplicateFrame
-		rec.DupBack = uint32(min(seg.Frame-orig, 1<<32-1))
+		rec.DupBack = back
 	} else if d == flow.S2C && seg.Flags&(capture.SYN|capture.ACK) == capture.SYN|capture.ACK && c.HandshakeRTT < 0 && t.synAcks < 255 {
 		t.synAcks++
 	}
@@ -179,8 +180,8 @@ func (c *Conn) artifacts(seg *capture.Segment, d flow.Dir, rec *Record) {
 }
 
 // seen looks the segment up among the recent frames of its direction and
-// remembers it; it returns the frame of the first copy when the segment is a
-// copy. Where the IP id says nothing (IPv6 has none; 0 is what stacks send
+// remembers it; when the segment is a copy it returns how many frames back
+// the first copy is. Where the IP id says nothing (IPv6 has none; 0 is what stacks send
 // when they do not count) a bare ACK repeated byte for byte is what a
 // genuine duplicate ACK is, but a receiver sends one only in answer to a
 // segment of the peer: such an ACK is a copy only when the peer sent nothing
@@ -188,7 +189,7 @@ func (c *Conn) artifacts(seg *capture.Segment, d flow.Dir, rec *Record) {
 // stack answers every segment that reaches a closed port with one, the
 // same RST for segments with the same ACK number, and those segments need
 // not be in the capture (a burst of 13 on corpus ndpi__ethereum.pcap).
-func (t *artifactTrack) seen(seg *capture.Segment, d flow.Dir) (uint64, bool) {
+func (t *artifactTrack) seen(seg *capture.Segment, d flow.Dir) (uint32, bool) {
 	key := fingerprint(seg)
 	slots := &t.recent[d]
 	peer := t.sent[d.Reverse()]
@@ -199,12 +200,12 @@ func (t *artifactTrack) seen(seg *capture.Segment, d flow.Dir) (uint64, bool) {
 			break
 		}
 		r := &slots[i]
-		if r.frame != 0 && r.key == key && abs(seg.Time-r.time) <= DupWindow && (informative || r.peer == peer) {
+		if (r.frame != 0 || r.time != 0) && r.key == key && abs(seg.Time-r.time) <= DupWindow && (informative || r.peer == peer) {
 			// A copy: the slot keeps the first copy and its time.
-			return r.frame, true
+			return uint32(seg.Frame) - r.frame, true
 		}
 	}
-	slots[t.next[d]] = recentFrame{key: key, time: seg.Time, frame: seg.Frame, peer: peer}
+	slots[t.next[d]] = recentFrame{key: key, time: seg.Time, frame: uint32(seg.Frame), peer: peer}
 	t.next[d] = (t.next[d] + 1) % dupSlots
 	return 0, false
 }
