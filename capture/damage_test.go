@@ -86,7 +86,7 @@ func segmentBytes(t testing.TB, v6 bool, payload int) []byte {
 		tcp.SetNetworkLayerForChecksum(ip6)
 		ip = ip6
 	} else {
-		ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+		ip4 := &layers.IPv4{Version: 4, Id: 0x1234, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
 		tcp.SetNetworkLayerForChecksum(ip4)
 		ip = ip4
 	}
@@ -159,6 +159,15 @@ func TestChecksums(t *testing.T) {
 		}
 		if seg.IPChecksum != tc.ip || seg.TCPChecksum != tc.tcp {
 			t.Errorf("%s: IP %v, TCP %v; want %v, %v", tc.name, seg.IPChecksum, seg.TCPChecksum, tc.ip, tc.tcp)
+		}
+		// The identification and checksum fields as on the wire (the
+		// duplicate-frame test of state/artifact.go compares them).
+		wantID := uint16(0)
+		if !tc.v6 {
+			wantID = binary.BigEndian.Uint16(f[14+4:])
+		}
+		if sum := binary.BigEndian.Uint16(tcpField(f, tc.v6)); seg.IPID != wantID || seg.TCPSum != sum {
+			t.Errorf("%s: IP id %#x, TCP checksum %#x; want %#x, %#x", tc.name, seg.IPID, seg.TCPSum, wantID, sum)
 		}
 	}
 }

@@ -485,6 +485,12 @@ func (d *decoder) decodeTCP(c *cursor, cut bool, hdr4 []byte, src, dst netip.Add
 	seg.HdrLen = uint8(hdr)
 	seg.PayloadLen = c.wire - hdr
 	seg.IPChecksum, seg.TCPChecksum = segmentChecksums(hdr4, src, dst, b, c.wire)
+	if hdr4 != nil {
+		seg.IPID = be16(hdr4[4:])
+	}
+	if len(b) >= 18 {
+		seg.TCPSum = be16(b[16:])
+	}
 	if len(b) < hdr { // cut by the snap length within the header
 		seg.Urgent = 0
 		if len(b) >= 20 {

@@ -154,4 +154,10 @@ type Segment struct {
 	// wrong, or left for the network card to fill in (checksum offload);
 	// see ChecksumStatus.
 	IPChecksum, TCPChecksum ChecksumStatus
+	// IPID is the IPv4 header's identification field (0 under IPv6, which
+	// has none outside fragment headers) and TCPSum the TCP checksum field
+	// as captured: with the TCP header fields they tell a frame captured
+	// twice from a retransmission, which a sender sends with another IP id
+	// (state/artifact.go).
+	IPID, TCPSum uint16
 }

@@ -497,6 +497,7 @@ func (x *explainer) frame(r *state.Record, st *state.Step) {
 	}
 	s = append(s, x.windowWords(r, st)...)
 	s = append(s, x.analysisWords(r)...)
+	s = append(s, artifactExplained(x.a, r)...)
 	s = append(s, x.sizeWords(r, st)...)
 	x.wrapped(strings.Join(s, " "), "  ", "  ")
 	for _, t := range x.trans[r.Frame] {

@@ -67,6 +67,9 @@ func verdict(c *state.Connection) string {
 			p = append(p, plural(n, "duplicate ACK", "duplicate ACKs")+" from the "+side)
 		}
 	}
+	if s := artifactVerdict(a); s != "" {
+		p = append(p, s)
+	}
 	if len(p) == 0 {
 		switch {
 		case a.EndedBy == state.Open && !cl.State.Synchronized():
@@ -208,10 +211,12 @@ type connCount struct {
 // The zero value is ready to use.
 type Expert struct {
 	rows [state.NumAnalysis]expertRow
+	art  artifactTotals
 }
 
 // Add counts one connection's findings.
 func (e *Expert) Add(c *state.Connection) {
+	e.art.add(c.Data)
 	for i, an := range state.AllAnalysis() {
 		n := count(c.Data, flow.C2S, an) + count(c.Data, flow.S2C, an)
 		if n == 0 {
@@ -247,7 +252,10 @@ func (e *Expert) list() []expertRow {
 // WriteText writes the expert summary, one line per finding kind, wrapped
 // to opts.Width.
 func (e *Expert) WriteText(w *bufio.Writer, opts Options) {
-	wrapped(w, opts.Width, "      ", func(w *bufio.Writer) { expertLines(w, e.list()) })
+	wrapped(w, opts.Width, "      ", func(w *bufio.Writer) {
+		expertLines(w, e.list())
+		e.art.writeText(w)
+	})
 }
 
 func expertLines(w *bufio.Writer, rows []expertRow) {

@@ -224,6 +224,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		v := secs(a.HandshakeRTT)
 		jc.HandshakeRTT = &v
 	}
+	jc.CapturePoint = state.WhereCaptured(c).String()
 	jc.ICMP = []jsonICMP{}
 	for _, e := range a.ICMP {
 		proto := "icmp"

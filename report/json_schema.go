@@ -137,6 +137,7 @@ type jsonConn struct {
 	EndedBy      string       `json:"ended_by"`
 	ClosedBy     *string      `json:"closed_by"`
 	HandshakeRTT *float64     `json:"handshake_rtt_s"`
+	CapturePoint string       `json:"capture_point"` // state.CapturePoint
 	Packets      dirCounts    `json:"packets"`
 	Bytes        dirCounts    `json:"bytes"`
 	DurationS    float64      `json:"duration_s"`
@@ -203,6 +204,10 @@ type jsonSeg struct {
 	Checksums   *jsonSegChecksum `json:"checksums,omitempty"`
 	SeqJump     uint32           `json:"seq_jump,omitempty"`
 	AckJump     uint32           `json:"ack_jump,omitempty"`
+	// Artifacts are the segment's capture artifacts (state.Artifact names);
+	// DuplicateOf, on a duplicate_frame, the frame it is a copy of.
+	Artifacts   []string         `json:"artifacts,omitempty"`
+	DuplicateOf uint64           `json:"duplicate_of,omitempty"`
 	Transitions []jsonTransition `json:"transitions"`
 }
 

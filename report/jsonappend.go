@@ -113,6 +113,24 @@ func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transiti
 		b = append(b, `,"ack_jump":`...)
 		b = strconv.AppendUint(b, uint64(r.AckJump), 10)
 	}
+	if r.Artifacts != 0 {
+		b = append(b, `,"artifacts":[`...)
+		first := true
+		for _, a := range state.AllArtifacts() {
+			if r.Artifacts&a != 0 {
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = appendString(b, a.Name())
+			}
+		}
+		b = append(b, ']')
+	}
+	if d := r.DupOf(); d != 0 {
+		b = append(b, `,"duplicate_of":`...)
+		b = strconv.AppendUint(b, d, 10)
+	}
 	b = append(b, `,"transitions":[`...)
 	for i, t := range trans {
 		if i > 0 {

@@ -44,6 +44,12 @@ func referenceSeg(base int64, r *state.Record, trans []state.Transition) jsonSeg
 		js.Checksums = &jsonSegChecksum{r.IPChecksum.String(), r.TCPChecksum.String()}
 	}
 	js.SeqJump, js.AckJump = r.SeqJump, r.AckJump
+	for _, a := range state.AllArtifacts() {
+		if r.Artifacts&a != 0 {
+			js.Artifacts = append(js.Artifacts, a.Name())
+		}
+	}
+	js.DuplicateOf = r.DupOf()
 	for _, t := range trans {
 		js.Transitions = append(js.Transitions, jsonTransition{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})
 	}

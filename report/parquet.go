@@ -50,6 +50,7 @@ type ConnRow struct {
 	EndedBy      string         `parquet:"ended_by,dict" json:"ended_by"`
 	ClosedBy     *string        `parquet:"closed_by,optional,dict" json:"closed_by"`
 	HandshakeRTT *float64       `parquet:"handshake_rtt_s,optional" json:"handshake_rtt_s"`
+	CapturePoint string         `parquet:"capture_point,dict" json:"capture_point"`
 	Packets      DirCountsRow   `parquet:"packets" json:"packets"`
 	Bytes        DirCountsRow   `parquet:"bytes" json:"bytes"`
 	DurationS    float64        `parquet:"duration_s" json:"duration_s"`
@@ -213,14 +214,16 @@ type SegmentRow struct {
 	Checksums       *SegChecksumRow `parquet:"checksums,optional" json:"checksums"`
 	SeqJump         int64           `parquet:"seq_jump" json:"seq_jump"`
 	AckJump         int64           `parquet:"ack_jump" json:"ack_jump"`
+	Artifacts       []string        `parquet:"artifacts,list,dict" json:"artifacts"`
+	DuplicateOf     *int64          `parquet:"duplicate_of,optional" json:"duplicate_of"`
 	Transitions     []TransitionRow `parquet:"transitions,list" json:"transitions"`
 
 	// What the optional columns point to, kept with the row so that
 	// filling it allocates nothing.
-	win, dupAckNum, dupAckFrame, ackFrame, inFlight int64
-	ackRTT                                          float64
-	opts                                            OptionsRow
-	sums                                            SegChecksumRow
+	win, dupAckNum, dupAckFrame, ackFrame, inFlight, dupOf int64
+	ackRTT                                                 float64
+	opts                                                   OptionsRow
+	sums                                                   SegChecksumRow
 }
 
 // SegChecksumRow is a segment's checksum statuses, present (as in JSON)
@@ -274,7 +277,7 @@ func ConnRowOf(row *ConnRow, base int64, c *state.Connection, run string, inputs
 		Client: endpointRow(&jc.Client), Server: endpointRow(&jc.Server),
 		FirstFrame: int64(c.FirstFrame), LastFrame: int64(c.LastFrame), FirstTime: jc.FirstTime, LastTime: jc.LastTime,
 		FirstTS: c.FirstTime / 1e3, LastTS: c.LastTime / 1e3, MidStream: c.MidStream, EndedBy: jc.EndedBy,
-		ClosedBy: jc.ClosedBy, HandshakeRTT: jc.HandshakeRTT,
+		ClosedBy: jc.ClosedBy, HandshakeRTT: jc.HandshakeRTT, CapturePoint: jc.CapturePoint,
 		Packets:   DirCountsRow{int64(c.Packets[flow.C2S]), int64(c.Packets[flow.S2C])},
 		Bytes:     DirCountsRow{int64(c.Bytes[flow.C2S]), int64(c.Bytes[flow.S2C])},
 		DurationS: jc.DurationS, MaxIdleS: jc.MaxIdleS,
@@ -409,6 +412,13 @@ func SegmentRowOf(row *SegmentRow, c *state.Connection, base int64, r *state.Rec
 		row.Checksums = &row.sums
 	}
 	row.SeqJump, row.AckJump = int64(r.SeqJump), int64(r.AckJump)
+	row.Artifacts = row.Artifacts[:0]
+	for _, a := range state.AllArtifacts() {
+		if r.Artifacts&a != 0 {
+			row.Artifacts = append(row.Artifacts, a.Name())
+		}
+	}
+	row.DuplicateOf = optInt(&row.dupOf, int64(r.DupOf()), r.DupOf() != 0)
 	row.Transitions = row.Transitions[:0]
 	for _, t := range trans {
 		row.Transitions = append(row.Transitions, TransitionRow{t.Endpoint.Side(), t.From.String(), t.To.String(), t.Why})

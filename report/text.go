@@ -262,6 +262,7 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 		writeDuration(w, a.SynAckRTT)
 		w.WriteString(")\n")
 	}
+	capturePointFact(w, c)
 	w.WriteString("ended: ")
 	w.WriteString(endText(c))
 	w.WriteByte('\n')
@@ -285,6 +286,7 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 			b.Frame, seconds(b.Time-base), b.Dir.Side(), b.HdrLen)
 	}
 	damageFacts(w, a)
+	artifactFacts(w, a)
 }
 
 // writeEndpointFacts writes one side's handshake facts and final state.

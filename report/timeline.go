@@ -290,6 +290,14 @@ func (rw *row) appendNotes(b []byte, a *state.Conn, r *state.Record) []byte {
 			b = append(b, p...)
 		}
 	}
+	if r.Artifacts != 0 {
+		for _, art := range state.AllArtifacts() {
+			if r.Artifacts&art != 0 {
+				sep()
+				b = appendArtifactNote(b, a, r, art)
+			}
+		}
+	}
 	if p := protoNote(a, r); p != "" {
 		sep()
 		b = append(b, p...)

@@ -122,7 +122,7 @@ var (
 	connDefaults = map[string]any{"part": 0.0, "evicted": false, "bad_headers": []any{}}
 	segDefaults  = map[string]any{"part": 0.0, "win_scale_assumed": false, "options": nil, "dup_ack_num": nil,
 		"dup_ack_frame": nil, "ack_rtt_s": nil, "ack_frame": nil, "bytes_in_flight": nil, "truncated": false,
-		"checksums": nil, "seq_jump": 0.0, "ack_jump": 0.0}
+		"checksums": nil, "seq_jump": 0.0, "ack_jump": 0.0, "artifacts": []any{}, "duplicate_of": nil}
 )
 
 // compareWithJSONL checks the tables under dir against the JSONL lines of

@@ -79,6 +79,8 @@ type Conn struct {
 	Dir [2]DirStats
 	// Damage counts what each direction's segments had damaged or crafted.
 	Damage [2]Damage
+	// Artifacts counts each direction's capture artifacts (artifact.go).
+	Artifacts [2]ArtifactCount
 	// MaxIdle is the longest time between two consecutive segments, in ns.
 	MaxIdle int64
 	// Zeek is Zeek's view of the connection: its conn_state and history.
@@ -95,6 +97,7 @@ type Conn struct {
 	// sides were synchronized: a later SYN or SYN-ACK on it revives it.
 	handshakeReset bool
 	an             analyzer
+	art            artifactTrack
 }
 
 // NewConn prepares the analysis of a connection.
@@ -179,6 +182,7 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 
 	c.Damage[d].count(seg)
 	c.an.analyze(c, seg, d, &rec)
+	c.artifacts(seg, d, &rec)
 	scaleState(snd, rcv, seg.Opts.WScale, syn, ack)
 	c.summarize(seg, d, &rec)
 	c.Zeek.observe(seg, d, first, &rec)
@@ -426,7 +430,7 @@ func (c *Conn) dropTransitions(r flow.Dir) {
 func (c *Conn) Resume() *Conn {
 	n := &Conn{EP: c.EP, EndedBy: c.EndedBy, Closer: c.Closer, CloseSeen: c.CloseSeen,
 		HandshakeRTT: -1, SynAckRTT: -1, Zeek: c.Zeek, synTime: c.synTime, synAck: c.synAck,
-		lastTime: c.lastTime, an: c.an}
+		lastTime: c.lastTime, an: c.an, art: c.art}
 	n.Zeek.history = slices.Clone(c.Zeek.history)
 	for d := range n.an.dir {
 		n.an.dir[d].segs = slices.Clone(c.an.dir[d].segs)

@@ -40,11 +40,17 @@ type Record struct {
 	InFlight int64 // bytes in flight after this segment; -1 when not computed
 	// IPChecksum and TCPChecksum are the segment's checksum statuses.
 	IPChecksum, TCPChecksum capture.ChecksumStatus
+	// Artifacts are what the segment shows of the capture rather than of
+	// the network (state/artifact.go); DupBack, on a DuplicateFrame, is how
+	// many frames back its first copy is (DupOf). Both fit in the record's
+	// padding.
+	Artifacts Artifact
 	// SeqJump is set when the segment's sequence number lies that many
 	// bytes beyond anything its sender was seen to send, too far to be real
 	// (corrupt or crafted; see Conn.hole): it is no gap. AckJump is the same
 	// for an acknowledgment beyond anything the peer sent.
 	SeqJump, AckJump uint32
+	DupBack          uint32
 
 	// FileFrame is the frame's number within its input, File the input's
 	// index (capture.Segment): with several inputs merged, Frame counts the

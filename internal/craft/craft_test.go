@@ -536,6 +536,29 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestRepeat: a repeated frame is the same bytes at the current time, and
+// the connection goes on as if it had been written once.
+func TestRepeat(t *testing.T) {
+	var r recorder
+	w := NewWire(&r, time.Unix(0, 0))
+	if w.Repeat() != 0 {
+		t.Fatal("Repeat before any frame wrote one")
+	}
+	c := w.Conn(netip.MustParseAddrPort("192.0.2.1:1000"), netip.MustParseAddrPort("198.51.100.1:80"), 100, 200)
+	c.Handshake(time.Millisecond)
+	c.Client(PSH|ACK, Data(10))
+	w.Advance(time.Microsecond)
+	if n := w.Repeat(); n != 5 {
+		t.Fatalf("Repeat wrote frame %d, want 5", n)
+	}
+	if !bytes.Equal(r.pkts[3].data, r.pkts[4].data) || !r.pkts[4].ci.Timestamp.Equal(r.pkts[3].ci.Timestamp.Add(time.Microsecond)) {
+		t.Errorf("repeat differs from the original or is at the wrong time")
+	}
+	if s := c.Server(ACK); s.Ack != 111 {
+		t.Errorf("server acknowledged %d, want 111: the copy was delivered again", s.Ack)
+	}
+}
+
 func TestFlagsString(t *testing.T) {
 	for f, want := range map[Flags]string{0: "none", SYN | ACK: "SYN|ACK", FIN | PSH | ACK: "FIN|PSH|ACK", RST: "RST"} {
 		if got := f.String(); got != want {

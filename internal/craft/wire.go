@@ -35,6 +35,11 @@ type Wire struct {
 	frames int
 	err    error
 
+	// last is the last frame written as captured, and lastLen its length
+	// on the wire, for Repeat.
+	last    []byte
+	lastLen int
+
 	// Reused for every packet: the buffer is cleared by SerializeLayers, and
 	// the layer structs are overwritten before each use.
 	buf   gopacket.SerializeBuffer
@@ -267,6 +272,24 @@ func (w *Wire) capture(link *Link, data []byte) {
 		return
 	}
 	w.frames++
+	w.last, w.lastLen = append(w.last[:0], data...), ci.Length
+}
+
+// Repeat writes the last frame again, byte for byte, at the current time: a
+// frame captured twice, as a span port that sees it on two ports or taps on
+// both sides of a switch write it. Nothing is sent or delivered again. It
+// returns the frame number, or 0 before any frame or after an error.
+func (w *Wire) Repeat() int {
+	if w.err != nil || w.frames == 0 {
+		return 0
+	}
+	ci := gopacket.CaptureInfo{Timestamp: w.now, CaptureLength: len(w.last), Length: w.lastLen}
+	if err := w.out.WritePacket(ci, w.last); err != nil {
+		w.fail(fmt.Errorf("frame %d: %w", w.frames+1, err))
+		return 0
+	}
+	w.frames++
+	return w.frames
 }
 
 // tcpPort returns a's port as gopacket's type.

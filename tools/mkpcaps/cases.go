@@ -69,6 +69,9 @@ var cases = []pcapCase{
 	{"damaged.pcap", ethernet.pcap(damaged)},
 	{"bogus-block.pcapng", bogusBlock},
 	{"echo.pcap", ethernet.pcap(echoSession)},
+	{"duplicate-frames.pcap", ethernet.pcap(duplicateFrames)},
+	{"tso-segments.pcap", ethernet.pcap(tsoSegments)},
+	{"capture-points.pcap", ethernet.pcap(capturePoints)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.

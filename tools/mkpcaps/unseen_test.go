@@ -89,12 +89,7 @@ func TestUnseenKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			data, err := tt.gen()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := capture.NewReader("-")
-			r.Stdin = bytes.NewReader(data)
+			r := generated(t, tt.gen)
 			got := streamBytes{}
 			all := &pipeline.Collect{Records: true}
 			sum, err := pipeline.Run(r, pipeline.Options{}, all, got)
@@ -109,6 +104,18 @@ func TestUnseenKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// generated runs a case's generator and returns a reader of its capture.
+func generated(t *testing.T, gen func() ([]byte, error)) *capture.Reader {
+	t.Helper()
+	data, err := gen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := capture.NewReader("-")
+	r.Stdin = bytes.NewReader(data)
+	return r
 }
 
 func checkFacts(t *testing.T, c *state.Connection, got streamBytes, want connFacts) {
