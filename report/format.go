@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -123,6 +124,15 @@ func synOptionsText(o *capture.Options) []string {
 	return strings.Split(string(appendOptionsText(nil, &syn)), ",")
 }
 
+// endedBy is the side that ended a connection: the sender of the RST that
+// ended it, or of the first FIN.
+func endedBy(a *state.Conn) flow.Dir {
+	if a.EndedBy == state.Rst || a.EndedBy == state.Refused {
+		return a.ResetBy
+	}
+	return a.Closer
+}
+
 // endText says how a connection ended, for the summary table.
 func endText(c *state.Connection) string {
 	s := c.Data.EndedBy.String()
@@ -133,7 +143,7 @@ func endText(c *state.Connection) string {
 		s = "RST"
 	}
 	if c.Data.CloseSeen && c.Data.EndedBy != state.Open {
-		s += " by " + c.Data.Closer.Side()
+		s += " by " + endedBy(c.Data).Side()
 	}
 	if c.Data.EndedBy == state.Open && c.Data.CloseSeen {
 		s = "half-closed by " + c.Data.Closer.Side()

@@ -27,15 +27,26 @@ func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
 	return int64(a.Count[d][an.Index()])
 }
 
-// verdict says in one line what happened to a connection: "clean", or its
-// problems from the worst down, e.g. "reset by the server, 12 retransmissions
-// from the server, 2.000 s stalled on a zero window by the client".
-func verdict(c *state.Connection) string {
+// finding is one part of a verdict: its code (JSON's verdict_codes) and its
+// words.
+type finding struct{ code, text string }
+
+// Benign verdict codes: a connection with no others is not a problem
+// (--problems hides it).
+const (
+	codeClean            = "clean"
+	codeOpen             = "still_open"
+	codeResetAfterClose  = "reset_after_close"
+	codeHandshakePending = "handshake_not_completed"
+)
+
+// findings lists what went wrong with a connection, the worst first; empty
+// when nothing did.
+func findings(c *state.Connection) []finding {
 	a := c.Data
-	var p []string
-	cl := &a.EP[flow.Client]
-	if long, _ := badEnd(c); long != "" {
-		p = append(p, long)
+	var p []finding
+	if code, long, _ := badEnd(c); long != "" {
+		p = append(p, finding{code, long})
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
@@ -44,54 +55,116 @@ func verdict(c *state.Connection) string {
 			if f := count(a, d, state.FastRetransmission); f > 0 {
 				s += " (" + strconv.FormatInt(f, 10) + " fast)"
 			}
-			p = append(p, s)
+			p = append(p, finding{"retransmissions_from_" + side, s})
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if g := a.Dir[d].GapBytes(); g > 0 {
-			p = append(p, plural(g, "byte", "bytes")+" from the "+d.Side()+" not captured")
+			p = append(p, finding{"not_captured_from_" + d.Side(), plural(g, "byte", "bytes") + " from the " + d.Side() + " not captured"})
 		}
 	}
-	p = append(p, damageVerdict(a)...)
+	if st := a.Streams; st != nil {
+		for d := flow.C2S; d <= flow.S2C; d++ {
+			if n := st.Facts[d].LimitBytes; n > 0 {
+				p = append(p, finding{"buffer_limit_" + d.Side(), plural(n, "byte", "bytes") + " from the " + d.Side() +
+					" not reassembled: buffer limit reached"})
+			}
+		}
+	}
+	for _, s := range damageVerdict(a) {
+		p = append(p, finding{"damage", s})
+	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if z := a.Dir[d].ZeroWindow; z > 0 || count(a, d, state.ZeroWindow) > 0 {
-			p = append(p, duration(z)+" stalled on a zero window by the "+d.Side())
+			p = append(p, finding{"zero_window_by_" + d.Side(), duration(z) + " stalled on a zero window by the " + d.Side()})
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
 		if n := count(a, d, state.OutOfOrder); n > 0 {
-			p = append(p, plural(n, "out-of-order segment", "out-of-order segments")+" from the "+side)
+			p = append(p, finding{"out_of_order_from_" + side, plural(n, "out-of-order segment", "out-of-order segments") + " from the " + side})
 		}
 		if n := count(a, d, state.DuplicateAck); n > 0 {
-			p = append(p, plural(n, "duplicate ACK", "duplicate ACKs")+" from the "+side)
+			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
 		}
 	}
+	return p
+}
+
+// cleanVerdict is the verdict of a connection without findings.
+func cleanVerdict(c *state.Connection) finding {
+	a := c.Data
+	switch {
+	case a.EndedBy == state.Open && !a.EP[flow.Client].State.Synchronized():
+		return finding{codeHandshakePending, "handshake not completed"}
+	case a.EndedBy == state.Open:
+		return finding{codeOpen, "clean, still open"}
+	}
+	return finding{codeClean, "clean"}
+}
+
+// verdict says in one line what happened to a connection: "clean", or its
+// problems from the worst down, e.g. "reset by the server, 12 retransmissions
+// from the server, 2.000 s stalled on a zero window by the client".
+func verdict(c *state.Connection) string {
+	p := findings(c)
 	if len(p) == 0 {
-		switch {
-		case a.EndedBy == state.Open && !cl.State.Synchronized():
-			return "handshake not completed"
-		case a.EndedBy == state.Open:
-			return "clean, still open"
-		}
-		return "clean"
+		return cleanVerdict(c).text
 	}
-	return strings.Join(p, ", ")
+	texts := make([]string, len(p))
+	for i, f := range p {
+		texts[i] = f.text
+	}
+	return strings.Join(texts, ", ")
+}
+
+// VerdictCodes are the verdict's findings as codes, in the verdict's order
+// (docs/json-schema.md lists them): "reset_by_client",
+// "retransmissions_from_server", ...; one code, "clean", "still_open" or
+// "handshake_not_completed", when there is no finding. Damage of any kind
+// is "damage", once per kind found.
+func VerdictCodes(c *state.Connection) []string {
+	p := findings(c)
+	if len(p) == 0 {
+		return []string{cleanVerdict(c).code}
+	}
+	codes := make([]string, len(p))
+	for i, f := range p {
+		codes[i] = f.code
+	}
+	return codes
+}
+
+// Problem reports whether a connection's verdict is not clean: it has a
+// finding other than a reset after a completed close (which aborted
+// nothing). A connection still open, or whose handshake the capture ended
+// before completing, is not a problem.
+func Problem(c *state.Connection) bool {
+	for _, f := range findings(c) {
+		if f.code != codeResetAfterClose {
+			return true
+		}
+	}
+	return false
 }
 
 // badEnd says how a connection ended when that is a problem (refused, no
-// answer, reset), in the verdict's words and in the table's.
-func badEnd(c *state.Connection) (long, short string) {
+// answer, reset), as a verdict code, in the verdict's words and in the
+// table's. A reset is told by the side that sent the RST; one after both
+// FINs were acknowledged is told apart from an abort.
+func badEnd(c *state.Connection) (code, long, short string) {
 	a := c.Data
 	switch {
 	case a.EndedBy == state.Refused:
-		return "refused: the SYN was answered with RST", "refused"
+		return "refused", "refused: the SYN was answered with RST", "refused"
 	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
-		return "no answer to the SYN", "no answer"
+		return "no_answer", "no answer to the SYN", "no answer"
+	case a.EndedBy == state.Rst && a.ResetAfterClose:
+		return codeResetAfterClose, "reset by the " + a.ResetBy.Side() + " after a completed close (both FINs acknowledged)", "reset after close"
 	case a.EndedBy == state.Rst:
-		return "reset by the " + a.Closer.Side(), "reset"
+		return "reset_by_" + a.ResetBy.Side(), "reset by the " + a.ResetBy.Side(), "reset"
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // health writes the per-connection summary facts under the connection header

@@ -187,7 +187,7 @@ func endpointJSON(c *state.Connection, r flow.Dir) jsonEndpoint {
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
 
 func streamJSON(f *stream.Facts) jsonStream {
-	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
+	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, LimitBytes: f.LimitBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
 		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
 	if f.Proto != "" {
 		p := f.Proto
@@ -211,7 +211,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	}
 	dur := c.LastTime - c.FirstTime
 	jc.DurationS, jc.MaxIdleS = secs(dur), secs(a.MaxIdle)
-	jc.ConnState, jc.History, jc.Verdict = a.Zeek.ConnState(), a.Zeek.History(), verdict(c)
+	jc.ConnState, jc.History, jc.Verdict, jc.VerdictCodes = a.Zeek.ConnState(), a.Zeek.History(), verdict(c), VerdictCodes(c)
 	jc.Stats.C2S, jc.Stats.S2C = dirStatsJSON(c, flow.C2S, dur), dirStatsJSON(c, flow.S2C, dur)
 	if st := a.Streams; st != nil {
 		jc.Streams = &jsonStreams{streamJSON(&st.Facts[flow.C2S]), streamJSON(&st.Facts[flow.S2C])}
@@ -220,10 +220,19 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		s := a.Closer.Side()
 		jc.ClosedBy = &s
 	}
+	if a.EndedBy == state.Rst || a.EndedBy == state.Refused {
+		s := a.ResetBy.Side()
+		jc.ResetBy, jc.ResetAfter = &s, a.ResetAfterClose
+	}
 	if a.HandshakeRTT >= 0 {
 		v := secs(a.HandshakeRTT)
 		jc.HandshakeRTT = &v
 	}
+	if a.ConnectTime >= 0 {
+		v := secs(a.ConnectTime)
+		jc.ConnectTime = &v
+	}
+	jc.SYNs, jc.SYNACKs = a.SYNs, a.SYNACKs
 	jc.ICMP = []jsonICMP{}
 	for _, e := range a.ICMP {
 		proto := "icmp"

@@ -50,6 +50,7 @@ type jsonChecksums struct {
 type jsonStream struct {
 	Bytes         int64         `json:"bytes"`
 	GapBytes      int64         `json:"gap_bytes"`
+	LimitBytes    int64         `json:"buffer_limit_bytes"`
 	Gaps          []jsonGap     `json:"gaps"`
 	Retransmitted int64         `json:"retransmitted_bytes"`
 	OverlapCount  int           `json:"differing_overlap_count"`
@@ -136,7 +137,12 @@ type jsonConn struct {
 	MidStream    bool         `json:"mid_stream"`
 	EndedBy      string       `json:"ended_by"`
 	ClosedBy     *string      `json:"closed_by"`
+	ResetBy      *string      `json:"reset_by"`
+	ResetAfter   bool         `json:"reset_after_close"`
 	HandshakeRTT *float64     `json:"handshake_rtt_s"`
+	ConnectTime  *float64     `json:"connect_time_s"`
+	SYNs         int          `json:"syns"`
+	SYNACKs      int          `json:"syn_acks"`
 	Packets      dirCounts    `json:"packets"`
 	Bytes        dirCounts    `json:"bytes"`
 	DurationS    float64      `json:"duration_s"`
@@ -145,6 +151,7 @@ type jsonConn struct {
 	ConnState    string       `json:"conn_state"`
 	History      string       `json:"history"`
 	Verdict      string       `json:"verdict"`
+	VerdictCodes []string     `json:"verdict_codes"`
 	Streams      *jsonStreams `json:"streams,omitempty"` // when reassembled
 	ICMP         []jsonICMP   `json:"icmp_errors"`
 	BadHeaders   []jsonBad    `json:"bad_headers,omitempty"`

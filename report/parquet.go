@@ -49,7 +49,12 @@ type ConnRow struct {
 	MidStream    bool           `parquet:"mid_stream" json:"mid_stream"`
 	EndedBy      string         `parquet:"ended_by,dict" json:"ended_by"`
 	ClosedBy     *string        `parquet:"closed_by,optional,dict" json:"closed_by"`
+	ResetBy      *string        `parquet:"reset_by,optional,dict" json:"reset_by"`
+	ResetAfter   bool           `parquet:"reset_after_close" json:"reset_after_close"`
 	HandshakeRTT *float64       `parquet:"handshake_rtt_s,optional" json:"handshake_rtt_s"`
+	ConnectTime  *float64       `parquet:"connect_time_s,optional" json:"connect_time_s"`
+	SYNs         int32          `parquet:"syns" json:"syns"`
+	SYNACKs      int32          `parquet:"syn_acks" json:"syn_acks"`
 	Packets      DirCountsRow   `parquet:"packets" json:"packets"`
 	Bytes        DirCountsRow   `parquet:"bytes" json:"bytes"`
 	DurationS    float64        `parquet:"duration_s" json:"duration_s"`
@@ -58,6 +63,7 @@ type ConnRow struct {
 	ConnState    string         `parquet:"conn_state,dict" json:"conn_state"`
 	History      string         `parquet:"history,dict" json:"history"`
 	Verdict      string         `parquet:"verdict,dict" json:"verdict"`
+	VerdictCodes []string       `parquet:"verdict_codes,list" json:"verdict_codes"`
 	Streams      *StreamsRow    `parquet:"streams,optional" json:"streams,omitempty"`
 	ICMPErrors   []ICMPErrorRow `parquet:"icmp_errors,list" json:"icmp_errors"`
 	BadHeaders   []BadHeaderRow `parquet:"bad_headers,list" json:"bad_headers"`
@@ -137,6 +143,7 @@ type StreamsRow struct {
 type StreamRow struct {
 	Bytes         int64        `parquet:"bytes" json:"bytes"`
 	GapBytes      int64        `parquet:"gap_bytes" json:"gap_bytes"`
+	LimitBytes    int64        `parquet:"buffer_limit_bytes" json:"buffer_limit_bytes"`
 	Gaps          []GapRow     `parquet:"gaps,list" json:"gaps"`
 	Retransmitted int64        `parquet:"retransmitted_bytes" json:"retransmitted_bytes"`
 	OverlapCount  int64        `parquet:"differing_overlap_count" json:"differing_overlap_count"`
@@ -151,6 +158,7 @@ type GapRow struct {
 	Offset int64  `parquet:"offset" json:"offset"`
 	Size   int64  `parquet:"size" json:"size"`
 	Frame  *int64 `parquet:"frame,optional" json:"frame,omitempty"`
+	Kind   string `parquet:"kind,dict" json:"kind"`
 }
 
 // OverlapRow is a differing overlap in a stream.
@@ -274,12 +282,13 @@ func ConnRowOf(row *ConnRow, base int64, c *state.Connection, run string, inputs
 		Client: endpointRow(&jc.Client), Server: endpointRow(&jc.Server),
 		FirstFrame: int64(c.FirstFrame), LastFrame: int64(c.LastFrame), FirstTime: jc.FirstTime, LastTime: jc.LastTime,
 		FirstTS: c.FirstTime / 1e3, LastTS: c.LastTime / 1e3, MidStream: c.MidStream, EndedBy: jc.EndedBy,
-		ClosedBy: jc.ClosedBy, HandshakeRTT: jc.HandshakeRTT,
+		ClosedBy: jc.ClosedBy, ResetBy: jc.ResetBy, ResetAfter: jc.ResetAfter, HandshakeRTT: jc.HandshakeRTT,
+		ConnectTime: jc.ConnectTime, SYNs: int32(jc.SYNs), SYNACKs: int32(jc.SYNACKs),
 		Packets:   DirCountsRow{int64(c.Packets[flow.C2S]), int64(c.Packets[flow.S2C])},
 		Bytes:     DirCountsRow{int64(c.Bytes[flow.C2S]), int64(c.Bytes[flow.S2C])},
 		DurationS: jc.DurationS, MaxIdleS: jc.MaxIdleS,
 		Stats:     StatsRow{dirStatsRow(&jc.Stats.C2S), dirStatsRow(&jc.Stats.S2C)},
-		ConnState: jc.ConnState, History: jc.History, Verdict: jc.Verdict,
+		ConnState: jc.ConnState, History: jc.History, Verdict: jc.Verdict, VerdictCodes: jc.VerdictCodes,
 		ICMPErrors: []ICMPErrorRow{}, BadHeaders: []BadHeaderRow{}}
 	if jc.Streams != nil {
 		row.Streams = &StreamsRow{streamRow(&jc.Streams.C2S), streamRow(&jc.Streams.S2C)}
@@ -349,14 +358,14 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 }
 
 func streamRow(s *jsonStream) StreamRow {
-	r := StreamRow{Bytes: s.Bytes, GapBytes: s.GapBytes, Gaps: []GapRow{}, Retransmitted: s.Retransmitted,
+	r := StreamRow{Bytes: s.Bytes, GapBytes: s.GapBytes, LimitBytes: s.LimitBytes, Gaps: []GapRow{}, Retransmitted: s.Retransmitted,
 		OverlapCount: int64(s.OverlapCount), Overlaps: []OverlapRow{}, SHA256: s.SHA256, Proto: s.Proto}
 	if s.ProtoFrame != 0 {
 		v := int64(s.ProtoFrame)
 		r.ProtoFrame = &v
 	}
 	for _, g := range s.Gaps {
-		gr := GapRow{Offset: g.Offset, Size: g.Size}
+		gr := GapRow{Offset: g.Offset, Size: g.Size, Kind: g.Kind}
 		if g.Frame != 0 {
 			v := int64(g.Frame)
 			gr.Frame = &v

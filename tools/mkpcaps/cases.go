@@ -69,6 +69,7 @@ var cases = []pcapCase{
 	{"damaged.pcap", ethernet.pcap(damaged)},
 	{"bogus-block.pcapng", bogusBlock},
 	{"echo.pcap", ethernet.pcap(echoSession)},
+	{"verdicts.pcap", ethernet.pcap(verdicts)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
