@@ -204,6 +204,20 @@ func health(w *bufio.Writer, c *state.Connection) {
 			w.WriteString("; ")
 			w.WriteString(rate(float64(c.Bytes[d]) / (float64(dur) / 1e9)))
 		}
+		if s.RexmtBytes > 0 {
+			// The bytes sent again, and the rate without them.
+			w.WriteString("; ")
+			pluralW(s.RexmtBytes, "byte", "bytes")
+			w.WriteString(" retransmitted in ")
+			pluralW(s.RexmtSegs, "segment", "segments")
+			w.WriteString(" (")
+			w.WriteString(percent(s.RetransmissionRate()))
+			w.WriteString(" %)")
+			if dur > 0 {
+				w.WriteString(", goodput ")
+				w.WriteString(rate(float64(s.UniqueBytes) / (float64(dur) / 1e9)))
+			}
+		}
 		if g := s.GapBytes(); g > 0 {
 			w.WriteString("; ")
 			pluralW(g, "byte", "bytes")
@@ -248,6 +262,15 @@ func health(w *bufio.Writer, c *state.Connection) {
 	w.WriteString("verdict: ")
 	w.WriteString(verdict(c))
 	w.WriteByte('\n')
+}
+
+// percent formats a share as a percentage with two decimals, or two
+// significant digits below 0.01 % (never a misleading 0.00).
+func percent(f float64) string {
+	if p := 100 * f; p < 0.01 && p > 0 {
+		return strconv.FormatFloat(p, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(100*f, 'f', 2, 64)
 }
 
 // rate formats bytes per second.

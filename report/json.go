@@ -304,7 +304,10 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	}
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)
+		js.Goodput = float64(s.UniqueBytes) / secs(dur)
 	}
+	js.DataSegs, js.UniqueBytes, js.RexmtBytes, js.RexmtSegs = s.DataSegs, s.UniqueBytes, s.RexmtBytes, s.RexmtSegs
+	js.RexmtRate = s.RetransmissionRate()
 	dm := &c.Data.Damage[d]
 	for _, p := range capture.OptionProblems() {
 		if n := dm.Options[p]; n > 0 {

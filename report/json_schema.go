@@ -34,6 +34,13 @@ type jsonDirStats struct {
 	RTT         *jsonRTT          `json:"ack_rtt"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
+	// The payload as the capture saw it (state.DirStats).
+	Goodput     float64 `json:"goodput_bps"`
+	DataSegs    int64   `json:"data_segments"`
+	UniqueBytes int64   `json:"unique_bytes"`
+	RexmtBytes  int64   `json:"retransmitted_bytes"`
+	RexmtSegs   int64   `json:"retransmitted_segments"`
+	RexmtRate   float64 `json:"retransmission_rate"`
 	// Damage (report/damage.go): present only when there is some.
 	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
 	Checksums        *jsonChecksums    `json:"checksums,omitempty"`

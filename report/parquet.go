@@ -100,6 +100,12 @@ type DirStatsRow struct {
 	AckRTT      *RTTRow          `parquet:"ack_rtt,optional" json:"ack_rtt"`
 	ZeroWindowS float64          `parquet:"zero_window_s" json:"zero_window_s"`
 	Throughput  float64          `parquet:"throughput_bps" json:"throughput_bps"`
+	Goodput     float64          `parquet:"goodput_bps" json:"goodput_bps"`
+	DataSegs    int64            `parquet:"data_segments" json:"data_segments"`
+	UniqueBytes int64            `parquet:"unique_bytes" json:"unique_bytes"`
+	RexmtBytes  int64            `parquet:"retransmitted_bytes" json:"retransmitted_bytes"`
+	RexmtSegs   int64            `parquet:"retransmitted_segments" json:"retransmitted_segments"`
+	RexmtRate   float64          `parquet:"retransmission_rate" json:"retransmission_rate"`
 	// Damage, as in JSON: empty, NULL and 0 when there is none.
 	MalformedOptions map[string]int64 `parquet:"malformed_options" json:"malformed_options,omitempty"`
 	Checksums        *ChecksumsRow    `parquet:"checksums,optional" json:"checksums,omitempty"`
@@ -336,7 +342,8 @@ func endpointRow(e *jsonEndpoint) EndpointRow {
 }
 
 func dirStatsRow(s *jsonDirStats) DirStatsRow {
-	r := DirStatsRow{Analysis: make(map[string]int64, len(s.Analysis)), GapBytes: s.GapBytes, ZeroWindowS: s.ZeroWindowS, Throughput: s.Throughput}
+	r := DirStatsRow{Analysis: make(map[string]int64, len(s.Analysis)), GapBytes: s.GapBytes, ZeroWindowS: s.ZeroWindowS, Throughput: s.Throughput,
+		Goodput: s.Goodput, DataSegs: s.DataSegs, UniqueBytes: s.UniqueBytes, RexmtBytes: s.RexmtBytes, RexmtSegs: s.RexmtSegs, RexmtRate: s.RexmtRate}
 	for k, v := range s.Analysis {
 		r.Analysis[k] = int64(v)
 	}

@@ -465,6 +465,7 @@ func (c *Conn) Resume() *Conn {
 	for d := range n.an.dir {
 		n.an.dir[d].segs = slices.Clone(c.an.dir[d].segs)
 		n.Dir[d].holes = slices.Clone(c.Dir[d].holes)
+		n.Dir[d].seen, n.Dir[d].seenSet = c.Dir[d].seen, c.Dir[d].seenSet
 		n.Dir[d].settled = c.Dir[d].settled
 	}
 	n.resumed = true

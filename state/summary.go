@@ -18,6 +18,18 @@ type DirStats struct {
 	zwSince    int64
 	zwOpen     bool
 
+	// The payload this side sent, as the capture saw it: UniqueBytes were
+	// captured for the first time (lost before the capture point and
+	// resent counts once, here); RexmtBytes had been captured before, in
+	// RexmtSegs segments (tcptrace's "rexmt data bytes" and "rexmt data
+	// pkts": a frame captured twice counts too). DataSegs counts the
+	// segments with payload.
+	DataSegs, UniqueBytes, RexmtSegs, RexmtBytes int64
+	// seen is one past the highest payload byte captured (seenSet once
+	// there is one); bytes below it were captured unless in a hole.
+	seen    flow.Seq
+	seenSet bool
+
 	// holes are byte ranges of this direction's stream that were skipped
 	// (a later segment or an ACK showed they were sent) and not seen since;
 	// settled counts gap bytes dropped from the list when it was full.
@@ -30,6 +42,52 @@ type hole struct{ lo, hi flow.Seq }
 // maxHoles bounds the open holes kept per direction; older ones are counted
 // as never filled.
 const maxHoles = 64
+
+// RetransmissionRate is the share of the payload captured from this side
+// that had been captured before: RexmtBytes / (UniqueBytes + RexmtBytes);
+// 0 without payload.
+func (s *DirStats) RetransmissionRate() float64 {
+	if t := s.UniqueBytes + s.RexmtBytes; t > 0 {
+		return float64(s.RexmtBytes) / float64(t)
+	}
+	return 0
+}
+
+// payload counts a segment's payload [lo, hi) as unique or retransmitted:
+// the bytes below the highest one captured and not in a hole had been
+// captured before. Call it before fill.
+func (s *DirStats) payload(lo, hi flow.Seq) {
+	n := hi.Diff(lo)
+	s.DataSegs++
+	var again int64
+	if s.seenSet && lo.LessThan(s.seen) {
+		top := hi
+		if s.seen.LessThan(top) {
+			top = s.seen
+		}
+		again = top.Diff(lo)
+		for _, h := range s.holes {
+			a, b := h.lo, h.hi
+			if a.LessThan(lo) {
+				a = lo
+			}
+			if top.LessThan(b) {
+				b = top
+			}
+			if a.LessThan(b) {
+				again -= b.Diff(a)
+			}
+		}
+	}
+	if again > 0 {
+		s.RexmtSegs++
+		s.RexmtBytes += again
+	}
+	s.UniqueBytes += n - max(again, 0)
+	if !s.seenSet || s.seen.LessThan(hi) {
+		s.seen, s.seenSet = hi, true
+	}
+}
 
 // RTTAvg is the mean ACK RTT in ns, or -1 without samples.
 func (s *DirStats) RTTAvg() int64 {
@@ -131,6 +189,18 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 		}
 	}
 	if seg.PayloadLen > 0 {
+		lo := flow.Seq(seg.Seq)
+		if seg.Flags&capture.SYN != 0 {
+			lo = lo.Add(1) // a SYN's payload follows its sequence number
+		}
+		if rec.SeqJump == 0 {
+			s.payload(lo, lo.Add(seg.PayloadLen))
+		} else {
+			// A number too far to be real moves nothing: its bytes count
+			// as new, the highest byte seen stays.
+			s.DataSegs++
+			s.UniqueBytes += int64(seg.PayloadLen)
+		}
 		s.fill(flow.Seq(seg.Seq), flow.Seq(seg.Seq).Add(seg.PayloadLen))
 	}
 }

@@ -1,6 +1,10 @@
 package state
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tcpflow/tcpflow/flow"
+)
 
 // exchange and finClose follow handshake (conn_test.go) in the scripts below.
 var (
@@ -88,5 +92,30 @@ func TestRTTAndIdle(t *testing.T) {
 	}
 	if c.MaxIdle != 1e6 {
 		t.Errorf("max idle = %d, want 1e6", c.MaxIdle)
+	}
+}
+
+// TestRetransmittedBytes checks the count of unique and retransmitted
+// payload bytes: bytes captured before count again (tcptrace's rexmt data
+// bytes), bytes filling a hole the capture never showed count once, and a
+// segment partly new partly old is split.
+func TestRetransmittedBytes(t *testing.T) {
+	c := play(t, with(handshake, []step{
+		{c2s, P | A, 1001, 5001, 100},
+		{c2s, P | A, 1001, 5001, 100}, // all again
+		{c2s, P | A, 1201, 5001, 100}, // 1101-1200 not captured
+		{c2s, P | A, 1101, 5001, 100}, // fills the hole: new to the capture
+		{c2s, P | A, 1251, 5001, 100}, // 50 again, 50 new
+	}))
+	s := &c.Dir[c2s]
+	if s.DataSegs != 5 || s.UniqueBytes != 350 || s.RexmtBytes != 150 || s.RexmtSegs != 2 {
+		t.Errorf("data segments %d, unique %d, retransmitted %d in %d segments; want 5, 350, 150 in 2",
+			s.DataSegs, s.UniqueBytes, s.RexmtBytes, s.RexmtSegs)
+	}
+	if r := s.RetransmissionRate(); r != 0.3 {
+		t.Errorf("retransmission rate %v, want 0.3", r)
+	}
+	if s := &c.Dir[flow.S2C]; s.DataSegs != 0 || s.RetransmissionRate() != 0 {
+		t.Errorf("server: %+v", *s)
 	}
 }
