@@ -25,6 +25,9 @@ type Options struct {
 	// to tell each one (0: DefaultExplainLimit); longer ones are told in
 	// part.
 	ExplainLimit int
+	// Triage chooses and orders the connections the text and JSON reports
+	// show (--problems, --sort, --top).
+	Triage Triage
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
