@@ -3,12 +3,19 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/internal/craft"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 	"github.com/tcpflow/tcpflow/stream"
@@ -104,5 +111,68 @@ func TestBufferLimitVerdict(t *testing.T) {
 	c = verdictConns(t, "../testdata/pcaps/verdicts.pcap", stream.DefaultOptions)[3]
 	if f := &c.Data.Streams.Facts[flow.S2C]; f.LimitBytes != 0 || f.GapBytes != 0 || f.Bytes != 12*1448 {
 		t.Errorf("default limits: %d bytes delivered, %d at the limit, %d not captured; want 17376, 0, 0", f.Bytes, f.LimitBytes, f.GapBytes)
+	}
+}
+
+// TestLossyBulkReassembledWhole checks that the default reassembly limits
+// take an 8 MB download over a lossy path whole, as tshark's follow does:
+// 1 % of the server's segments are lost before the capture point (at the
+// client) and resent 2000 segments (2.9 MB) later, so that much waits
+// behind each hole. Nothing may be called missing or left at the limit.
+func TestLossyBulkReassembledWhole(t *testing.T) {
+	var buf bytes.Buffer
+	pw := pcapgo.NewWriter(&buf)
+	if err := pw.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	w := craft.NewWire(pw, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	c := w.Conn(netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.0.0.2:80"), 1000, 5000)
+	c.Handshake(20 * time.Millisecond)
+	c.Client(craft.PSH|craft.ACK, craft.Payload([]byte("GET /big HTTP/1.1\r\n\r\n")))
+	const total, seg, late = 8000000, 1448, 2000
+	type lostSeg struct {
+		seq   uint32
+		n, at int
+	}
+	var lost []lostSeg
+	for i, sent := 0, 0; sent < total; i++ {
+		n := min(seg, total-sent)
+		if i%100 == 37 {
+			s := c.Server(craft.ACK, craft.Data(n), craft.Lost)
+			lost = append(lost, lostSeg{s.Seq, n, i + late})
+		} else {
+			c.Server(craft.ACK, craft.Data(n))
+		}
+		sent += n
+		w.Advance(10 * time.Microsecond)
+		for len(lost) > 0 && lost[0].at <= i {
+			c.Server(craft.ACK, craft.Seq(lost[0].seq), craft.Data(lost[0].n))
+			lost = lost[1:]
+		}
+		if i%2 == 1 {
+			c.Client(craft.ACK)
+		}
+	}
+	for _, l := range lost {
+		c.Server(craft.ACK, craft.Seq(l.seq), craft.Data(l.n))
+		c.Client(craft.ACK)
+	}
+	c.Client(craft.FIN | craft.ACK)
+	c.Server(craft.FIN | craft.ACK)
+	c.Client(craft.ACK)
+	if err := w.Err(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bulk.pcap")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conn := verdictConns(t, path, stream.DefaultOptions)[0]
+	f := &conn.Data.Streams.Facts[flow.S2C]
+	if f.Bytes != total || f.GapBytes != 0 || f.LimitBytes != 0 {
+		t.Errorf("%d bytes delivered, %d not captured, %d at the buffer limit; want %d, 0, 0", f.Bytes, f.GapBytes, f.LimitBytes, total)
+	}
+	if v := verdict(conn); strings.Contains(v, "not captured") || strings.Contains(v, "buffer limit") {
+		t.Errorf("verdict %q", v)
 	}
 }
