@@ -223,16 +223,25 @@ func health(w *bufio.Writer, c *state.Connection) {
 			pluralW(g, "byte", "bytes")
 			w.WriteString(" not captured")
 		}
-		if s.RTTCount > 0 {
-			w.WriteString("; ACK RTT min/avg/max ")
-			writeDuration(w, s.RTTMin)
+		rtts := func(name string, min, avg, max int64, n int) {
+			w.WriteString(name)
+			w.WriteString(" min/avg/max ")
+			writeDuration(w, min)
 			w.WriteByte('/')
-			writeDuration(w, s.RTTAvg())
+			writeDuration(w, avg)
 			w.WriteByte('/')
-			writeDuration(w, s.RTTMax)
+			writeDuration(w, max)
 			w.WriteString(" (")
-			pluralW(int64(s.RTTCount), "sample", "samples")
+			pluralW(int64(n), "sample", "samples")
 			w.WriteByte(')')
+		}
+		if s.ACK.Count > 0 {
+			rtts("; ACK RTT", s.ACK.Min, s.ACK.Avg(), s.ACK.Max, s.ACK.Count)
+		}
+		if k := &s.Karn; k.Count > 0 && count(a, d, state.Retransmission) > 0 {
+			// The ACK RTT counts the waits for retransmissions; this
+			// side sent some, so say the round trip without them.
+			rtts("; RTT without resent segments (Karn)", k.Min, k.Avg(), k.Max, k.Count)
 		}
 		if s.ZeroWindow > 0 {
 			w.WriteString("; zero window for ")

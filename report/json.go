@@ -299,8 +299,11 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 			js.Analysis[an.Name()] = n
 		}
 	}
-	if s.RTTCount > 0 {
-		js.RTT = &jsonRTT{secs(s.RTTMin), secs(s.RTTAvg()), secs(s.RTTMax), s.RTTCount}
+	if s.ACK.Count > 0 {
+		js.RTT = &jsonRTT{secs(s.ACK.Min), secs(s.ACK.Avg()), secs(s.ACK.Max), s.ACK.Count}
+	}
+	if k := &s.Karn; k.Count > 0 {
+		js.Karn = &jsonRTT{secs(k.Min), secs(k.Avg()), secs(k.Max), k.Count}
 	}
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)

@@ -32,6 +32,7 @@ type jsonDirStats struct {
 	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
 	GapBytes    int64             `json:"gap_bytes"`
 	RTT         *jsonRTT          `json:"ack_rtt"`
+	Karn        *jsonRTT          `json:"rtt_karn"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
 	// The payload as the capture saw it (state.DirStats).

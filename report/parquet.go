@@ -98,6 +98,7 @@ type DirStatsRow struct {
 	Analysis    map[string]int64 `parquet:"analysis" json:"analysis"`
 	GapBytes    int64            `parquet:"gap_bytes" json:"gap_bytes"`
 	AckRTT      *RTTRow          `parquet:"ack_rtt,optional" json:"ack_rtt"`
+	Karn        *RTTRow          `parquet:"rtt_karn,optional" json:"rtt_karn"`
 	ZeroWindowS float64          `parquet:"zero_window_s" json:"zero_window_s"`
 	Throughput  float64          `parquet:"throughput_bps" json:"throughput_bps"`
 	Goodput     float64          `parquet:"goodput_bps" json:"goodput_bps"`
@@ -349,6 +350,9 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 	}
 	if s.RTT != nil {
 		r.AckRTT = &RTTRow{s.RTT.Min, s.RTT.Avg, s.RTT.Max, int64(s.RTT.Samples)}
+	}
+	if s.Karn != nil {
+		r.Karn = &RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}
 	}
 	if len(s.MalformedOptions) > 0 {
 		r.MalformedOptions = make(map[string]int64, len(s.MalformedOptions))

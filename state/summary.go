@@ -8,10 +8,16 @@ import (
 // DirStats are the per-direction facts a connection summary needs. They are
 // accumulated segment by segment, so summary modes need no Records.
 type DirStats struct {
-	// ACK round-trip times of the data sent in this direction (the time from a
-	// segment to the ACK that first covers it, tcp.analysis.ack_rtt), in ns.
-	RTTMin, RTTMax, RTTSum int64
-	RTTCount               int
+	// ACK are the round-trip times of the data sent in this direction (the
+	// time from a segment to the ACK that first covers it,
+	// tcp.analysis.ack_rtt), in ns.
+	ACK RTTStats
+	// Karn are the round-trip times of this direction's segments that
+	// were never sent again (Karn's rule: an ACK of a segment sent twice
+	// does not say which copy it answers), from the segment to the ACK
+	// that names its end exactly, as tcptrace samples them: no
+	// retransmission timeout or SYN retry in them.
+	Karn RTTStats
 	// ZeroWindow is how long this side advertised a zero window, in ns (up to
 	// the connection's last segment when it never reopened it).
 	ZeroWindow int64
@@ -42,6 +48,29 @@ type hole struct{ lo, hi flow.Seq }
 // maxHoles bounds the open holes kept per direction; older ones are counted
 // as never filled.
 const maxHoles = 64
+
+// RTTStats are round-trip time samples in ns: count, min, max and sum.
+type RTTStats struct {
+	Min, Max, Sum int64
+	Count         int
+}
+
+func (r *RTTStats) add(ns int64) {
+	if r.Count == 0 || ns < r.Min {
+		r.Min = ns
+	}
+	r.Max = max(r.Max, ns)
+	r.Sum += ns
+	r.Count++
+}
+
+// Avg is the mean in ns, or -1 without samples.
+func (r *RTTStats) Avg() int64 {
+	if r.Count == 0 {
+		return -1
+	}
+	return r.Sum / int64(r.Count)
+}
 
 // RetransmissionRate is the share of the payload captured from this side
 // that had been captured before: RexmtBytes / (UniqueBytes + RexmtBytes);
@@ -89,14 +118,6 @@ func (s *DirStats) payload(lo, hi flow.Seq) {
 	}
 }
 
-// RTTAvg is the mean ACK RTT in ns, or -1 without samples.
-func (s *DirStats) RTTAvg() int64 {
-	if s.RTTCount == 0 {
-		return -1
-	}
-	return s.RTTSum / int64(s.RTTCount)
-}
-
 // GapBytes is the payload this direction sent that the capture never showed:
 // the sum of the holes in its sequence space that no segment filled. It is the
 // observer's equivalent of Zeek's missed_bytes.
@@ -110,15 +131,6 @@ func (s *DirStats) GapBytes() int64 {
 
 // Gaps is the number of distinct holes still open.
 func (s *DirStats) Gaps() int { return len(s.holes) }
-
-func (s *DirStats) rtt(ns int64) {
-	if s.RTTCount == 0 || ns < s.RTTMin {
-		s.RTTMin = ns
-	}
-	s.RTTMax = max(s.RTTMax, ns)
-	s.RTTSum += ns
-	s.RTTCount++
-}
 
 // addHole records [lo, hi) as not captured, merging with overlapping holes.
 func (s *DirStats) addHole(lo, hi flow.Seq) {
@@ -176,7 +188,7 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 	}
 	c.lastTime = seg.Time
 	if rec.AckRTT >= 0 {
-		c.Dir[d.Reverse()].rtt(rec.AckRTT)
+		c.Dir[d.Reverse()].ACK.add(rec.AckRTT)
 	}
 	s := &c.Dir[d]
 	if seg.Flags&(capture.RST|capture.SYN) == 0 {
