@@ -42,14 +42,15 @@ type SortField string
 // The fields --sort knows.
 const (
 	SortDuration   SortField = "duration"            // last segment minus first
+	SortConnect    SortField = "connect-time"        // the handshake with its retries (Conn.ConnectTime)
 	SortBytes      SortField = "bytes"               // payload both ways, retransmissions included
-	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (Wireshark\'s)
+	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (Wireshark's)
 	SortRexmtBytes SortField = "retransmitted-bytes" // retransmitted payload both ways
 	SortRexmtRate  SortField = "retransmission-rate" // retransmitted / (unique + retransmitted) payload, both ways
 )
 
 // SortFields lists the fields --sort takes, for its help and errors.
-var SortFields = []SortField{SortDuration, SortBytes, SortRexmt, SortRexmtBytes, SortRexmtRate}
+var SortFields = []SortField{SortDuration, SortConnect, SortBytes, SortRexmt, SortRexmtBytes, SortRexmtRate}
 
 // ParseSortField checks a --sort value.
 func ParseSortField(s string) (SortField, error) {
@@ -73,6 +74,8 @@ func SortKey(c *state.Connection, f SortField) float64 {
 	switch f {
 	case SortDuration:
 		return float64(c.LastTime - c.FirstTime)
+	case SortConnect:
+		return float64(max(a.ConnectTime, 0))
 	case SortBytes:
 		return float64(c.Bytes[flow.C2S] + c.Bytes[flow.S2C])
 	case SortRexmt:
