@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/stream"
 
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
@@ -41,6 +42,7 @@ type event struct {
 	// at t0:t1 of hdrs; rec is set when hasRec.
 	fi, d2 int32
 	hasRec bool
+	gap    stream.GapKind // evGap: why the bytes are missing
 }
 
 type evBatch struct {
@@ -145,9 +147,9 @@ func (e *emitter) Data(id int, d flow.Dir, off int64, p []byte, frame uint64, t 
 }
 
 // Gap implements stream.Sink for the reassembler.
-func (e *emitter) Gap(id int, d flow.Dir, off, n int64, frame uint64) {
+func (e *emitter) Gap(id int, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind) {
 	ev := e.add(evGap, e.open[id])
-	ev.dir, ev.off, ev.n, ev.frame = d, off, n, frame
+	ev.dir, ev.off, ev.n, ev.frame, ev.gap = d, off, n, frame, kind
 }
 
 // frame queues a frame for the FrameSinks: its bytes and headers are
@@ -219,7 +221,7 @@ func (e *emitter) run(b *evBatch) {
 			}
 		case evGap:
 			for _, s := range e.bytes {
-				s.Gap(c.ID, ev.dir, ev.off, ev.n, ev.frame)
+				s.Gap(c.ID, ev.dir, ev.off, ev.n, ev.frame, ev.gap)
 			}
 		case evFrame:
 			f := Frame{Frame: b.frames[ev.fi], Conn: c, Dir: ev.dir}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/stream"
 
 	"github.com/tcpflow/tcpflow/internal/corpus"
 )
@@ -233,9 +234,9 @@ func (c collected) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64
 	c[k].Write(b)
 }
 
-func (c collected) Gap(int, flow.Dir, int64, int64, uint64) {}
-func (c collected) Finished(*Connection) error              { return nil }
-func (c collected) End(*Summary) error                      { return nil }
+func (c collected) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
+func (c collected) Finished(*Connection) error                              { return nil }
+func (c collected) End(*Summary) error                                      { return nil }
 
 func (c collected) bytes(id int, d flow.Dir) []byte {
 	if b := c[[2]int{id, int(d)}]; b != nil {

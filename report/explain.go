@@ -597,12 +597,14 @@ func (x *explainer) closeSummary() {
 		}
 		x.para(s)
 	case state.Rst:
-		by := a.Closer
-		if a.EP[by].RSTFrame == 0 {
-			by = by.Reverse() // the closer sent a FIN, the other side the RST
-		}
+		by := a.ResetBy
 		s := fmt.Sprintf("The %s ended the connection with RST in frame %d: an abort, not an orderly close.", by.Side(), a.EP[by].RSTFrame)
-		if f := a.EP[a.Closer].FINFrame; f != 0 && by != a.Closer {
+		switch f := a.EP[a.Closer].FINFrame; {
+		case a.ResetAfterClose:
+			s = fmt.Sprintf("Both sides had closed and seen their FINs acknowledged when the %s sent RST in frame %d: the close was "+
+				"complete, so the RST aborted nothing (a late segment answered with RST, or a program that closed without TIME_WAIT).",
+				by.Side(), a.EP[by].RSTFrame)
+		case f != 0 && by != a.Closer:
 			s = fmt.Sprintf("The %s had begun an orderly close with its FIN (frame %d), but the %s ended the connection with RST in "+
 				"frame %d: an abort.", a.Closer.Side(), f, by.Side(), a.EP[by].RSTFrame)
 		}

@@ -144,8 +144,8 @@ func connFactsFor(c *state.Connection, subject string, add func(subject, key, va
 				add(subject, "analysis"+p+"."+an.Name(), strconv.FormatUint(uint64(n), 10), CatAnalysis)
 			}
 		}
-		if s.RTTCount > 0 {
-			add(subject, "ack_rtt_avg_s"+p, seconds(s.RTTAvg()), CatRTT)
+		if s.ACK.Count > 0 {
+			add(subject, "ack_rtt_avg_s"+p, seconds(s.ACK.Avg()), CatRTT)
 		}
 		if s.ZeroWindow > 0 {
 			add(subject, "zero_window_s"+p, seconds(s.ZeroWindow), CatTime)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // FollowMode chooses how --follow prints bytes.
@@ -68,14 +69,15 @@ func hexDump(w *bufio.Writer, off int64, b []byte) {
 
 // FollowChunk is one piece of a followed conversation: Len bytes (Data) that
 // one side sent from stream offset Off, first delivered by Frame, or a gap of
-// Gap bytes the capture never showed.
+// Gap bytes missing from the stream, for the reason GapKind says.
 type FollowChunk struct {
-	Dir   flow.Dir
-	Off   int64
-	Len   int64
-	Data  []byte
-	Gap   int64
-	Frame uint64
+	Dir     flow.Dir
+	Off     int64
+	Len     int64
+	Data    []byte
+	Gap     int64
+	GapKind stream.GapKind
+	Frame   uint64
 }
 
 // FollowHeader writes the first lines of --follow: the connection and both
@@ -95,6 +97,11 @@ func FollowChunkText(w *bufio.Writer, ch FollowChunk, mode FollowMode) {
 	side := "client >"
 	if ch.Dir == flow.S2C {
 		side = "server <"
+	}
+	if ch.Gap > 0 && ch.GapKind == stream.BufferLimit {
+		// Not a capture loss: the bytes may well be in the capture, later.
+		fmt.Fprintf(w, "==== %s offset %d: %d bytes NOT REASSEMBLED: buffer limit reached (--max-buffer) ====\n", side, ch.Off, ch.Gap)
+		return
 	}
 	if ch.Gap > 0 {
 		fmt.Fprintf(w, "==== %s offset %d: %d bytes NOT CAPTURED (gap) ====\n", side, ch.Off, ch.Gap)

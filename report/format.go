@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
 
@@ -24,6 +25,9 @@ type Options struct {
 	// to tell each one (0: DefaultExplainLimit); longer ones are told in
 	// part.
 	ExplainLimit int
+	// Triage chooses and orders the connections the text and JSON reports
+	// show (--problems, --sort, --top).
+	Triage Triage
 }
 
 // utc formats a capture time as an ISO 8601 UTC timestamp with microseconds.
@@ -123,6 +127,15 @@ func synOptionsText(o *capture.Options) []string {
 	return strings.Split(string(appendOptionsText(nil, &syn)), ",")
 }
 
+// endedBy is the side that ended a connection: the sender of the RST that
+// ended it, or of the first FIN.
+func endedBy(a *state.Conn) flow.Dir {
+	if a.EndedBy == state.Rst || a.EndedBy == state.Refused {
+		return a.ResetBy
+	}
+	return a.Closer
+}
+
 // endText says how a connection ended, for the summary table.
 func endText(c *state.Connection) string {
 	s := c.Data.EndedBy.String()
@@ -133,7 +146,7 @@ func endText(c *state.Connection) string {
 		s = "RST"
 	}
 	if c.Data.CloseSeen && c.Data.EndedBy != state.Open {
-		s += " by " + c.Data.Closer.Side()
+		s += " by " + endedBy(c.Data).Side()
 	}
 	if c.Data.EndedBy == state.Open && c.Data.CloseSeen {
 		s = "half-closed by " + c.Data.Closer.Side()

@@ -27,15 +27,27 @@ func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
 	return int64(a.Count[d][an.Index()])
 }
 
-// verdict says in one line what happened to a connection: "clean", or its
-// problems from the worst down, e.g. "reset by the server, 12 retransmissions
-// from the server, 2.000 s stalled on a zero window by the client".
-func verdict(c *state.Connection) string {
+// finding is one part of a verdict: its code (JSON's verdict_codes) and its
+// words.
+type finding struct{ code, text string }
+
+// Benign verdict codes: a connection with no others is not a problem
+// (--problems hides it).
+const (
+	codeClean            = "clean"
+	codeOpen             = "still_open"
+	codeResetAfterClose  = "reset_after_close"
+	codeHandshakePending = "handshake_not_completed"
+	codeArtifacts        = "capture_artifacts" // what the capture did, not the connection
+)
+
+// findings lists what went wrong with a connection, the worst first; empty
+// when nothing did.
+func findings(c *state.Connection) []finding {
 	a := c.Data
-	var p []string
-	cl := &a.EP[flow.Client]
-	if long, _ := badEnd(c); long != "" {
-		p = append(p, long)
+	var p []finding
+	if code, long, _ := badEnd(c); long != "" {
+		p = append(p, finding{code, long})
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
@@ -44,57 +56,121 @@ func verdict(c *state.Connection) string {
 			if f := count(a, d, state.FastRetransmission); f > 0 {
 				s += " (" + strconv.FormatInt(f, 10) + " fast)"
 			}
-			p = append(p, s)
+			p = append(p, finding{"retransmissions_from_" + side, s})
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if g := a.Dir[d].GapBytes(); g > 0 {
-			p = append(p, plural(g, "byte", "bytes")+" from the "+d.Side()+" not captured")
+			p = append(p, finding{"not_captured_from_" + d.Side(), plural(g, "byte", "bytes") + " from the " + d.Side() + " not captured"})
 		}
 	}
-	p = append(p, damageVerdict(a)...)
+	if st := a.Streams; st != nil {
+		for d := flow.C2S; d <= flow.S2C; d++ {
+			if n := st.Facts[d].LimitBytes; n > 0 {
+				p = append(p, finding{"buffer_limit_" + d.Side(), plural(n, "byte", "bytes") + " from the " + d.Side() +
+					" not reassembled: buffer limit reached"})
+			}
+		}
+	}
+	for _, s := range damageVerdict(a) {
+		p = append(p, finding{"damage", s})
+	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		if z := a.Dir[d].ZeroWindow; z > 0 || count(a, d, state.ZeroWindow) > 0 {
-			p = append(p, duration(z)+" stalled on a zero window by the "+d.Side())
+			p = append(p, finding{"zero_window_by_" + d.Side(), duration(z) + " stalled on a zero window by the " + d.Side()})
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
 		if n := count(a, d, state.OutOfOrder); n > 0 {
-			p = append(p, plural(n, "out-of-order segment", "out-of-order segments")+" from the "+side)
+			p = append(p, finding{"out_of_order_from_" + side, plural(n, "out-of-order segment", "out-of-order segments") + " from the " + side})
 		}
 		if n := count(a, d, state.DuplicateAck); n > 0 {
-			p = append(p, plural(n, "duplicate ACK", "duplicate ACKs")+" from the "+side)
+			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
 		}
 	}
+	// What the capture itself did (copies of frames, offload): said last,
+	// and no problem of the connection (Problem leaves it out).
 	if s := artifactVerdict(a); s != "" {
-		p = append(p, s)
+		p = append(p, finding{codeArtifacts, s})
 	}
+	return p
+}
+
+// cleanVerdict is the verdict of a connection without findings.
+func cleanVerdict(c *state.Connection) finding {
+	a := c.Data
+	switch {
+	case a.EndedBy == state.Open && !a.EP[flow.Client].State.Synchronized():
+		return finding{codeHandshakePending, "handshake not completed"}
+	case a.EndedBy == state.Open:
+		return finding{codeOpen, "clean, still open"}
+	}
+	return finding{codeClean, "clean"}
+}
+
+// verdict says in one line what happened to a connection: "clean", or its
+// problems from the worst down, e.g. "reset by the server, 12 retransmissions
+// from the server, 2.000 s stalled on a zero window by the client".
+func verdict(c *state.Connection) string {
+	p := findings(c)
 	if len(p) == 0 {
-		switch {
-		case a.EndedBy == state.Open && !cl.State.Synchronized():
-			return "handshake not completed"
-		case a.EndedBy == state.Open:
-			return "clean, still open"
-		}
-		return "clean"
+		return cleanVerdict(c).text
 	}
-	return strings.Join(p, ", ")
+	texts := make([]string, len(p))
+	for i, f := range p {
+		texts[i] = f.text
+	}
+	return strings.Join(texts, ", ")
+}
+
+// VerdictCodes are the verdict's findings as codes, in the verdict's order
+// (docs/json-schema.md lists them): "reset_by_client",
+// "retransmissions_from_server", ...; one code, "clean", "still_open" or
+// "handshake_not_completed", when there is no finding. Damage of any kind
+// is "damage", once per kind found.
+func VerdictCodes(c *state.Connection) []string {
+	p := findings(c)
+	if len(p) == 0 {
+		return []string{cleanVerdict(c).code}
+	}
+	codes := make([]string, len(p))
+	for i, f := range p {
+		codes[i] = f.code
+	}
+	return codes
+}
+
+// Problem reports whether a connection's verdict is not clean: it has a
+// finding other than a reset after a completed close (which aborted
+// nothing). A connection still open, or whose handshake the capture ended
+// before completing, is not a problem.
+func Problem(c *state.Connection) bool {
+	for _, f := range findings(c) {
+		if f.code != codeResetAfterClose && f.code != codeArtifacts {
+			return true
+		}
+	}
+	return false
 }
 
 // badEnd says how a connection ended when that is a problem (refused, no
-// answer, reset), in the verdict's words and in the table's.
-func badEnd(c *state.Connection) (long, short string) {
+// answer, reset), as a verdict code, in the verdict's words and in the
+// table's. A reset is told by the side that sent the RST; one after both
+// FINs were acknowledged is told apart from an abort.
+func badEnd(c *state.Connection) (code, long, short string) {
 	a := c.Data
 	switch {
 	case a.EndedBy == state.Refused:
-		return "refused: the SYN was answered with RST", "refused"
+		return "refused", "refused: the SYN was answered with RST", "refused"
 	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
-		return "no answer to the SYN", "no answer"
+		return "no_answer", "no answer to the SYN", "no answer"
+	case a.EndedBy == state.Rst && a.ResetAfterClose:
+		return codeResetAfterClose, "reset by the " + a.ResetBy.Side() + " after a completed close (both FINs acknowledged)", "reset after close"
 	case a.EndedBy == state.Rst:
-		return "reset by the " + a.Closer.Side(), "reset"
+		return "reset_by_" + a.ResetBy.Side(), "reset by the " + a.ResetBy.Side(), "reset"
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // health writes the per-connection summary facts under the connection header
@@ -134,21 +210,44 @@ func health(w *bufio.Writer, c *state.Connection) {
 			w.WriteString("; ")
 			w.WriteString(rate(float64(c.Bytes[d]) / (float64(dur) / 1e9)))
 		}
+		if s.RexmtBytes > 0 {
+			// The bytes sent again, and the rate without them.
+			w.WriteString("; ")
+			pluralW(s.RexmtBytes, "byte", "bytes")
+			w.WriteString(" retransmitted in ")
+			pluralW(s.RexmtSegs, "segment", "segments")
+			w.WriteString(" (")
+			w.WriteString(percent(s.RetransmissionRate()))
+			w.WriteString(" %)")
+			if dur > 0 {
+				w.WriteString(", goodput ")
+				w.WriteString(rate(float64(s.UniqueBytes) / (float64(dur) / 1e9)))
+			}
+		}
 		if g := s.GapBytes(); g > 0 {
 			w.WriteString("; ")
 			pluralW(g, "byte", "bytes")
 			w.WriteString(" not captured")
 		}
-		if s.RTTCount > 0 {
-			w.WriteString("; ACK RTT min/avg/max ")
-			writeDuration(w, s.RTTMin)
+		rtts := func(name string, min, avg, max int64, n int) {
+			w.WriteString(name)
+			w.WriteString(" min/avg/max ")
+			writeDuration(w, min)
 			w.WriteByte('/')
-			writeDuration(w, s.RTTAvg())
+			writeDuration(w, avg)
 			w.WriteByte('/')
-			writeDuration(w, s.RTTMax)
+			writeDuration(w, max)
 			w.WriteString(" (")
-			pluralW(int64(s.RTTCount), "sample", "samples")
+			pluralW(int64(n), "sample", "samples")
 			w.WriteByte(')')
+		}
+		if s.ACK.Count > 0 {
+			rtts("; ACK RTT", s.ACK.Min, s.ACK.Avg(), s.ACK.Max, s.ACK.Count)
+		}
+		if k := &s.Karn; k.Count > 0 && count(a, d, state.Retransmission) > 0 {
+			// The ACK RTT counts the waits for retransmissions; this
+			// side sent some, so say the round trip without them.
+			rtts("; RTT without resent segments (Karn)", k.Min, k.Avg(), k.Max, k.Count)
 		}
 		if s.ZeroWindow > 0 {
 			w.WriteString("; zero window for ")
@@ -178,6 +277,15 @@ func health(w *bufio.Writer, c *state.Connection) {
 	w.WriteString("verdict: ")
 	w.WriteString(verdict(c))
 	w.WriteByte('\n')
+}
+
+// percent formats a share as a percentage with two decimals, or two
+// significant digits below 0.01 % (never a misleading 0.00).
+func percent(f float64) string {
+	if p := 100 * f; p < 0.01 && p > 0 {
+		return strconv.FormatFloat(p, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(100*f, 'f', 2, 64)
 }
 
 // rate formats bytes per second.

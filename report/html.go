@@ -284,7 +284,7 @@ func HTMLConn(w *bufio.Writer, base int64, c *state.Connection, pics []Picture, 
 		html.EscapeString(c.Client.String()) + " → server " + html.EscapeString(c.Server.String()) + "</h3>\n")
 	v := verdict(c)
 	cls := "ok"
-	if isProblem(v) {
+	if Problem(c) {
 		cls = "bad"
 	}
 	w.WriteString("<p class=\"verdict " + cls + "\">" + html.EscapeString(v) + "</p>\n")

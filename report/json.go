@@ -187,7 +187,7 @@ func endpointJSON(c *state.Connection, r flow.Dir) jsonEndpoint {
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
 
 func streamJSON(f *stream.Facts) jsonStream {
-	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
+	js := jsonStream{Bytes: f.Bytes, GapBytes: f.GapBytes, LimitBytes: f.LimitBytes, Gaps: gapsJSON(f), Retransmitted: f.Retransmitted,
 		OverlapCount: f.OverlapCount, Overlaps: overlapsJSON(f), SHA256: hex.EncodeToString(f.SHA256[:])}
 	if f.Proto != "" {
 		p := f.Proto
@@ -211,7 +211,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	}
 	dur := c.LastTime - c.FirstTime
 	jc.DurationS, jc.MaxIdleS = secs(dur), secs(a.MaxIdle)
-	jc.ConnState, jc.History, jc.Verdict = a.Zeek.ConnState(), a.Zeek.History(), verdict(c)
+	jc.ConnState, jc.History, jc.Verdict, jc.VerdictCodes = a.Zeek.ConnState(), a.Zeek.History(), verdict(c), VerdictCodes(c)
 	jc.Stats.C2S, jc.Stats.S2C = dirStatsJSON(c, flow.C2S, dur), dirStatsJSON(c, flow.S2C, dur)
 	if st := a.Streams; st != nil {
 		jc.Streams = &jsonStreams{streamJSON(&st.Facts[flow.C2S]), streamJSON(&st.Facts[flow.S2C])}
@@ -220,11 +220,20 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		s := a.Closer.Side()
 		jc.ClosedBy = &s
 	}
+	if a.EndedBy == state.Rst || a.EndedBy == state.Refused {
+		s := a.ResetBy.Side()
+		jc.ResetBy, jc.ResetAfter = &s, a.ResetAfterClose
+	}
 	if a.HandshakeRTT >= 0 {
 		v := secs(a.HandshakeRTT)
 		jc.HandshakeRTT = &v
 	}
 	jc.CapturePoint = state.WhereCaptured(c).String()
+	if a.ConnectTime >= 0 {
+		v := secs(a.ConnectTime)
+		jc.ConnectTime = &v
+	}
+	jc.SYNs, jc.SYNACKs = a.SYNs, a.SYNACKs
 	jc.ICMP = []jsonICMP{}
 	for _, e := range a.ICMP {
 		proto := "icmp"
@@ -291,12 +300,18 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 			js.Analysis[an.Name()] = n
 		}
 	}
-	if s.RTTCount > 0 {
-		js.RTT = &jsonRTT{secs(s.RTTMin), secs(s.RTTAvg()), secs(s.RTTMax), s.RTTCount}
+	if s.ACK.Count > 0 {
+		js.RTT = &jsonRTT{secs(s.ACK.Min), secs(s.ACK.Avg()), secs(s.ACK.Max), s.ACK.Count}
+	}
+	if k := &s.Karn; k.Count > 0 {
+		js.Karn = &jsonRTT{secs(k.Min), secs(k.Avg()), secs(k.Max), k.Count}
 	}
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)
+		js.Goodput = float64(s.UniqueBytes) / secs(dur)
 	}
+	js.DataSegs, js.UniqueBytes, js.RexmtBytes, js.RexmtSegs = s.DataSegs, s.UniqueBytes, s.RexmtBytes, s.RexmtSegs
+	js.RexmtRate = s.RetransmissionRate()
 	dm := &c.Data.Damage[d]
 	for _, p := range capture.OptionProblems() {
 		if n := dm.Options[p]; n > 0 {

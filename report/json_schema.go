@@ -32,8 +32,16 @@ type jsonDirStats struct {
 	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
 	GapBytes    int64             `json:"gap_bytes"`
 	RTT         *jsonRTT          `json:"ack_rtt"`
+	Karn        *jsonRTT          `json:"rtt_karn"`
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
+	// The payload as the capture saw it (state.DirStats).
+	Goodput     float64 `json:"goodput_bps"`
+	DataSegs    int64   `json:"data_segments"`
+	UniqueBytes int64   `json:"unique_bytes"`
+	RexmtBytes  int64   `json:"retransmitted_bytes"`
+	RexmtSegs   int64   `json:"retransmitted_segments"`
+	RexmtRate   float64 `json:"retransmission_rate"`
 	// Damage (report/damage.go): present only when there is some.
 	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
 	Checksums        *jsonChecksums    `json:"checksums,omitempty"`
@@ -50,6 +58,7 @@ type jsonChecksums struct {
 type jsonStream struct {
 	Bytes         int64         `json:"bytes"`
 	GapBytes      int64         `json:"gap_bytes"`
+	LimitBytes    int64         `json:"buffer_limit_bytes"`
 	Gaps          []jsonGap     `json:"gaps"`
 	Retransmitted int64         `json:"retransmitted_bytes"`
 	OverlapCount  int           `json:"differing_overlap_count"`
@@ -136,7 +145,12 @@ type jsonConn struct {
 	MidStream    bool         `json:"mid_stream"`
 	EndedBy      string       `json:"ended_by"`
 	ClosedBy     *string      `json:"closed_by"`
+	ResetBy      *string      `json:"reset_by"`
+	ResetAfter   bool         `json:"reset_after_close"`
 	HandshakeRTT *float64     `json:"handshake_rtt_s"`
+	ConnectTime  *float64     `json:"connect_time_s"`
+	SYNs         int          `json:"syns"`
+	SYNACKs      int          `json:"syn_acks"`
 	CapturePoint string       `json:"capture_point"` // state.CapturePoint
 	Packets      dirCounts    `json:"packets"`
 	Bytes        dirCounts    `json:"bytes"`
@@ -146,6 +160,7 @@ type jsonConn struct {
 	ConnState    string       `json:"conn_state"`
 	History      string       `json:"history"`
 	Verdict      string       `json:"verdict"`
+	VerdictCodes []string     `json:"verdict_codes"`
 	Streams      *jsonStreams `json:"streams,omitempty"` // when reassembled
 	ICMP         []jsonICMP   `json:"icmp_errors"`
 	BadHeaders   []jsonBad    `json:"bad_headers,omitempty"`

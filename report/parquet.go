@@ -49,7 +49,12 @@ type ConnRow struct {
 	MidStream    bool           `parquet:"mid_stream" json:"mid_stream"`
 	EndedBy      string         `parquet:"ended_by,dict" json:"ended_by"`
 	ClosedBy     *string        `parquet:"closed_by,optional,dict" json:"closed_by"`
+	ResetBy      *string        `parquet:"reset_by,optional,dict" json:"reset_by"`
+	ResetAfter   bool           `parquet:"reset_after_close" json:"reset_after_close"`
 	HandshakeRTT *float64       `parquet:"handshake_rtt_s,optional" json:"handshake_rtt_s"`
+	ConnectTime  *float64       `parquet:"connect_time_s,optional" json:"connect_time_s"`
+	SYNs         int32          `parquet:"syns" json:"syns"`
+	SYNACKs      int32          `parquet:"syn_acks" json:"syn_acks"`
 	CapturePoint string         `parquet:"capture_point,dict" json:"capture_point"`
 	Packets      DirCountsRow   `parquet:"packets" json:"packets"`
 	Bytes        DirCountsRow   `parquet:"bytes" json:"bytes"`
@@ -59,6 +64,7 @@ type ConnRow struct {
 	ConnState    string         `parquet:"conn_state,dict" json:"conn_state"`
 	History      string         `parquet:"history,dict" json:"history"`
 	Verdict      string         `parquet:"verdict,dict" json:"verdict"`
+	VerdictCodes []string       `parquet:"verdict_codes,list" json:"verdict_codes"`
 	Streams      *StreamsRow    `parquet:"streams,optional" json:"streams,omitempty"`
 	ICMPErrors   []ICMPErrorRow `parquet:"icmp_errors,list" json:"icmp_errors"`
 	BadHeaders   []BadHeaderRow `parquet:"bad_headers,list" json:"bad_headers"`
@@ -93,8 +99,15 @@ type DirStatsRow struct {
 	Analysis    map[string]int64 `parquet:"analysis" json:"analysis"`
 	GapBytes    int64            `parquet:"gap_bytes" json:"gap_bytes"`
 	AckRTT      *RTTRow          `parquet:"ack_rtt,optional" json:"ack_rtt"`
+	Karn        *RTTRow          `parquet:"rtt_karn,optional" json:"rtt_karn"`
 	ZeroWindowS float64          `parquet:"zero_window_s" json:"zero_window_s"`
 	Throughput  float64          `parquet:"throughput_bps" json:"throughput_bps"`
+	Goodput     float64          `parquet:"goodput_bps" json:"goodput_bps"`
+	DataSegs    int64            `parquet:"data_segments" json:"data_segments"`
+	UniqueBytes int64            `parquet:"unique_bytes" json:"unique_bytes"`
+	RexmtBytes  int64            `parquet:"retransmitted_bytes" json:"retransmitted_bytes"`
+	RexmtSegs   int64            `parquet:"retransmitted_segments" json:"retransmitted_segments"`
+	RexmtRate   float64          `parquet:"retransmission_rate" json:"retransmission_rate"`
 	// Damage, as in JSON: empty, NULL and 0 when there is none.
 	MalformedOptions map[string]int64 `parquet:"malformed_options" json:"malformed_options,omitempty"`
 	Checksums        *ChecksumsRow    `parquet:"checksums,optional" json:"checksums,omitempty"`
@@ -138,6 +151,7 @@ type StreamsRow struct {
 type StreamRow struct {
 	Bytes         int64        `parquet:"bytes" json:"bytes"`
 	GapBytes      int64        `parquet:"gap_bytes" json:"gap_bytes"`
+	LimitBytes    int64        `parquet:"buffer_limit_bytes" json:"buffer_limit_bytes"`
 	Gaps          []GapRow     `parquet:"gaps,list" json:"gaps"`
 	Retransmitted int64        `parquet:"retransmitted_bytes" json:"retransmitted_bytes"`
 	OverlapCount  int64        `parquet:"differing_overlap_count" json:"differing_overlap_count"`
@@ -152,6 +166,7 @@ type GapRow struct {
 	Offset int64  `parquet:"offset" json:"offset"`
 	Size   int64  `parquet:"size" json:"size"`
 	Frame  *int64 `parquet:"frame,optional" json:"frame,omitempty"`
+	Kind   string `parquet:"kind,dict" json:"kind"`
 }
 
 // OverlapRow is a differing overlap in a stream.
@@ -277,12 +292,14 @@ func ConnRowOf(row *ConnRow, base int64, c *state.Connection, run string, inputs
 		Client: endpointRow(&jc.Client), Server: endpointRow(&jc.Server),
 		FirstFrame: int64(c.FirstFrame), LastFrame: int64(c.LastFrame), FirstTime: jc.FirstTime, LastTime: jc.LastTime,
 		FirstTS: c.FirstTime / 1e3, LastTS: c.LastTime / 1e3, MidStream: c.MidStream, EndedBy: jc.EndedBy,
-		ClosedBy: jc.ClosedBy, HandshakeRTT: jc.HandshakeRTT, CapturePoint: jc.CapturePoint,
-		Packets:   DirCountsRow{int64(c.Packets[flow.C2S]), int64(c.Packets[flow.S2C])},
-		Bytes:     DirCountsRow{int64(c.Bytes[flow.C2S]), int64(c.Bytes[flow.S2C])},
-		DurationS: jc.DurationS, MaxIdleS: jc.MaxIdleS,
+		ClosedBy: jc.ClosedBy, ResetBy: jc.ResetBy, ResetAfter: jc.ResetAfter, HandshakeRTT: jc.HandshakeRTT,
+		ConnectTime: jc.ConnectTime, SYNs: int32(jc.SYNs), SYNACKs: int32(jc.SYNACKs),
+		CapturePoint: jc.CapturePoint,
+		Packets:      DirCountsRow{int64(c.Packets[flow.C2S]), int64(c.Packets[flow.S2C])},
+		Bytes:        DirCountsRow{int64(c.Bytes[flow.C2S]), int64(c.Bytes[flow.S2C])},
+		DurationS:    jc.DurationS, MaxIdleS: jc.MaxIdleS,
 		Stats:     StatsRow{dirStatsRow(&jc.Stats.C2S), dirStatsRow(&jc.Stats.S2C)},
-		ConnState: jc.ConnState, History: jc.History, Verdict: jc.Verdict,
+		ConnState: jc.ConnState, History: jc.History, Verdict: jc.Verdict, VerdictCodes: jc.VerdictCodes,
 		ICMPErrors: []ICMPErrorRow{}, BadHeaders: []BadHeaderRow{}}
 	if jc.Streams != nil {
 		row.Streams = &StreamsRow{streamRow(&jc.Streams.C2S), streamRow(&jc.Streams.S2C)}
@@ -330,12 +347,16 @@ func endpointRow(e *jsonEndpoint) EndpointRow {
 }
 
 func dirStatsRow(s *jsonDirStats) DirStatsRow {
-	r := DirStatsRow{Analysis: make(map[string]int64, len(s.Analysis)), GapBytes: s.GapBytes, ZeroWindowS: s.ZeroWindowS, Throughput: s.Throughput}
+	r := DirStatsRow{Analysis: make(map[string]int64, len(s.Analysis)), GapBytes: s.GapBytes, ZeroWindowS: s.ZeroWindowS, Throughput: s.Throughput,
+		Goodput: s.Goodput, DataSegs: s.DataSegs, UniqueBytes: s.UniqueBytes, RexmtBytes: s.RexmtBytes, RexmtSegs: s.RexmtSegs, RexmtRate: s.RexmtRate}
 	for k, v := range s.Analysis {
 		r.Analysis[k] = int64(v)
 	}
 	if s.RTT != nil {
 		r.AckRTT = &RTTRow{s.RTT.Min, s.RTT.Avg, s.RTT.Max, int64(s.RTT.Samples)}
+	}
+	if s.Karn != nil {
+		r.Karn = &RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}
 	}
 	if len(s.MalformedOptions) > 0 {
 		r.MalformedOptions = make(map[string]int64, len(s.MalformedOptions))
@@ -352,14 +373,14 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 }
 
 func streamRow(s *jsonStream) StreamRow {
-	r := StreamRow{Bytes: s.Bytes, GapBytes: s.GapBytes, Gaps: []GapRow{}, Retransmitted: s.Retransmitted,
+	r := StreamRow{Bytes: s.Bytes, GapBytes: s.GapBytes, LimitBytes: s.LimitBytes, Gaps: []GapRow{}, Retransmitted: s.Retransmitted,
 		OverlapCount: int64(s.OverlapCount), Overlaps: []OverlapRow{}, SHA256: s.SHA256, Proto: s.Proto}
 	if s.ProtoFrame != 0 {
 		v := int64(s.ProtoFrame)
 		r.ProtoFrame = &v
 	}
 	for _, g := range s.Gaps {
-		gr := GapRow{Offset: g.Offset, Size: g.Size}
+		gr := GapRow{Offset: g.Offset, Size: g.Size, Kind: g.Kind}
 		if g.Frame != 0 {
 			v := int64(g.Frame)
 			gr.Frame = &v

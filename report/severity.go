@@ -17,6 +17,8 @@ func Severity(c *state.Connection) int64 {
 	var s int64
 	cl, sv := &a.EP[flow.Client], &a.EP[flow.Server]
 	switch {
+	case a.EndedBy == state.Rst && a.ResetAfterClose:
+		s += 1 // it aborted nothing
 	case a.EndedBy == state.Rst:
 		s += 50
 	case cl.SYNSeen && !sv.SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:

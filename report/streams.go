@@ -35,6 +35,7 @@ type manifestEntry struct {
 	Bytes    int64         `json:"bytes"`
 	SHA256   string        `json:"sha256"`
 	GapBytes int64         `json:"gap_bytes"`
+	Limit    int64         `json:"buffer_limit_bytes"`
 	Gaps     []jsonGap     `json:"gaps"`
 	Overlaps []jsonOverlap `json:"differing_overlaps"`
 	Proto    string        `json:"proto,omitempty"`
@@ -61,7 +62,7 @@ func ManifestEnd(n int) string {
 func AppendManifestEntry(b []byte, c *state.Connection, d flow.Dir, written bool) ([]byte, error) {
 	f := &c.Data.Streams.Facts[d]
 	e := manifestEntry{Conn: c.ID, Part: c.Part, Dir: d.String(), From: c.Endpoint(d).String(), To: c.Endpoint(d.Reverse()).String(),
-		Bytes: f.Bytes, SHA256: hex.EncodeToString(f.SHA256[:]), GapBytes: f.GapBytes,
+		Bytes: f.Bytes, SHA256: hex.EncodeToString(f.SHA256[:]), GapBytes: f.GapBytes, Limit: f.LimitBytes,
 		Gaps: gapsJSON(f), Overlaps: overlapsJSON(f), Proto: f.Proto}
 	if written {
 		name := StreamFileName(c, d)
@@ -75,6 +76,7 @@ type jsonGap struct {
 	Offset int64  `json:"offset"`
 	Size   int64  `json:"size"`
 	Frame  uint64 `json:"frame,omitempty"`
+	Kind   string `json:"kind"` // stream.GapKind: not_captured or buffer_limit
 }
 
 type jsonOverlap struct {
@@ -87,7 +89,7 @@ type jsonOverlap struct {
 func gapsJSON(f *stream.Facts) []jsonGap {
 	out := []jsonGap{}
 	for _, g := range f.Gaps {
-		out = append(out, jsonGap{g.Offset, g.Size, g.Frame})
+		out = append(out, jsonGap{g.Offset, g.Size, g.Frame, g.Kind.String()})
 	}
 	return out
 }
@@ -103,11 +105,24 @@ func overlapsJSON(f *stream.Facts) []jsonOverlap {
 // streamSummary says what the reassembly found in one direction.
 func streamSummary(f *stream.Facts) string {
 	parts := []string{plural(f.Bytes, "byte", "bytes") + " delivered"}
+	var gaps, limits int64
+	for _, g := range f.Gaps {
+		if g.Kind == stream.BufferLimit {
+			limits++
+		} else {
+			gaps++
+		}
+	}
 	switch {
 	case f.GapBytes > 0:
-		parts = append(parts, fmt.Sprintf("%s missing in %s", plural(f.GapBytes, "byte", "bytes"), plural(int64(len(f.Gaps)), "gap", "gaps")))
-	default:
+		parts = append(parts, fmt.Sprintf("%s missing in %s", plural(f.GapBytes, "byte", "bytes"), plural(gaps, "gap", "gaps")))
+	case f.LimitBytes == 0:
 		parts = append(parts, "no gaps")
+	}
+	if f.LimitBytes > 0 {
+		// Not a capture loss: the reassembly gave up waiting for them.
+		parts = append(parts, fmt.Sprintf("%s not reassembled (%s): buffer limit reached", plural(f.LimitBytes, "byte", "bytes"),
+			plural(limits, "gap", "gaps")))
 	}
 	if f.OverlapCount > 0 {
 		parts = append(parts, fmt.Sprintf("%s with bytes DIFFERENT from those delivered (first: frame %d vs frame %d at offset %d)",

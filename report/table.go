@@ -68,7 +68,7 @@ func ShortRow(c *state.Connection) []string {
 		}
 	}
 	if a.CloseSeen {
-		by = "by " + a.Closer.Side()
+		by = "by " + endedBy(a).Side()
 	}
 	return []string{connID(c), c.Client.String(), c.Server.String(), duration(c.LastTime - c.FirstTime),
 		u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),
@@ -225,7 +225,7 @@ func shortVerdict(c *state.Connection) string {
 	a := c.Data
 	var p []string
 	cl := &a.EP[flow.Client]
-	if _, short := badEnd(c); short != "" {
+	if _, _, short := badEnd(c); short != "" {
 		p = append(p, short)
 	}
 	both := func(an state.Analysis) int64 { return count(a, flow.C2S, an) + count(a, flow.S2C, an) }
@@ -234,6 +234,9 @@ func shortVerdict(c *state.Connection) string {
 	}
 	if a.Dir[flow.C2S].GapBytes() > 0 || a.Dir[flow.S2C].GapBytes() > 0 {
 		p = append(p, "capture gaps")
+	}
+	if st := a.Streams; st != nil && st.Facts[flow.C2S].LimitBytes+st.Facts[flow.S2C].LimitBytes > 0 {
+		p = append(p, "buffer limit")
 	}
 	p = append(p, damageShort(a)...)
 	if a.Dir[flow.C2S].ZeroWindow > 0 || a.Dir[flow.S2C].ZeroWindow > 0 || both(state.ZeroWindow) > 0 {

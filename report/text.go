@@ -255,6 +255,17 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	if c.MidStream {
 		w.WriteString("joined mid-stream: the handshake was not captured, so ISNs and window scales are unknown; relative numbers start at 1\n")
 	}
+	if a.ConnectTime >= 0 && (a.SYNs > 1 || a.SYNACKs > 1) {
+		// SYNs or SYN-ACKs were sent again: setting up took longer than
+		// the handshake RTT, which counts from the last SYN.
+		w.WriteString("connect time ")
+		writeDuration(w, a.ConnectTime)
+		w.WriteString(" with ")
+		w.WriteString(plural(int64(a.SYNs), "SYN", "SYNs"))
+		w.WriteString(" and ")
+		w.WriteString(plural(int64(a.SYNACKs), "SYN-ACK", "SYN-ACKs"))
+		w.WriteString("; ")
+	}
 	if a.HandshakeRTT >= 0 {
 		w.WriteString("handshake RTT ")
 		writeDuration(w, a.HandshakeRTT)

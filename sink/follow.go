@@ -9,6 +9,7 @@ import (
 	"github.com/tcpflow/tcpflow/internal/spool"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // Follow prints one connection's conversation for --follow, like
@@ -55,9 +56,9 @@ func (f *Follow) Data(id int, d flow.Dir, off int64, b []byte, frame uint64, _ i
 }
 
 // Gap implements stream.Sink.
-func (f *Follow) Gap(id int, d flow.Dir, off, n int64, frame uint64) {
+func (f *Follow) Gap(id int, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind) {
 	if id == f.ID {
-		f.chunks = append(f.chunks, report.FollowChunk{Dir: d, Off: off, Gap: n, Frame: frame})
+		f.chunks = append(f.chunks, report.FollowChunk{Dir: d, Off: off, Gap: n, GapKind: kind, Frame: frame})
 		f.offs = append(f.offs, 0)
 	}
 }
@@ -118,7 +119,7 @@ func (r *Raw) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
 
 // Gap implements stream.Sink: a gap is not written (it would be
 // indistinguishable from data).
-func (r *Raw) Gap(int, flow.Dir, int64, int64, uint64) {}
+func (r *Raw) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // Finished implements pipeline.Sink.
 func (r *Raw) Finished(c *pipeline.Connection) error {

@@ -114,7 +114,7 @@ func (h *HTML) NeedsRecords() bool { return true }
 func (h *HTML) Finished(c *pipeline.Connection) error {
 	h.expert.Add(c)
 	cells := report.TableRow(c)
-	if report.ProblemVerdict(cells[len(cells)-1]) {
+	if report.Problem(c) {
 		h.problems++
 	}
 	h.row = h.row[:0]

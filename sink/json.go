@@ -24,7 +24,9 @@ type JSON struct {
 // NewJSON returns a JSON report writing to w at the end of the run; stats
 // is the reader's, tempDir where the spool goes.
 func NewJSON(w io.Writer, stats *capture.Stats, opts report.Options, tempDir string) *JSON {
-	return &JSON{w: w, stats: stats, opts: opts, o: newOrdered(tempDir)}
+	j := &JSON{w: w, stats: stats, opts: opts, o: newOrdered(tempDir)}
+	j.o.triage = opts.Triage
+	return j
 }
 
 // NeedsRecords implements pipeline.RecordSink.
@@ -33,12 +35,16 @@ func (j *JSON) NeedsRecords() bool { return !j.opts.Summary }
 // Finished implements pipeline.Sink.
 func (j *JSON) Finished(c *pipeline.Connection) error {
 	j.expert.Add(c)
+	key, ok := j.o.admit(c)
+	if !ok {
+		return nil // hidden by --problems
+	}
 	var err error
 	j.buf, err = report.AppendConnJSON(j.buf[:0], j.stats.FirstTime, c, j.opts)
 	if err != nil {
 		return err
 	}
-	j.o.add(c.ID, c.Part, nil, j.buf)
+	j.o.addKey(c.ID, c.Part, key, nil, j.buf)
 	return nil
 }
 

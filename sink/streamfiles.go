@@ -16,6 +16,7 @@ import (
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/report"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // StreamFiles writes each direction of each connection to a file of its own
@@ -142,7 +143,7 @@ func (s *StreamFiles) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ in
 
 // Gap implements stream.Sink: gaps are not written into the files (they
 // would be indistinguishable from data); the manifest lists them.
-func (s *StreamFiles) Gap(int, flow.Dir, int64, int64, uint64) {}
+func (s *StreamFiles) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // file returns the open temporary file of a direction, creating it on its
 // first bytes; open files are capped (an LRU list), so a capture with many

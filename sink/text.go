@@ -53,6 +53,7 @@ type Text struct {
 // count from); tempDir is where the spool goes ("" for the system's).
 func NewText(w io.Writer, stats *capture.Stats, opts report.Options, mode TextMode, tempDir string) *Text {
 	t := &Text{w: w, stats: stats, opts: opts, mode: mode, o: newOrdered(tempDir), widths: make([]int, report.NumTableCells(opts))}
+	t.o.triage = opts.Triage
 	t.bw = bufio.NewWriter(&t.sec)
 	return t
 }
@@ -85,6 +86,12 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	t.row = t.row[:0]
 	if t.mode != Explained {
 		t.expert.Add(c)
+	}
+	key, ok := t.o.admit(c)
+	if !ok {
+		return recordsErr(c) // hidden by --problems
+	}
+	if t.mode != Explained {
 		for i, cell := range report.TableCells(c, t.opts) {
 			t.widths[i] = max(t.widths[i], report.CellWidth(cell))
 			if i > 0 {
@@ -108,9 +115,9 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	if t.live != nil {
 		t.live.Write(t.sec.Bytes())
 		t.live.WriteByte('\n')
-		t.o.add(c.ID, c.Part, t.row, nil)
+		t.o.addKey(c.ID, c.Part, key, t.row, nil)
 	} else {
-		t.o.add(c.ID, c.Part, t.row, t.sec.Bytes())
+		t.o.addKey(c.ID, c.Part, key, t.row, t.sec.Bytes())
 	}
 	return recordsErr(c)
 }
@@ -135,11 +142,14 @@ func (t *Text) End(sum *pipeline.Summary) error {
 	} else {
 		report.Header(bw, sum, t.opts)
 	}
-	if len(t.o.index) == 0 {
+	if len(t.o.index) == 0 && t.o.seen == 0 {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
 		return flush(bw, t.o.err)
 	}
-	if t.mode != Explained {
+	if s := t.o.shown(); s != "" {
+		bw.WriteString("\n" + s + "\n")
+	}
+	if t.mode != Explained && len(t.o.index) > 0 {
 		bw.WriteByte('\n')
 		switch {
 		case t.opts.Width > 0:
@@ -172,6 +182,8 @@ func (t *Text) End(sum *pipeline.Summary) error {
 			}
 			d.End()
 		}
+	}
+	if t.mode != Explained {
 		bw.WriteByte('\n')
 		t.expert.WriteText(bw, t.opts)
 	} else {

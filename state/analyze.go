@@ -32,6 +32,9 @@ type unacked struct {
 	frame        uint64
 	time         int64
 	seq, nextSeq flow.Seq
+	// resent is set when a later segment carried some of its sequence
+	// space again: an ACK of it says nothing of the round trip (Karn).
+	resent bool
 }
 
 // dirTrack is what is known of the segments one side has sent.
@@ -169,6 +172,9 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		if flags&(capture.SYN|capture.FIN) != 0 {
 			end = end.Add(1) // SYN and FIN occupy one sequence number each
 		}
+		if fwd.nextSeq != 0 && seq.LessThan(fwd.nextSeq) {
+			fwd.resent(seq, end)
+		}
 		ooo := int64(3e6)
 		if a.firstRTT != 0 {
 			ooo = a.firstRTT
@@ -235,6 +241,11 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			if n == 0 {
 				rec.AckOf, rec.AckRTT = rev.segs[0].frame, seg.Time-rev.segs[0].time
 			}
+			if u := &rev.segs[n]; u.nextSeq == ack && !u.resent && seg.Time >= u.time {
+				// The segment this ACK names exactly, never sent twice:
+				// a round trip by Karn's rule (as tcptrace samples it).
+				c.Dir[d.Reverse()].Karn.add(seg.Time - u.time)
+			}
 			n++
 		}
 		if n > 0 {
@@ -270,6 +281,16 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		fwd.firstAck = false
 	}
 	rec.Analysis |= f
+}
+
+// resent marks the unacknowledged segments that [lo, hi) overlaps as sent
+// again.
+func (t *dirTrack) resent(lo, hi flow.Seq) {
+	for i := range t.segs {
+		if u := &t.segs[i]; lo.LessThan(u.nextSeq) && u.seq.LessThan(hi) {
+			u.resent = true
+		}
+	}
 }
 
 // windowFull reports whether a segment ending at end fills the window this

@@ -68,6 +68,21 @@ type Conn struct {
 	// connection; valid when EndedBy is not Open or when a FIN was seen.
 	Closer    flow.Dir
 	CloseSeen bool
+	// ResetBy is the side that sent the RST that ended the connection
+	// (EndedBy Rst or Refused), which may not be the Closer: the side of
+	// the first FIN. ResetAfterClose says both sides had sent a FIN and
+	// seen it acknowledged before that RST: the close was complete and the
+	// RST aborted nothing (a late segment answered in TIME_WAIT, or a
+	// socket closed with SO_LINGER 0).
+	ResetBy         flow.Dir
+	ResetAfterClose bool
+	// ConnectTime is from the client's first SYN to the ACK that completed
+	// the handshake, SYNs and SYN-ACKs sent again included, in ns; -1 when
+	// the handshake was not seen whole (HandshakeRTT counts from the last
+	// SYN only, as Wireshark's initial_rtt). SYNs and SYNACKs count the
+	// client's SYNs and the server's SYN-ACKs up to then.
+	ConnectTime   int64
+	SYNs, SYNACKs int
 
 	Count [2][NumAnalysis]uint32 // findings per direction
 	// ICMP lists the ICMP errors that quote a segment of this connection.
@@ -90,6 +105,7 @@ type Conn struct {
 	Streams *stream.Streams
 
 	synTime  int64 // time of the client's most recent SYN, for the handshake RTT
+	synFirst int64 // time of the client's first SYN, for the connect time
 	synAck   bool  // the client's SYN was answered with SYN-ACK
 	lastTime int64 // time of the last segment
 	resumed  bool  // a continuation's analysis (Resume): its first segment is not a start
@@ -102,7 +118,7 @@ type Conn struct {
 
 // NewConn prepares the analysis of a connection.
 func NewConn() *Conn {
-	c := &Conn{HandshakeRTT: -1, SynAckRTT: -1}
+	c := &Conn{HandshakeRTT: -1, SynAckRTT: -1, ConnectTime: -1}
 	for r := range c.EP {
 		e := &c.EP[r]
 		e.Side, e.MSS, e.WScale, e.ws, e.initial = flow.Dir(r), -1, -1, wsUnknown, Closed
@@ -263,6 +279,8 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 				if !c.CloseSeen || c.EndedBy == Refused {
 					c.Closer, c.CloseSeen = sndRole, true
 				}
+				c.ResetBy = sndRole
+				c.ResetAfterClose = snd.sentFIN && snd.finAcked && rcv.sentFIN && rcv.finAcked
 			}
 			if refused {
 				// Nothing was listening: the server side never left CLOSED.
@@ -283,6 +301,18 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			// Wireshark's tcp.analysis.initial_rtt).
 			c.synTime = seg.Time
 		}
+		if syn && c.ConnectTime < 0 {
+			// The SYNs and SYN-ACKs of the handshake, repeats included.
+			switch {
+			case !ack && sndRole == flow.Client:
+				c.SYNs++
+				if c.synFirst == 0 {
+					c.synFirst = seg.Time
+				}
+			case ack && sndRole == flow.Server:
+				c.SYNACKs++
+			}
+		}
 		if ack && !syn && snd.sentSYN && !snd.gotSYN && !rcv.sentSYN {
 			// The SYN-ACK was not captured, but this ACK shows it arrived.
 			rcv.sentSYN, rcv.synSeq = true, seg.Ack-1
@@ -302,6 +332,9 @@ func (c *Conn) lifecycle(seg *capture.Segment, d flow.Dir, syn, ack, fin, rst bo
 			}
 			if sndRole == flow.Client && c.HandshakeRTT < 0 && c.synAck && !syn && snd.synAcked && snd.gotSYN {
 				c.HandshakeRTT = seg.Time - c.synTime
+				if c.synFirst != 0 {
+					c.ConnectTime = seg.Time - c.synFirst
+				}
 			}
 			if rcv.sentFIN && !rcv.finAcked && flow.Seq(rcv.finSeq).LessThan(a) {
 				rcv.finAcked = true
@@ -429,12 +462,14 @@ func (c *Conn) dropTransitions(r flow.Dir) {
 // transitions, records, ICMP errors, RTTs, idle time. c is not changed.
 func (c *Conn) Resume() *Conn {
 	n := &Conn{EP: c.EP, EndedBy: c.EndedBy, Closer: c.Closer, CloseSeen: c.CloseSeen,
-		HandshakeRTT: -1, SynAckRTT: -1, Zeek: c.Zeek, synTime: c.synTime, synAck: c.synAck,
+		ResetBy: c.ResetBy, ResetAfterClose: c.ResetAfterClose,
+		HandshakeRTT: -1, SynAckRTT: -1, ConnectTime: -1, Zeek: c.Zeek, synTime: c.synTime, synAck: c.synAck,
 		lastTime: c.lastTime, an: c.an, art: c.art}
 	n.Zeek.history = slices.Clone(c.Zeek.history)
 	for d := range n.an.dir {
 		n.an.dir[d].segs = slices.Clone(c.an.dir[d].segs)
 		n.Dir[d].holes = slices.Clone(c.Dir[d].holes)
+		n.Dir[d].seen, n.Dir[d].seenSet = c.Dir[d].seen, c.Dir[d].seenSet
 		n.Dir[d].settled = c.Dir[d].settled
 	}
 	n.resumed = true

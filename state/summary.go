@@ -8,15 +8,33 @@ import (
 // DirStats are the per-direction facts a connection summary needs. They are
 // accumulated segment by segment, so summary modes need no Records.
 type DirStats struct {
-	// ACK round-trip times of the data sent in this direction (the time from a
-	// segment to the ACK that first covers it, tcp.analysis.ack_rtt), in ns.
-	RTTMin, RTTMax, RTTSum int64
-	RTTCount               int
+	// ACK are the round-trip times of the data sent in this direction (the
+	// time from a segment to the ACK that first covers it,
+	// tcp.analysis.ack_rtt), in ns.
+	ACK RTTStats
+	// Karn are the round-trip times of this direction's segments that
+	// were never sent again (Karn's rule: an ACK of a segment sent twice
+	// does not say which copy it answers), from the segment to the ACK
+	// that names its end exactly, as tcptrace samples them: no
+	// retransmission timeout or SYN retry in them.
+	Karn RTTStats
 	// ZeroWindow is how long this side advertised a zero window, in ns (up to
 	// the connection's last segment when it never reopened it).
 	ZeroWindow int64
 	zwSince    int64
 	zwOpen     bool
+
+	// The payload this side sent, as the capture saw it: UniqueBytes were
+	// captured for the first time (lost before the capture point and
+	// resent counts once, here); RexmtBytes had been captured before, in
+	// RexmtSegs segments (tcptrace's "rexmt data bytes" and "rexmt data
+	// pkts": a frame captured twice counts too). DataSegs counts the
+	// segments with payload.
+	DataSegs, UniqueBytes, RexmtSegs, RexmtBytes int64
+	// seen is one past the highest payload byte captured (seenSet once
+	// there is one); bytes below it were captured unless in a hole.
+	seen    flow.Seq
+	seenSet bool
 
 	// holes are byte ranges of this direction's stream that were skipped
 	// (a later segment or an ACK showed they were sent) and not seen since;
@@ -31,12 +49,73 @@ type hole struct{ lo, hi flow.Seq }
 // as never filled.
 const maxHoles = 64
 
-// RTTAvg is the mean ACK RTT in ns, or -1 without samples.
-func (s *DirStats) RTTAvg() int64 {
-	if s.RTTCount == 0 {
+// RTTStats are round-trip time samples in ns: count, min, max and sum.
+type RTTStats struct {
+	Min, Max, Sum int64
+	Count         int
+}
+
+func (r *RTTStats) add(ns int64) {
+	if r.Count == 0 || ns < r.Min {
+		r.Min = ns
+	}
+	r.Max = max(r.Max, ns)
+	r.Sum += ns
+	r.Count++
+}
+
+// Avg is the mean in ns, or -1 without samples.
+func (r *RTTStats) Avg() int64 {
+	if r.Count == 0 {
 		return -1
 	}
-	return s.RTTSum / int64(s.RTTCount)
+	return r.Sum / int64(r.Count)
+}
+
+// RetransmissionRate is the share of the payload captured from this side
+// that had been captured before: RexmtBytes / (UniqueBytes + RexmtBytes);
+// 0 without payload.
+func (s *DirStats) RetransmissionRate() float64 {
+	if t := s.UniqueBytes + s.RexmtBytes; t > 0 {
+		return float64(s.RexmtBytes) / float64(t)
+	}
+	return 0
+}
+
+// payload counts a segment's payload [lo, hi) as unique or retransmitted:
+// the bytes below the highest one captured and not in a hole had been
+// captured before. Call it before fill.
+func (s *DirStats) payload(lo, hi flow.Seq) {
+	n := hi.Diff(lo)
+	s.DataSegs++
+	var again int64
+	if s.seenSet && lo.LessThan(s.seen) {
+		top := hi
+		if s.seen.LessThan(top) {
+			top = s.seen
+		}
+		again = top.Diff(lo)
+		for _, h := range s.holes {
+			a, b := h.lo, h.hi
+			if a.LessThan(lo) {
+				a = lo
+			}
+			if top.LessThan(b) {
+				b = top
+			}
+			if a.LessThan(b) {
+				again -= b.Diff(a)
+			}
+		}
+	}
+	if again > 0 {
+		s.RexmtSegs++
+		s.RexmtBytes += again
+	}
+	s.UniqueBytes += n - max(again, 0)
+	if !s.seenSet || s.seen.LessThan(hi) {
+		s.seen, s.seenSet = hi, true
+	}
 }
 
 // GapBytes is the payload this direction sent that the capture never showed:
@@ -52,15 +131,6 @@ func (s *DirStats) GapBytes() int64 {
 
 // Gaps is the number of distinct holes still open.
 func (s *DirStats) Gaps() int { return len(s.holes) }
-
-func (s *DirStats) rtt(ns int64) {
-	if s.RTTCount == 0 || ns < s.RTTMin {
-		s.RTTMin = ns
-	}
-	s.RTTMax = max(s.RTTMax, ns)
-	s.RTTSum += ns
-	s.RTTCount++
-}
 
 // addHole records [lo, hi) as not captured, merging with overlapping holes.
 func (s *DirStats) addHole(lo, hi flow.Seq) {
@@ -118,7 +188,7 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 	}
 	c.lastTime = seg.Time
 	if rec.AckRTT >= 0 {
-		c.Dir[d.Reverse()].rtt(rec.AckRTT)
+		c.Dir[d.Reverse()].ACK.add(rec.AckRTT)
 	}
 	s := &c.Dir[d]
 	if seg.Flags&(capture.RST|capture.SYN) == 0 {
@@ -131,6 +201,18 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 		}
 	}
 	if seg.PayloadLen > 0 {
+		lo := flow.Seq(seg.Seq)
+		if seg.Flags&capture.SYN != 0 {
+			lo = lo.Add(1) // a SYN's payload follows its sequence number
+		}
+		if rec.SeqJump == 0 {
+			s.payload(lo, lo.Add(seg.PayloadLen))
+		} else {
+			// A number too far to be real moves nothing: its bytes count
+			// as new, the highest byte seen stays.
+			s.DataSegs++
+			s.UniqueBytes += int64(seg.PayloadLen)
+		}
 		s.fill(flow.Seq(seg.Seq), flow.Seq(seg.Seq).Add(seg.PayloadLen))
 	}
 }

@@ -1,6 +1,10 @@
 package state
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tcpflow/tcpflow/flow"
+)
 
 // exchange and finClose follow handshake (conn_test.go) in the scripts below.
 var (
@@ -83,10 +87,55 @@ func TestRTTAndIdle(t *testing.T) {
 	// play spaces segments 1 ms apart and each segment is acknowledged by the
 	// next: the client's SYN and its data give two samples of 1 ms.
 	s := &c.Dir[c2s]
-	if s.RTTCount != 2 || s.RTTMin != 1e6 || s.RTTMax != 1e6 || s.RTTAvg() != 1e6 {
+	if s.ACK.Count != 2 || s.ACK.Min != 1e6 || s.ACK.Max != 1e6 || s.ACK.Avg() != 1e6 {
 		t.Errorf("client RTT = %+v", *s)
 	}
 	if c.MaxIdle != 1e6 {
 		t.Errorf("max idle = %d, want 1e6", c.MaxIdle)
+	}
+}
+
+// TestRetransmittedBytes checks the count of unique and retransmitted
+// payload bytes: bytes captured before count again (tcptrace's rexmt data
+// bytes), bytes filling a hole the capture never showed count once, and a
+// segment partly new partly old is split.
+func TestRetransmittedBytes(t *testing.T) {
+	c := play(t, with(handshake, []step{
+		{c2s, P | A, 1001, 5001, 100},
+		{c2s, P | A, 1001, 5001, 100}, // all again
+		{c2s, P | A, 1201, 5001, 100}, // 1101-1200 not captured
+		{c2s, P | A, 1101, 5001, 100}, // fills the hole: new to the capture
+		{c2s, P | A, 1251, 5001, 100}, // 50 again, 50 new
+	}))
+	s := &c.Dir[c2s]
+	if s.DataSegs != 5 || s.UniqueBytes != 350 || s.RexmtBytes != 150 || s.RexmtSegs != 2 {
+		t.Errorf("data segments %d, unique %d, retransmitted %d in %d segments; want 5, 350, 150 in 2",
+			s.DataSegs, s.UniqueBytes, s.RexmtBytes, s.RexmtSegs)
+	}
+	if r := s.RetransmissionRate(); r != 0.3 {
+		t.Errorf("retransmission rate %v, want 0.3", r)
+	}
+	if s := &c.Dir[flow.S2C]; s.DataSegs != 0 || s.RetransmissionRate() != 0 {
+		t.Errorf("server: %+v", *s)
+	}
+}
+
+// TestKarnRTT checks that the RTT by Karn's rule leaves out the segments
+// sent twice and samples the segment an ACK names exactly.
+func TestKarnRTT(t *testing.T) {
+	c := play(t, with(handshake, []step{
+		{c2s, P | A, 1001, 5001, 10}, // sent twice: no sample
+		{c2s, P | A, 1001, 5001, 10},
+		{s2c, A, 5001, 1011, 0},
+		{c2s, P | A, 1011, 5001, 10}, // 1 ms to its ACK
+		{s2c, A, 5001, 1021, 0},
+	}))
+	k := &c.Dir[c2s].Karn
+	// The SYN (1 ms to the SYN-ACK) and the third data segment.
+	if k.Count != 2 || k.Min != 1e6 || k.Max != 1e6 {
+		t.Errorf("Karn RTT %+v, want 2 samples of 1 ms", *k)
+	}
+	if r := &c.Dir[c2s]; r.ACK.Count != 3 || r.ACK.Max != 2e6 {
+		t.Errorf("ACK RTT: %d samples, max %d; want 3, 2 ms (the retransmitted segment's wait)", r.ACK.Count, r.ACK.Max)
 	}
 }

@@ -37,16 +37,43 @@ import (
 // byte of the stream), from frame. b is only valid during the call.
 type Sink interface {
 	Data(id int, d flow.Dir, off int64, b []byte, frame uint64, t int64)
-	// Gap says n bytes at offset off were never captured; frame is the one
-	// whose data follows the gap (0 at the end of the stream).
-	Gap(id int, d flow.Dir, off, n int64, frame uint64)
+	// Gap says n bytes at offset off are missing from the stream, for the
+	// reason kind says; frame is the one whose data follows the gap (0 at
+	// the end of the stream).
+	Gap(id int, d flow.Dir, off, n int64, frame uint64, kind GapKind)
 }
 
-// Gap is a range of a stream the capture never showed.
+// GapKind says why bytes are missing from a reassembled stream.
+type GapKind uint8
+
+// Kinds of gaps.
+const (
+	// NotCaptured: the capture never showed the bytes in time (lost before
+	// the capture point, dropped by the capture, cut by the snap length,
+	// or not come within Options.Idle).
+	NotCaptured GapKind = iota
+	// BufferLimit: the bytes had not come yet when the data waiting behind
+	// them filled the reassembly buffer (Options.MaxBytes or
+	// MaxBytesTotal), so the reassembly went on without them. They may be
+	// in the capture, later (a retransmission): they were not reassembled,
+	// which says nothing of the capture.
+	BufferLimit
+)
+
+// String is the kind's name in JSON: "not_captured" or "buffer_limit".
+func (k GapKind) String() string {
+	if k == BufferLimit {
+		return "buffer_limit"
+	}
+	return "not_captured"
+}
+
+// Gap is a range of a stream missing from the reassembly.
 type Gap struct {
 	Offset int64  // stream offset of the first missing byte
 	Size   int64  // missing bytes
 	Frame  uint64 // the frame whose data came after the gap (0: at the end)
+	Kind   GapKind
 }
 
 // Overlap is a retransmission whose bytes differ from those already delivered
@@ -61,11 +88,13 @@ type Overlap struct {
 
 // Facts describes one direction's reassembled stream.
 type Facts struct {
-	Bytes        int64 // bytes delivered, gaps excluded
-	Gaps         []Gap
-	GapBytes     int64
-	Overlaps     []Overlap // differing overlaps (at most maxOverlaps kept)
-	OverlapCount int       // differing overlaps in all
+	Bytes int64 // bytes delivered, gaps excluded
+	Gaps  []Gap
+	// GapBytes are the bytes the capture did not show (NotCaptured gaps);
+	// LimitBytes those skipped at the buffer limit (BufferLimit gaps).
+	GapBytes, LimitBytes int64
+	Overlaps             []Overlap // differing overlaps (at most maxOverlaps kept)
+	OverlapCount         int       // differing overlaps in all
 	// Retransmitted counts payload bytes that arrived again for offsets
 	// already delivered (equal or not).
 	Retransmitted int64
@@ -117,6 +146,10 @@ type Reassembler struct {
 	cur  *Streams // the Streams being fed, for the factory
 	tcp  layers.TCP
 	ctx  streamContext
+	// feeding is set while a segment is assembled: gopacket then skips
+	// over a gap only because its buffer limits were hit (its handleBytes),
+	// while a flush skips gaps whose data did not come in time.
+	feeding bool
 }
 
 // NewReassembler returns a Reassembler that hands bytes to sink (may be nil).
@@ -287,7 +320,9 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 	}
 	t.Payload = seg.Payload
 	r.ctx.ci = gopacket.CaptureInfo{Timestamp: time.Unix(0, seg.Time), InterfaceIndex: int(seg.Frame)}
+	r.feeding = true
 	s.assemble(d, t)
+	r.feeding = false
 	switch pending := s.Pending(); {
 	case !pending:
 		s.waitSince = 0
@@ -377,7 +412,7 @@ func (s *Streams) Close() {
 			}
 			if missing > 0 {
 				// The peer acknowledged bytes that were never delivered.
-				s.gap(flow.Dir(d), int64(missing), 0)
+				s.gap(flow.Dir(d), int64(missing), 0, NotCaptured)
 			}
 		}
 		if !h.recog {
@@ -414,14 +449,18 @@ func (s *Streams) Quiesce() {
 	}
 }
 
-func (s *Streams) gap(d flow.Dir, n int64, frame uint64) {
+func (s *Streams) gap(d flow.Dir, n int64, frame uint64, kind GapKind) {
 	h, f := &s.half[d], &s.Facts[d]
 	if len(f.Gaps) < maxGaps {
-		f.Gaps = append(f.Gaps, Gap{Offset: h.offset, Size: n, Frame: frame})
+		f.Gaps = append(f.Gaps, Gap{Offset: h.offset, Size: n, Frame: frame, Kind: kind})
 	}
-	f.GapBytes += n
+	if kind == BufferLimit {
+		f.LimitBytes += n
+	} else {
+		f.GapBytes += n
+	}
 	if sink := s.r.sink; sink != nil {
-		sink.Gap(s.ID, d, h.offset, n, frame)
+		sink.Gap(s.ID, d, h.offset, n, frame, kind)
 	}
 	h.offset += n
 	h.tailLen = 0
@@ -525,7 +564,11 @@ func (g *gopacketStream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly
 	// gopacket reports skip -1 when a stream starts without its beginning
 	// (joined mid-stream): nothing is known to be missing then.
 	if skip > 0 {
-		s.gap(d, int64(skip), frame)
+		kind := NotCaptured
+		if s.r.feeding {
+			kind = BufferLimit
+		}
+		s.gap(d, int64(skip), frame, kind)
 	}
 	if avail == 0 {
 		return

@@ -22,8 +22,8 @@ func (c *collect) Data(_ int, d flow.Dir, off int64, b []byte, frame uint64, _ i
 	c.data[d] = append(c.data[d], b...)
 }
 
-func (c *collect) Gap(_ int, d flow.Dir, off, n int64, frame uint64) {
-	c.gaps[d] = append(c.gaps[d], Gap{off, n, frame})
+func (c *collect) Gap(_ int, d flow.Dir, off, n int64, frame uint64, kind GapKind) {
+	c.gaps[d] = append(c.gaps[d], Gap{off, n, frame, kind})
 }
 
 func (c *collect) gapBytes(d flow.Dir) int64 {

@@ -48,6 +48,7 @@ func (s *sys) report(f *flags, in *inputArgs, sel func(*pipeline.Connection) boo
 	bar := newProgress(r, in.captures, s.stderr, f.quiet || lv != nil)
 	defer bar.done()
 	ropts := report.Options{Absolute: f.abs, Summary: f.summary, Width: textWidth, ExplainLimit: f.explainLimit}
+	ropts.Triage, _ = f.tri.triage(f) // checked by validate
 	if f.wide {
 		ropts.Width = 0
 	}

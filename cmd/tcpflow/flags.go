@@ -36,6 +36,7 @@ type flags struct {
 	conns []string
 	hosts []string
 	ports []string
+	tri   triageFlags // --problems, --sort, --top (triage.go)
 
 	// Streams
 	follow       int // -1 when --follow is not given
@@ -93,6 +94,7 @@ func (f *flags) define(fs *pflag.FlagSet) []helpSection {
 	fs.StringSliceVar(&f.conns, "conn", nil, "only connection `ID` (Wireshark's tcp.stream); repeatable or comma-separated")
 	fs.StringSliceVar(&f.hosts, "host", nil, "only connections with an endpoint at `ADDR`; repeatable")
 	fs.StringSliceVar(&f.ports, "port", nil, "only connections with an endpoint on `PORT`; repeatable")
+	f.tri.register(fs)
 
 	h.start(fs, "Streams")
 	fs.IntVar(&f.follow, "follow", -1, "print connection `ID`'s conversation, both sides interleaved, like Wireshark's Follow TCP Stream")
@@ -131,6 +133,9 @@ func (f *flags) validate() error {
 		return fmt.Errorf("--explain-limit %d: want 1 or more segments", f.explainLimit)
 	case f.maxConns < 0:
 		return fmt.Errorf("--max-conns %d: want a number of connections, or 0 for no limit", f.maxConns)
+	}
+	if _, err := f.tri.triage(f); err != nil {
+		return err
 	}
 	if err := checkSetFlags(f); err != nil {
 		return err

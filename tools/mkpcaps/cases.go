@@ -72,6 +72,7 @@ var cases = []pcapCase{
 	{"duplicate-frames.pcap", ethernet.pcap(duplicateFrames)},
 	{"tso-segments.pcap", ethernet.pcap(tsoSegments)},
 	{"capture-points.pcap", ethernet.pcap(capturePoints)},
+	{"verdicts.pcap", ethernet.pcap(verdicts)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.

@@ -9,6 +9,7 @@ import (
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/stream"
 )
 
 // streamBytes collects what the reassembly delivers, per connection and side.
@@ -24,7 +25,7 @@ func (s streamBytes) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int
 	s[id][d].Write(b)
 }
 
-func (s streamBytes) Gap(int, flow.Dir, int64, int64, uint64) {}
+func (s streamBytes) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // TestReassembly runs tcpflow's reassembly over reassembly.pcap and checks
 // every connection's bytes, gaps and overlaps against the table the capture

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tcpflow/tcpflow/report"
+)
+
+// triageFlags are --problems, --sort and --top: which connections the text
+// report (table, --summary, timelines, --explain) and JSON show, and in
+// which order; ids are kept.
+type triageFlags struct {
+	problems bool
+	sort     string
+	top      int
+}
+
+func (t *triageFlags) register(fs *pflag.FlagSet) {
+	names := make([]string, len(report.SortFields))
+	for i, f := range report.SortFields {
+		names[i] = string(f)
+	}
+	fs.BoolVar(&t.problems, "problems", false, "show only the connections whose verdict is not clean (a reset after a completed close, a connection still open, and a handshake the capture cut are not problems); ids are kept")
+	fs.StringVar(&t.sort, "sort", "", "show the connections ordered by `FIELD`, the largest first: "+strings.Join(names, ", "))
+	fs.IntVar(&t.top, "top", 0, "show at most `N` connections (the first N of --sort's order, or by id)")
+}
+
+// triage checks the flags and returns the report's triage.
+func (t *triageFlags) triage(f *flags) (report.Triage, error) {
+	tr := report.Triage{Problems: t.problems, Top: t.top}
+	if t.sort != "" {
+		var err error
+		if tr.Sort, err = report.ParseSortField(t.sort); err != nil {
+			return tr, err
+		}
+	}
+	switch {
+	case t.top < 0:
+		return tr, fmt.Errorf("--top %d: want a number of connections", t.top)
+	case !tr.Active():
+		return tr, nil
+	case f.format != "text" && f.format != "json":
+		return tr, errors.New("--problems, --sort and --top are for the text and JSON reports (filter JSONL and Parquet on verdict_codes)")
+	case f.follow >= 0:
+		return tr, errors.New("--problems, --sort and --top do not go with --follow")
+	case f.live.iface != "":
+		return tr, errors.New("--problems, --sort and --top do not go with -i: a live report writes each connection as it finishes")
+	}
+	return tr, nil
+}

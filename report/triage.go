@@ -1,0 +1,106 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// Triage chooses and orders the connections a report shows in detail
+// (--problems, --sort, --top): the zero value shows every connection in id
+// order. Connections keep their ids; the expert summary counts them all.
+type Triage struct {
+	Problems bool      // only connections whose verdict is not clean (Problem)
+	Sort     SortField // the order, the largest first ("": by id)
+	Top      int       // at most this many connections (0: all)
+}
+
+// Active reports whether the triage hides or reorders anything.
+func (t Triage) Active() bool { return t.Problems || t.Sort != "" || t.Top > 0 }
+
+// String says the triage as its flags: "--problems --sort duration --top 10".
+func (t Triage) String() string {
+	var p []string
+	if t.Problems {
+		p = append(p, "--problems")
+	}
+	if t.Sort != "" {
+		p = append(p, "--sort "+string(t.Sort))
+	}
+	if t.Top > 0 {
+		p = append(p, "--top "+strconv.Itoa(t.Top))
+	}
+	return strings.Join(p, " ")
+}
+
+// SortField is what --sort orders connections by.
+type SortField string
+
+// The fields --sort knows.
+const (
+	SortDuration   SortField = "duration"            // last segment minus first
+	SortConnect    SortField = "connect-time"        // the handshake with its retries (Conn.ConnectTime)
+	SortBytes      SortField = "bytes"               // payload both ways, retransmissions included
+	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (Wireshark's)
+	SortRexmtBytes SortField = "retransmitted-bytes" // retransmitted payload both ways
+	SortRexmtRate  SortField = "retransmission-rate" // retransmitted / (unique + retransmitted) payload, both ways
+)
+
+// SortFields lists the fields --sort takes, for its help and errors.
+var SortFields = []SortField{SortDuration, SortConnect, SortBytes, SortRexmt, SortRexmtBytes, SortRexmtRate}
+
+// ParseSortField checks a --sort value.
+func ParseSortField(s string) (SortField, error) {
+	for _, f := range SortFields {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, len(SortFields))
+	for i, f := range SortFields {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown --sort %q (want %s)", s, strings.Join(names, ", "))
+}
+
+// SortKey is connection c's key for field f: reports order connections by
+// it, the largest first, ties in id order.
+func SortKey(c *state.Connection, f SortField) float64 {
+	a := c.Data
+	cs, sc := &a.Dir[flow.C2S], &a.Dir[flow.S2C]
+	switch f {
+	case SortDuration:
+		return float64(c.LastTime - c.FirstTime)
+	case SortConnect:
+		return float64(max(a.ConnectTime, 0))
+	case SortBytes:
+		return float64(c.Bytes[flow.C2S] + c.Bytes[flow.S2C])
+	case SortRexmt:
+		return float64(count(a, flow.C2S, state.Retransmission) + count(a, flow.S2C, state.Retransmission))
+	case SortRexmtBytes:
+		return float64(cs.RexmtBytes + sc.RexmtBytes)
+	case SortRexmtRate:
+		if t := cs.UniqueBytes + sc.UniqueBytes + cs.RexmtBytes + sc.RexmtBytes; t > 0 {
+			return float64(cs.RexmtBytes+sc.RexmtBytes) / float64(t)
+		}
+	}
+	return 0
+}
+
+// Admit says whether the triage shows connection c, and its sort key.
+func (t Triage) Admit(c *state.Connection) (key float64, ok bool) {
+	if t.Problems && !Problem(c) {
+		return 0, false
+	}
+	return SortKey(c, t.Sort), true
+}
+
+// Shown says how many connections a triaged report shows, as its header's
+// line: "showing 3 of 120 connections: --problems --sort duration --top 3
+// (ids kept)".
+func (t Triage) Shown(shown, all int) string {
+	return fmt.Sprintf("showing %d of %s: %s (ids kept)", shown, plural(int64(all), "connection", "connections"), t)
+}
