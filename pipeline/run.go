@@ -65,8 +65,8 @@ type Progress struct {
 // Defaults. DefaultLinger is Linux's TIME_WAIT: a segment later than that on
 // the same 4-tuple belongs to a new incarnation for the stacks, while
 // Wireshark still counts it in the old tcp.stream, which a continuation does.
-// DefaultMaxConns keeps the tracked connections' state under about 400 MB even
-// when every one is a half-open connection of a SYN flood (docs/PERFORMANCE.md).
+// DefaultMaxConns keeps a run under about 500 MB even when every tracked
+// connection is a half-open one of a SYN flood (docs/PERFORMANCE.md).
 const (
 	DefaultLinger       = 60e9
 	DefaultMaxConns     = 50_000
