@@ -131,10 +131,6 @@ func HTMLTableEnd(w *bufio.Writer) {
 // isProblem reports whether a verdict names a problem.
 func isProblem(verdict string) bool { return verdict != "clean" && verdict != "clean, still open" }
 
-// ProblemVerdict reports whether a verdict (TableRow's last cell) names a
-// problem.
-func ProblemVerdict(v string) bool { return isProblem(v) }
-
 // HTMLData builds the table's data, which the page's script reads: a JSON
 // object {"r": rows, "d": dictionaries}, safe inside a script element. A
 // row is an array of TableRow's cells, numbers as numbers (an id with a part
