@@ -20,6 +20,21 @@ const DefaultWidth = 100
 // width is the number of columns s takes.
 func width(s string) int { return utf8.RuneCountInString(s) }
 
+// fits reports whether s takes at most room columns, looking at no more
+// than room+1 runes (breakAt runs once per line of a long text).
+func fits(s string, room int) bool {
+	if len(s) <= room {
+		return true
+	}
+	n := 0
+	for range s {
+		if n++; n > room {
+			return false
+		}
+	}
+	return true
+}
+
 // breakAt returns where to break s so that its first part is at most room
 // columns, and where the rest starts. It breaks after the last comma or
 // semicolon that fits when that leaves the line at least a third full
@@ -28,7 +43,7 @@ func width(s string) int { return utf8.RuneCountInString(s) }
 // fits (dropped), else after any comma; a word longer than a line is cut at
 // the room's end. It returns len(s) when s fits.
 func breakAt(s string, room int) (cut, next int) {
-	if width(s) <= room {
+	if fits(s, room) {
 		return len(s), len(s)
 	}
 	space, punct, comma, col := -1, -1, -1, 0

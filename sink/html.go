@@ -204,21 +204,24 @@ func (h *HTML) writeHTML(sum *pipeline.Summary, detailed func(entry) bool) error
 	bw := bufio.NewWriterSize(h.opts.W, 64<<10)
 	nDetailed := 0
 	ids := map[int]bool{}
-	for _, e := range h.o.index {
+	for _, e := range h.o.all() {
 		if detailed(e) {
 			nDetailed++
 			ids[int(e.id)] = true
 		}
 	}
-	report.HTMLStart(bw, sum, report.HTMLFigures{Conns: len(h.o.index), Problems: h.problems, Detailed: nDetailed})
-	report.HTMLTableStart(bw, len(h.o.index))
-	for _, e := range h.o.index[:min(len(h.o.index), report.HTMLPageRows)] {
+	report.HTMLStart(bw, sum, report.HTMLFigures{Conns: h.o.len(), Problems: h.problems, Detailed: nDetailed})
+	report.HTMLTableStart(bw, h.o.len())
+	for i, e := range h.o.all() {
+		if i == report.HTMLPageRows {
+			break
+		}
 		report.HTMLTableRow(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e))
 	}
 	report.HTMLTableEnd(bw)
 	h.expert.WriteHTML(bw, func(id int) bool { return ids[id] })
 	report.HTMLDetailsStart(bw, h.detailNote(nDetailed))
-	for _, e := range h.o.index {
+	for _, e := range h.o.all() {
 		if detailed(e) {
 			_, b := h.o.read(e)
 			bw.Write(bundleSection(b))
@@ -227,7 +230,7 @@ func (h *HTML) writeHTML(sum *pipeline.Summary, detailed func(entry) bool) error
 	report.HTMLDetailsEnd(bw)
 	var data report.HTMLData
 	data.Start(bw)
-	for _, e := range h.o.index {
+	for _, e := range h.o.all() {
 		data.Row(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e))
 	}
 	data.End(bw)
@@ -237,22 +240,22 @@ func (h *HTML) writeHTML(sum *pipeline.Summary, detailed func(entry) bool) error
 // detailNote says which connections are shown in detail.
 func (h *HTML) detailNote(n int) string {
 	switch {
-	case len(h.o.index) == 0:
+	case h.o.len() == 0:
 		return "No connection to show."
-	case n == len(h.o.index):
+	case n == h.o.len():
 		return "Every connection is shown in detail."
 	}
 	return fmt.Sprintf("%d of the %d connections are shown in detail: the %d worst by their problems "+
 		"(resets, unanswered SYNs, retransmissions, segments not captured, reordering, zero windows), "+
 		"those the expert summary names, and those named with --conn. "+
-		"To see another one: tcpflow --html FILE --conn ID CAPTURE.", n, len(h.o.index), h.opts.Max)
+		"To see another one: tcpflow --html FILE --conn ID CAPTURE.", n, h.o.len(), h.opts.Max)
 }
 
 // writeSVG writes each detailed connection's pictures into SVGDir: new
 // files are created exclusively (never through a symbolic link); with
 // Force, an existing file is replaced by renaming a new one over it.
 func (h *HTML) writeSVG(detailed func(entry) bool) error {
-	for _, e := range h.o.index {
+	for _, e := range h.o.all() {
 		if !detailed(e) {
 			continue
 		}

@@ -44,7 +44,7 @@ func (j *JSON) Finished(c *pipeline.Connection) error {
 	if err != nil {
 		return err
 	}
-	j.o.addKey(c.ID, c.Part, key, nil, j.buf)
+	j.o.addKey(c.ID, c.Part, key, 0, nil, j.buf)
 	return nil
 }
 
@@ -56,12 +56,12 @@ func (j *JSON) End(sum *pipeline.Summary) error {
 	if err := report.JSONStart(bw, sum, &j.expert); err != nil {
 		return err
 	}
-	for i, e := range j.o.index {
+	for i, e := range j.o.all() {
 		_, sec := j.o.read(e)
 		bw.WriteString(report.JSONConnSep(i))
 		bw.Write(sec)
 	}
-	if err := report.JSONEnd(bw, len(j.o.index)); err != nil {
+	if err := report.JSONEnd(bw, j.o.len()); err != nil {
 		return err
 	}
 	return flush(bw, j.o.err)

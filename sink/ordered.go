@@ -2,6 +2,10 @@ package sink
 
 import (
 	"cmp"
+	"container/heap"
+	"encoding/binary"
+	"iter"
+	"math"
 	"slices"
 
 	"github.com/tcpflow/tcpflow/internal/spool"
@@ -13,6 +17,11 @@ import (
 // in id order at the end: each entry is a table row (may be empty) followed
 // by a section.
 //
+// The index of the pieces is bounded too: once runEntries entries are in
+// memory they are sorted and written to the spool as a run, and reading back
+// merges the runs (an external merge sort), so a capture of millions of
+// connections keeps 2 MB of index, not 32 bytes per connection.
+//
 // With a triage (--problems, --sort, --top) the index holds only the
 // connections it admits, each with its sort key, and is read back in key
 // order; with --top N it is cut back to the N first whenever it reaches
@@ -20,22 +29,36 @@ import (
 // (what was spooled for the connections cut stays in the spool file).
 type ordered struct {
 	sp     *spool.Spool
-	index  []entry
+	index  []entry // the entries not yet in a run
+	runs   []run   // sorted runs of entries in the spool
 	err    error
 	buf    []byte
 	triage report.Triage
 	seen   int // connections offered to the triage
 }
 
-// entry is one connection's rendering in the spool (32 bytes: a capture of
-// millions of connections keeps its index in tens of megabytes).
+// entry is one connection's rendering in the spool.
 type entry struct {
 	off            int64
 	key            float64 // the triage's sort key
 	id             int32
 	part           uint16
+	flags          uint8 // the sink's own marks (StreamFiles: which directions have a file)
 	rowLen, secLen uint32
 }
+
+// entrySize is an entry's size in a run.
+const entrySize = 8 + 8 + 4 + 2 + 1 + 4 + 4
+
+// run is a sorted run of n entries at off in the spool.
+type run struct {
+	off int64
+	n   int
+}
+
+// runEntries is how many entries stay in memory before they are sorted and
+// spooled as a run (a variable for tests).
+var runEntries = 1 << 16
 
 // pruneSlack is how far the index of a --top N report grows past 2N before
 // it is cut back to N.
@@ -57,10 +80,11 @@ func (o *ordered) admit(c *pipeline.Connection) (float64, bool) {
 }
 
 // add keeps a connection's row and section.
-func (o *ordered) add(id, part int, row, section []byte) { o.addKey(id, part, 0, row, section) }
+func (o *ordered) add(id, part int, row, section []byte) { o.addKey(id, part, 0, 0, row, section) }
 
-// addKey keeps a connection's row and section with its sort key.
-func (o *ordered) addKey(id, part int, key float64, row, section []byte) {
+// addKey keeps a connection's row and section with its sort key and the
+// sink's flags.
+func (o *ordered) addKey(id, part int, key float64, flags uint8, row, section []byte) {
 	if o.err != nil {
 		return
 	}
@@ -74,18 +98,171 @@ func (o *ordered) addKey(id, part int, key float64, row, section []byte) {
 		o.err = err
 		return
 	}
-	o.index = append(o.index, entry{off: off, key: key, id: int32(id), part: uint16(part), rowLen: uint32(len(row)), secLen: uint32(len(section))})
+	o.index = append(o.index, entry{off: off, key: key, id: int32(id), part: uint16(part), flags: flags,
+		rowLen: uint32(len(row)), secLen: uint32(len(section))})
+	if o.triage.Top == 0 && len(o.index) >= runEntries {
+		o.spill()
+	}
 }
 
-// sort puts the entries in id order, parts in order; with a --sort, by
-// key, the largest first, ties in id order; with --top N, keeps N.
+// spill sorts the entries in memory and writes them to the spool as a run.
+func (o *ordered) spill() {
+	o.sort()
+	b := o.buf[:0]
+	for _, e := range o.index {
+		b = appendEntry(b, e)
+	}
+	o.buf = b
+	off, err := o.sp.Write(b)
+	if err != nil {
+		o.err = err
+		return
+	}
+	o.runs = append(o.runs, run{off, len(o.index)})
+	o.index = o.index[:0]
+}
+
+func appendEntry(b []byte, e entry) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(e.key))
+	b = binary.LittleEndian.AppendUint32(b, uint32(e.id))
+	b = binary.LittleEndian.AppendUint16(b, e.part)
+	b = append(b, e.flags)
+	b = binary.LittleEndian.AppendUint32(b, e.rowLen)
+	return binary.LittleEndian.AppendUint32(b, e.secLen)
+}
+
+func readEntry(b []byte) entry {
+	return entry{
+		off:    int64(binary.LittleEndian.Uint64(b)),
+		key:    math.Float64frombits(binary.LittleEndian.Uint64(b[8:])),
+		id:     int32(binary.LittleEndian.Uint32(b[16:])),
+		part:   binary.LittleEndian.Uint16(b[20:]),
+		flags:  b[22],
+		rowLen: binary.LittleEndian.Uint32(b[23:]),
+		secLen: binary.LittleEndian.Uint32(b[27:]),
+	}
+}
+
+// before is the report's order: with a --sort by key, the largest first;
+// then by id, parts in order.
+func before(a, b entry) int {
+	return cmp.Or(cmp.Compare(b.key, a.key), cmp.Compare(a.id, b.id), cmp.Compare(a.part, b.part))
+}
+
+// sort puts the entries in memory in the report's order; with --top N,
+// keeps N. Call it once all entries are added, before all.
 func (o *ordered) sort() {
-	slices.SortFunc(o.index, func(a, b entry) int {
-		return cmp.Or(cmp.Compare(b.key, a.key), cmp.Compare(a.id, b.id), cmp.Compare(a.part, b.part))
-	})
+	slices.SortFunc(o.index, before)
 	if top := o.triage.Top; top > 0 && len(o.index) > top {
 		o.index = o.index[:top]
 	}
+}
+
+// len is the number of entries.
+func (o *ordered) len() int {
+	n := len(o.index)
+	for _, r := range o.runs {
+		n += r.n
+	}
+	return n
+}
+
+// all yields the entries in the report's order with their positions,
+// merging the spooled runs with the entries in memory; it may be ranged over
+// more than once. A read error stops it and is kept in o.err.
+func (o *ordered) all() iter.Seq2[int, entry] {
+	return func(yield func(int, entry) bool) {
+		if len(o.runs) == 0 {
+			for i, e := range o.index {
+				if !yield(i, e) {
+					return
+				}
+			}
+			return
+		}
+		h := make(mergeHeap, 0, len(o.runs)+1)
+		for _, r := range o.runs {
+			src := &runReader{o: o, r: r}
+			if src.next() {
+				h = append(h, src)
+			}
+		}
+		if len(o.index) > 0 {
+			src := &runReader{mem: o.index}
+			src.next()
+			h = append(h, src)
+		}
+		heap.Init(&h)
+		for i := 0; len(h) > 0; i++ {
+			src := h[0]
+			if !yield(i, src.head) {
+				return
+			}
+			if src.next() {
+				heap.Fix(&h, 0)
+			} else {
+				heap.Pop(&h)
+			}
+			if o.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// runReader reads a run back a block of entries at a time, or walks the
+// entries in memory (mem).
+type runReader struct {
+	o    *ordered
+	r    run
+	read int // entries of the run read so far
+	buf  []byte
+	mem  []entry
+	head entry
+}
+
+const readBlock = 256 // entries a runReader reads at once
+
+func (s *runReader) next() bool {
+	if s.o == nil {
+		if len(s.mem) == 0 {
+			return false
+		}
+		s.head, s.mem = s.mem[0], s.mem[1:]
+		return true
+	}
+	if len(s.buf) == 0 {
+		if s.read == s.r.n || s.o.err != nil {
+			return false
+		}
+		n := min(readBlock, s.r.n-s.read)
+		if cap(s.buf) < n*entrySize {
+			s.buf = make([]byte, readBlock*entrySize)
+		}
+		s.buf = s.buf[:n*entrySize]
+		if err := s.o.sp.ReadAt(s.buf, s.r.off+int64(s.read)*entrySize); err != nil {
+			s.o.err = err
+			return false
+		}
+		s.read += n
+	}
+	s.head, s.buf = readEntry(s.buf), s.buf[entrySize:]
+	return true
+}
+
+// mergeHeap orders the run readers by their next entry.
+type mergeHeap []*runReader
+
+func (h mergeHeap) Len() int           { return len(h) }
+func (h mergeHeap) Less(i, j int) bool { return before(h[i].head, h[j].head) < 0 }
+func (h mergeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(*runReader)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // shown is the header line of a triaged report ("" without a triage).
@@ -93,7 +270,7 @@ func (o *ordered) shown() string {
 	if !o.triage.Active() {
 		return ""
 	}
-	return o.triage.Shown(len(o.index), o.seen)
+	return o.triage.Shown(o.len(), o.seen)
 }
 
 // read returns entry e's row and section; valid until the next read.

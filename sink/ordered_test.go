@@ -17,7 +17,7 @@ func TestOrderedTop(t *testing.T) {
 	most := 0
 	for id := 0; id < 1000; id++ {
 		key := float64(id % 97) // largest 96: ids 96, 193, 290, ...
-		o.addKey(id, 0, key, []byte(fmt.Sprint(id)), nil)
+		o.addKey(id, 0, key, 0, []byte(fmt.Sprint(id)), nil)
 		most = max(most, len(o.index))
 	}
 	if most > 2*3+pruneSlack+1 {
@@ -25,7 +25,7 @@ func TestOrderedTop(t *testing.T) {
 	}
 	o.sort()
 	var got []string
-	for _, e := range o.index {
+	for _, e := range o.all() {
 		got = append(got, string(o.readRow(e)))
 	}
 	if fmt.Sprint(got) != "[96 193 290]" {
@@ -33,5 +33,55 @@ func TestOrderedTop(t *testing.T) {
 	}
 	if o.err != nil {
 		t.Fatal(o.err)
+	}
+}
+
+// TestOrderedRuns checks the external sort: with runs of 7 entries, 1,000
+// connections finishing out of order are read back in id order (and, with
+// --sort, in key order, ties by id), twice, with their rows and flags, and
+// at most 7 entries stay in memory.
+func TestOrderedRuns(t *testing.T) {
+	defer func(n int) { runEntries = n }(runEntries)
+	runEntries = 7
+	for _, sorted := range []bool{false, true} {
+		o := newOrdered(t.TempDir())
+		if sorted {
+			o.triage = report.Triage{Sort: report.SortDuration}
+		}
+		most := 0
+		for i := 0; i < 1000; i++ {
+			id := (i * 389) % 1000 // every id once, out of order
+			o.addKey(id, 0, float64(id%10), uint8(id%3), []byte(fmt.Sprint(id)), []byte("s"))
+			most = max(most, len(o.index))
+		}
+		o.sort()
+		if most > 7 || o.len() != 1000 {
+			t.Errorf("sorted %v: %d in memory at most, %d in all; want 7 and 1000", sorted, most, o.len())
+		}
+		for pass := 0; pass < 2; pass++ {
+			var prev entry
+			n := 0
+			for i, e := range o.all() {
+				if i != n {
+					t.Fatalf("position %d, want %d", i, n)
+				}
+				row, sec := o.read(e)
+				if string(row) != fmt.Sprint(e.id) || string(sec) != "s" || e.flags != uint8(e.id%3) {
+					t.Fatalf("entry %d: row %q, section %q, flags %d", e.id, row, sec, e.flags)
+				}
+				if n > 0 && before(prev, e) >= 0 {
+					t.Fatalf("sorted %v: %+v before %+v", sorted, prev, e)
+				}
+				prev = e
+				n++
+			}
+			if n != 1000 {
+				t.Errorf("sorted %v, pass %d: read %d entries, want 1000", sorted, pass, n)
+			}
+		}
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		o.close()
 	}
 }

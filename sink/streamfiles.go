@@ -207,6 +207,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		return nil
 	}
 	s.entry = s.entry[:0]
+	var files uint8 // bit d: direction d has a file
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		k := streamKey(c.ID, d)
 		if e, ok := s.open[k]; ok {
@@ -218,6 +219,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		written := s.written[k]
 		delete(s.written, k)
 		if written {
+			files |= 1 << d
 			if err := s.root.Rename(s.tmpName(c.ID, d), path.Join(s.tmp, report.StreamFileName(c, d))); err != nil {
 				s.err = err
 				return err
@@ -232,7 +234,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 			return err
 		}
 	}
-	s.o.add(c.ID, c.Part, nil, s.entry)
+	s.o.addKey(c.ID, c.Part, 0, files, nil, s.entry)
 	return nil
 }
 
@@ -272,20 +274,18 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 }
 
 // eachFile calls fn with the name of every file of the set, in id order,
-// the manifest last; a direction that delivered no byte has no file. The
-// names are made again on each pass rather than kept: a capture of
-// millions of connections keeps only its manifest index.
+// the manifest last; a direction that delivered no byte has no file (its
+// entry's flags say which have one). The names are made again on each pass
+// rather than kept: a capture of millions of connections keeps only its
+// manifest index.
 func (s *StreamFiles) eachFile(fn func(name string) error) error {
-	for _, e := range s.o.index {
+	for _, e := range s.o.all() {
 		c := &pipeline.Connection{ID: int(e.id), Part: int(e.part)}
 		for d := flow.C2S; d <= flow.S2C; d++ {
-			name := report.StreamFileName(c, d)
-			if _, err := s.root.Lstat(path.Join(s.tmp, name)); errors.Is(err, os.ErrNotExist) {
+			if e.flags&(1<<d) == 0 {
 				continue
-			} else if err != nil {
-				return err
 			}
-			if err := fn(name); err != nil {
+			if err := fn(report.StreamFileName(c, d)); err != nil {
 				return err
 			}
 		}
@@ -301,12 +301,12 @@ func (s *StreamFiles) writeManifest() error {
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
 	bw.WriteString(report.ManifestStart)
-	for i, e := range s.o.index {
+	for i, e := range s.o.all() {
 		_, sec := s.o.read(e)
 		bw.WriteString(report.JSONConnSep(i))
 		bw.Write(sec)
 	}
-	bw.WriteString(report.ManifestEnd(len(s.o.index)))
+	bw.WriteString(report.ManifestEnd(s.o.len()))
 	err = flush(bw, s.o.err)
 	if cerr := f.Close(); err == nil {
 		err = cerr

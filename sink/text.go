@@ -115,9 +115,9 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	if t.live != nil {
 		t.live.Write(t.sec.Bytes())
 		t.live.WriteByte('\n')
-		t.o.addKey(c.ID, c.Part, key, t.row, nil)
+		t.o.addKey(c.ID, c.Part, key, 0, t.row, nil)
 	} else {
-		t.o.addKey(c.ID, c.Part, key, t.row, t.sec.Bytes())
+		t.o.addKey(c.ID, c.Part, key, 0, t.row, t.sec.Bytes())
 	}
 	return recordsErr(c)
 }
@@ -142,26 +142,26 @@ func (t *Text) End(sum *pipeline.Summary) error {
 	} else {
 		report.Header(bw, sum, t.opts)
 	}
-	if len(t.o.index) == 0 && t.o.seen == 0 {
+	if t.o.len() == 0 && t.o.seen == 0 {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
 		return flush(bw, t.o.err)
 	}
 	if s := t.o.shown(); s != "" {
 		bw.WriteString("\n" + s + "\n")
 	}
-	if t.mode != Explained && len(t.o.index) > 0 {
+	if t.mode != Explained && t.o.len() > 0 {
 		bw.WriteByte('\n')
 		switch {
 		case t.opts.Width > 0:
 			d := report.NewShortTable(bw, t.widths, t.opts.Width)
 			d.Begin()
-			for _, e := range t.o.index {
+			for _, e := range t.o.all() {
 				row, _ := t.o.read(e)
 				d.Row(strings.Split(string(row), "\x00"))
 			}
-		case len(t.o.index) < report.BigTable:
-			rows := make([][]string, len(t.o.index))
-			for i, e := range t.o.index {
+		case t.o.len() < report.BigTable:
+			rows := make([][]string, t.o.len())
+			for i, e := range t.o.all() {
 				row, _ := t.o.read(e)
 				rows[i] = strings.Split(string(row), "\x00")
 			}
@@ -176,7 +176,7 @@ func (t *Text) End(sum *pipeline.Summary) error {
 			}
 			d := report.TableDrawer{W: bw, Widths: t.widths}
 			d.Begin(report.TableHeader)
-			for _, e := range t.o.index {
+			for _, e := range t.o.all() {
 				row, _ := t.o.read(e)
 				d.Row(strings.Split(string(row), "\x00"))
 			}
@@ -189,7 +189,7 @@ func (t *Text) End(sum *pipeline.Summary) error {
 	} else {
 		report.WriteGlossary(bw, &t.glossary)
 	}
-	for _, e := range t.o.index {
+	for _, e := range t.o.all() {
 		if t.live != nil {
 			break // written as they finished
 		}
