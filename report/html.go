@@ -97,9 +97,11 @@ func HTMLTableStart(w *bufio.Writer, rows int) {
 func htmlAnchor(id string) string { return "c" + strings.ReplaceAll(id, ".", "-") }
 
 // HTMLTableRow writes one row of the connection table, from TableRow's
-// cells; detailed says whether the connection has a section to link to.
-func HTMLTableRow(w *bufio.Writer, cells []string, detailed bool) {
-	if isProblem(cells[len(cells)-1]) {
+// cells; detailed says whether the connection has a section to link to,
+// problem whether its verdict is a problem (Problem: the rows --problems
+// keeps are the rows marked).
+func HTMLTableRow(w *bufio.Writer, cells []string, detailed, problem bool) {
+	if problem {
 		w.WriteString("<tr class=\"bad\">")
 	} else {
 		w.WriteString("<tr>")
@@ -128,14 +130,12 @@ func HTMLTableEnd(w *bufio.Writer) {
 	w.WriteString("</tbody></table></div>\n<p class=\"ctl\" id=\"pager\"></p>\n</section>\n")
 }
 
-// isProblem reports whether a verdict names a problem.
-func isProblem(verdict string) bool { return verdict != "clean" && verdict != "clean, still open" }
-
 // HTMLData builds the table's data, which the page's script reads: a JSON
 // object {"r": rows, "d": dictionaries}, safe inside a script element. A
 // row is an array of TableRow's cells, numbers as numbers (an id with a part
 // as a string), the repeating columns as indexes into their dictionary
-// (htmlDict), then 1 when the connection has a section, else 0. A
+// (htmlDict), then 1 when the connection has a section, else 0, then 1 when
+// its verdict is a problem (Problem), else 0. A
 // dictionary holds at most htmlDictMax values, so its memory is bounded
 // whatever the capture; values beyond are given as strings.
 type HTMLData struct {
@@ -159,8 +159,16 @@ func (d *HTMLData) Start(w *bufio.Writer) {
 	}
 }
 
+// flag is a boolean as the row data writes it.
+func flag(b bool) byte {
+	if b {
+		return '1'
+	}
+	return '0'
+}
+
 // Row writes one row.
-func (d *HTMLData) Row(w *bufio.Writer, cells []string, detailed bool) {
+func (d *HTMLData) Row(w *bufio.Writer, cells []string, detailed, problem bool) {
 	b := d.b[:0]
 	if d.rows > 0 {
 		b = append(b, ",\n"...)
@@ -188,11 +196,7 @@ func (d *HTMLData) Row(w *bufio.Writer, cells []string, detailed bool) {
 		}
 		b = append(b, ',')
 	}
-	if detailed {
-		b = append(b, "1]"...)
-	} else {
-		b = append(b, "0]"...)
-	}
+	b = append(b, flag(detailed), ',', flag(problem), ']')
 	w.Write(b)
 	d.b = b
 }

@@ -47,8 +47,7 @@ function text(r, c) {
 }
 
 function problem(r) {
-  var v = text(r, 13);
-  return v !== "clean" && v !== "clean, still open";
+  return r[15] === 1;
 }
 
 function key(r, c) {

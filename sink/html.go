@@ -105,6 +105,9 @@ func NewHTML(stats *capture.Stats, opts HTMLOptions) (*HTML, error) {
 	return h, nil
 }
 
+// problemFlag marks, in a connection's entry, a verdict that is a problem.
+const problemFlag = 1
+
 // NeedsRecords implements pipeline.RecordSink: the pictures and timelines
 // are drawn from the records.
 func (h *HTML) NeedsRecords() bool { return true }
@@ -114,8 +117,10 @@ func (h *HTML) NeedsRecords() bool { return true }
 func (h *HTML) Finished(c *pipeline.Connection) error {
 	h.expert.Add(c)
 	cells := report.TableRow(c)
+	var flags uint8
 	if report.Problem(c) {
 		h.problems++
+		flags = problemFlag
 	}
 	h.row = h.row[:0]
 	for i, cell := range cells {
@@ -129,7 +134,7 @@ func (h *HTML) Finished(c *pipeline.Connection) error {
 	if h.pick.offer(c, report.Severity(c), pinned) {
 		bundle = h.render(c)
 	}
-	h.o.add(c.ID, c.Part, h.row, bundle)
+	h.o.addKey(c.ID, c.Part, 0, flags, h.row, bundle)
 	return recordsErr(c)
 }
 
@@ -216,7 +221,7 @@ func (h *HTML) writeHTML(sum *pipeline.Summary, detailed func(entry) bool) error
 		if i == report.HTMLPageRows {
 			break
 		}
-		report.HTMLTableRow(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e))
+		report.HTMLTableRow(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e), e.flags&problemFlag != 0)
 	}
 	report.HTMLTableEnd(bw)
 	h.expert.WriteHTML(bw, func(id int) bool { return ids[id] })
@@ -231,7 +236,7 @@ func (h *HTML) writeHTML(sum *pipeline.Summary, detailed func(entry) bool) error
 	var data report.HTMLData
 	data.Start(bw)
 	for _, e := range h.o.all() {
-		data.Row(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e))
+		data.Row(bw, strings.Split(string(h.o.readRow(e)), "\x00"), detailed(e), e.flags&problemFlag != 0)
 	}
 	data.End(bw)
 	return flush(bw, h.o.err)

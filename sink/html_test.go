@@ -131,13 +131,33 @@ func TestHTMLShowsTheWorst(t *testing.T) {
 	if len(conns) <= len(want) {
 		t.Fatalf("only %d connections: the test needs more than the %d shown", len(conns), len(want))
 	}
-	// Every connection has a row of data, the detailed ones flagged.
+	// Every connection has a row of data, the detailed ones flagged, and
+	// those with a problem (as --problems decides) flagged too, in the data
+	// the page's script filters and in the table's first page.
 	data := doc[bytes.Index(doc, []byte(`id="rows">`)):]
 	if n := bytes.Count(data, []byte("\n[")) + 1; n != len(conns) {
 		t.Errorf("%d rows of data, want %d", n, len(conns))
 	}
-	if n := bytes.Count(data, []byte(",1]")); n != len(got) {
+	if n := bytes.Count(data, []byte(",1,0]")) + bytes.Count(data, []byte(",1,1]")); n != len(got) {
 		t.Errorf("%d rows flagged as detailed, want %d", n, len(got))
+	}
+	problems, onPage := 0, 0 // onPage: among the table's first page, in id order
+	slices.SortFunc(conns, func(a, b *pipeline.Connection) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Part, b.Part))
+	})
+	for i, c := range conns {
+		if report.Problem(c) {
+			problems++
+			if i < report.HTMLPageRows {
+				onPage++
+			}
+		}
+	}
+	if n := bytes.Count(data, []byte(",0,1]")) + bytes.Count(data, []byte(",1,1]")); n != problems || problems == 0 {
+		t.Errorf("%d rows flagged as problems, want %d (not 0)", n, problems)
+	}
+	if n := bytes.Count(doc, []byte(`<tr class="bad">`)); n != onPage {
+		t.Errorf("%d table rows marked bad, want %d", n, onPage)
 	}
 }
 
