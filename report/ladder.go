@@ -32,27 +32,37 @@ func ladderFlags(f capture.Flags) string {
 // ladderPreview is how many escaped payload characters an arrow quotes.
 const ladderPreview = 12
 
-// ladderLabel is what an arrow says about its segment: frame, flags, seq,
-// ack, len and the first bytes of the data, the window in bytes once scaled
-// ("win 513?" when the scale is unknown), the findings.
+// ladderLabel is what an arrow of the explanation's ladder says about its
+// segment: frame, flags, seq, ack (as the explanation numbers them), len and
+// the first bytes of the data, the window in bytes once scaled ("win 513?"
+// when the scale is unknown), the findings.
 func (x *explainer) ladderLabel(r *state.Record) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s seq %d", r.Frame, ladderFlags(r.Flags), x.seqOf(r))
-	if r.Flags&capture.ACK != 0 {
-		fmt.Fprintf(&b, " ack %d", x.ackOf(r))
-	}
-	if r.Len > 0 {
-		fmt.Fprintf(&b, " len %d", r.Len)
-	}
+	win := strconv.Itoa(int(r.Win))
 	switch {
 	case r.Flags&capture.SYN != 0 || r.WinScaled < 0 && r.Flags&capture.RST != 0:
-		b.WriteString(" win " + strconv.Itoa(int(r.Win)))
 	case r.WinScaled < 0:
-		b.WriteString(" win " + strconv.Itoa(int(r.Win)) + "?")
+		win += "?"
 	default:
-		b.WriteString(" win " + strconv.FormatInt(r.WinScaled, 10))
+		win = strconv.FormatInt(r.WinScaled, 10)
 	}
-	if r.Len > 0 && r.PreviewN > 0 {
+	return arrowLabel(r, x.seqOf(r), x.ackOf(r), win, true)
+}
+
+// arrowLabel is what an arrow of a ladder (the explanation's or the
+// picture's) says about its segment: "3 ACK seq 1 ack 1 len 84 win 502
+// [retransmission]", with the numbers and the window as given, and with
+// preview the first bytes of the data.
+func arrowLabel(r *state.Record, seq, ack uint32, win string, preview bool) string {
+	var b strings.Builder
+	b.WriteString(strconv.FormatUint(r.Frame, 10) + " " + ladderFlags(r.Flags) + " seq " + strconv.FormatUint(uint64(seq), 10))
+	if r.Flags&capture.ACK != 0 {
+		b.WriteString(" ack " + strconv.FormatUint(uint64(ack), 10))
+	}
+	if r.Len > 0 {
+		b.WriteString(" len " + strconv.Itoa(r.Len))
+	}
+	b.WriteString(" win " + win)
+	if preview && r.Len > 0 && r.PreviewN > 0 {
 		p := escape(r.PreviewBytes())
 		more := int(r.PreviewN) < r.Len
 		if len(p) > ladderPreview {

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
 )
@@ -126,19 +125,8 @@ func ladderPicture(base int64, c *state.Connection, e *extents) Picture {
 	return Picture{Name: "ladder", Title: title, SVG: s.b}
 }
 
-// pictureLabel is a segment's arrow label in the ladder picture: "3 ACK seq
-// 1 ack 1 len 84 win 502 [retransmission]", with relative numbers.
+// pictureLabel is a segment's arrow label in the ladder picture: relative
+// numbers, the window field as sent, no data.
 func pictureLabel(r *state.Record) string {
-	label := strconv.FormatUint(r.Frame, 10) + " " + ladderFlags(r.Flags) + " seq " + strconv.FormatUint(uint64(r.RelSeq), 10)
-	if r.Flags&capture.ACK != 0 {
-		label += " ack " + strconv.FormatUint(uint64(r.RelAck), 10)
-	}
-	if r.Len > 0 {
-		label += " len " + strconv.Itoa(r.Len)
-	}
-	label += " win " + strconv.Itoa(int(r.Win))
-	if r.Analysis != 0 {
-		label += " [" + r.Analysis.Text() + "]"
-	}
-	return label
+	return arrowLabel(r, r.RelSeq, r.RelAck, strconv.Itoa(int(r.Win)), false)
 }
