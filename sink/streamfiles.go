@@ -3,7 +3,6 @@ package sink
 import (
 	"bufio"
 	"container/list"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,10 +34,10 @@ import (
 //     follows a symbolic link) in a hidden subdirectory made for this run,
 //     and are reopened with O_NOFOLLOW;
 //   - only at the end, once every connection and the manifest are complete,
-//     are the files moved into place: first every name is checked again
-//     (without Force an existing one refuses the whole set), then each is
-//     renamed, the manifest last; rename replaces a link, never the file it
-//     points to.
+//     are the files moved into place: first the directory is listed again
+//     (without Force a file of a set's names that appeared meanwhile refuses
+//     the whole set), then each is renamed, the manifest last; rename
+//     replaces a link, never the file it points to.
 //
 // So a refusal, an error or a crash before that last pass leaves no
 // half-written set: at most the hidden subdirectory (which the end of a run
@@ -47,6 +46,7 @@ type StreamFiles struct {
 	root    *os.Root // the directory
 	dir     string   // its name, for messages
 	tmp     string   // the hidden subdirectory, relative to root
+	tmpRoot *os.Root // the hidden subdirectory: one openat or renameat per file operation, no path walk
 	force   bool
 	open    map[int64]*list.Element // by key(id, dir)
 	lru     *list.List              // of *openFile, most recent first
@@ -84,7 +84,11 @@ func NewStreamFiles(dir string, force bool, tempDir string) (*StreamFiles, error
 		return nil, err
 	}
 	if !force {
-		if err := refuseExisting(root, dir); err != nil {
+		name, err := existingName(root)
+		if err == nil && name != "" {
+			err = fmt.Errorf("%s already holds %s: not overwriting (use --force)", dir, filepath.Join(dir, name))
+		}
+		if err != nil {
 			root.Close()
 			return nil, err
 		}
@@ -94,37 +98,44 @@ func NewStreamFiles(dir string, force bool, tempDir string) (*StreamFiles, error
 		root.Close()
 		return nil, err
 	}
-	return &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), force: force, open: map[int64]*list.Element{},
+	tmpRoot, err := root.OpenRoot(filepath.Base(tmp))
+	if err != nil {
+		root.RemoveAll(filepath.Base(tmp))
+		root.Close()
+		return nil, err
+	}
+	return &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), tmpRoot: tmpRoot, force: force, open: map[int64]*list.Element{},
 		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir)}, nil
 }
 
-// refuseExisting fails when the directory holds a name StreamFiles writes.
-func refuseExisting(root *os.Root, dir string) error {
+// existingName returns the first name in the directory that StreamFiles
+// writes, "" when there is none (one listing of the directory, not a look-up
+// per name: a capture may have millions of files).
+func existingName(root *os.Root) (string, error) {
 	f, err := root.Open(".")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	for {
 		ents, err := f.ReadDir(1024)
 		for _, e := range ents {
 			if e.Name() == report.ManifestName || streamName.MatchString(e.Name()) {
-				return fmt.Errorf("%s already holds %s: not overwriting (use --force)", dir, filepath.Join(dir, e.Name()))
+				return e.Name(), nil
 			}
 		}
 		if err == io.EOF {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 	}
 }
 
-// tmpName is where a direction's bytes go while its connection is open.
-func (s *StreamFiles) tmpName(id int, d flow.Dir) string {
-	return path.Join(s.tmp, strconv.Itoa(id)+"-"+d.String())
-}
+// tmpName is where a direction's bytes go while its connection is open, in
+// the hidden subdirectory.
+func tmpName(id int, d flow.Dir) string { return strconv.Itoa(id) + "-" + d.String() }
 
 // Data implements stream.Sink.
 func (s *StreamFiles) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
@@ -158,7 +169,7 @@ func (s *StreamFiles) file(id int, d flow.Dir) (*openFile, error) {
 	if !s.written[k] {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	}
-	f, err := s.root.OpenFile(s.tmpName(id, d), flags, 0o644)
+	f, err := s.tmpRoot.OpenFile(tmpName(id, d), flags, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +231,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		delete(s.written, k)
 		if written {
 			files |= 1 << d
-			if err := s.root.Rename(s.tmpName(c.ID, d), path.Join(s.tmp, report.StreamFileName(c, d))); err != nil {
+			if err := s.tmpRoot.Rename(tmpName(c.ID, d), report.StreamFileName(c, d)); err != nil {
 				s.err = err
 				return err
 			}
@@ -244,6 +255,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 func (s *StreamFiles) End(*pipeline.Summary) error {
 	defer s.root.Close()
 	defer s.root.RemoveAll(s.tmp)
+	defer s.tmpRoot.Close()
 	defer s.o.close()
 	for s.lru.Len() > 0 {
 		if err := s.closeFile(s.lru.Front()); err != nil && s.err == nil {
@@ -258,14 +270,12 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 		return err
 	}
 	if !s.force {
-		err := s.eachFile(func(name string) error {
-			if _, err := s.root.Lstat(name); err == nil {
-				return fmt.Errorf("%s: not overwriting an existing file (use --force)", filepath.Join(s.dir, name))
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-			return nil
-		})
+		// Checked at the start too: a name of the set that appeared since
+		// refuses the whole set.
+		name, err := existingName(s.root)
+		if err == nil && name != "" {
+			err = fmt.Errorf("%s: not overwriting an existing file (use --force)", filepath.Join(s.dir, name))
+		}
 		if err != nil {
 			return err
 		}
@@ -295,7 +305,7 @@ func (s *StreamFiles) eachFile(fn func(name string) error) error {
 
 // writeManifest writes the manifest into the hidden subdirectory.
 func (s *StreamFiles) writeManifest() error {
-	f, err := s.root.OpenFile(path.Join(s.tmp, report.ManifestName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.tmpRoot.OpenFile(report.ManifestName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
