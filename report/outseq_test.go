@@ -1,0 +1,229 @@
+package report
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/tcpflow/tcpflow/internal/craft"
+	"github.com/tcpflow/tcpflow/state"
+	"github.com/tcpflow/tcpflow/stream"
+)
+
+// craftFile writes what build sends on a wire to a pcap file in a temporary
+// directory and returns its path.
+func craftFile(t *testing.T, build func(w *craft.Wire)) string {
+	t.Helper()
+	var buf bytes.Buffer
+	pw := pcapgo.NewWriter(&buf)
+	if err := pw.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	w := craft.NewWire(pw, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	build(w)
+	if err := w.Err(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "outseq.pcap")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const (
+	osRTT = 20 * time.Millisecond
+	osSeg = 1000
+	us    = time.Microsecond
+)
+
+// atServer sends a handshake as captured next to the server: the SYN-ACK
+// 40 µs after the SYN, the client's ACK a round trip later.
+func atServer(w *craft.Wire, c *craft.Conn) {
+	c.Client(craft.SYN, craft.LinuxSYN(1460, 7))
+	w.Advance(40 * us)
+	c.Server(craft.SYN|craft.ACK, craft.LinuxSYN(1460, 7))
+	w.Advance(osRTT)
+	c.Client(craft.ACK)
+}
+
+// atClient sends a handshake as captured next to the client.
+func atClient(w *craft.Wire, c *craft.Conn) { c.Handshake(osRTT) }
+
+// sender returns the side's send function and its endpoint.
+func sender(c *craft.Conn, server bool) (func(craft.Flags, ...craft.Field) craft.Sent, *craft.Endpoint) {
+	if server {
+		return c.Server, c.S
+	}
+	return c.Client, c.C
+}
+
+// nearResend: the side next to the capture sends a segment the capture
+// sees but the peer never gets, and one the capture misses, then new data
+// and, 1 ms later (well within the handshake's RTT, so Wireshark calls them
+// out-of-order), both again: retransmissions, whatever the timing says.
+func nearResend(server bool) func(w *craft.Wire, c *craft.Conn) {
+	return func(w *craft.Wire, c *craft.Conn) {
+		send, _ := sender(c, server)
+		a := send(craft.ACK|craft.PSH, craft.Data(osSeg), craft.Dropped)
+		b := send(craft.ACK|craft.PSH, craft.Data(osSeg), craft.Lost)
+		w.Advance(30 * time.Millisecond)
+		send(craft.ACK|craft.PSH, craft.Data(osSeg))
+		w.Advance(time.Millisecond)
+		send(craft.ACK|craft.PSH, craft.Seq(a.Seq), craft.Data(osSeg))
+		send(craft.ACK|craft.PSH, craft.Seq(b.Seq), craft.Data(osSeg))
+	}
+}
+
+// farReorder: the side away from the capture sends two segments that the
+// network swaps: the second is captured 200 µs before the first, whose IPv4
+// id is the lower.
+func farReorder(server bool) func(w *craft.Wire, c *craft.Conn) {
+	return func(w *craft.Wire, c *craft.Conn) {
+		send, e := sender(c, server)
+		first, id := e.Next, e.IPID
+		e.Next, e.IPID = first+osSeg, id+1
+		send(craft.ACK|craft.PSH, craft.Data(osSeg))
+		w.Advance(200 * us)
+		e.IPID = id
+		send(craft.ACK|craft.PSH, craft.Seq(first), craft.Data(osSeg))
+		e.IPID = id + 2
+	}
+}
+
+// farLoss: the side away from the capture loses a segment before the
+// capture point and sends it again after a retransmission timeout.
+func farLoss(server bool) func(w *craft.Wire, c *craft.Conn) {
+	return func(w *craft.Wire, c *craft.Conn) {
+		send, _ := sender(c, server)
+		a := send(craft.ACK|craft.PSH, craft.Data(osSeg), craft.Lost)
+		send(craft.ACK|craft.PSH, craft.Data(osSeg))
+		w.Advance(200 * time.Millisecond)
+		send(craft.ACK|craft.PSH, craft.Seq(a.Seq), craft.Data(osSeg))
+	}
+}
+
+// unneeded: the server's segment arrives, the client's ACK of it is lost
+// before the capture point (next to the server), the server sends it again
+// after a timeout and the client answers with a D-SACK of it.
+func unneeded(w *craft.Wire, c *craft.Conn) {
+	a := c.Server(craft.ACK|craft.PSH, craft.Data(osSeg))
+	w.Advance(osRTT)
+	c.Client(craft.ACK, craft.Lost)
+	w.Advance(200 * time.Millisecond)
+	c.Server(craft.ACK|craft.PSH, craft.Seq(a.Seq), craft.Data(osSeg))
+	w.Advance(osRTT)
+	c.Client(craft.ACK, craft.SACK(craft.Block{Left: a.Seq, Right: a.End}))
+}
+
+// acked: the server sends again a segment the client had acknowledged (at
+// the client: the ACK is lost after the capture point).
+func acked(w *craft.Wire, c *craft.Conn) {
+	a := c.Server(craft.ACK|craft.PSH, craft.Data(osSeg))
+	w.Advance(40 * us)
+	c.Client(craft.ACK, craft.Dropped)
+	w.Advance(200 * time.Millisecond)
+	c.Server(craft.ACK|craft.PSH, craft.Seq(a.Seq), craft.Data(osSeg))
+}
+
+// ambiguous: new bytes filling a hole sooner than an RTT, from a segment
+// whose IPv4 id says it was sent after the one that opened the hole.
+func ambiguous(w *craft.Wire, c *craft.Conn) {
+	a := c.Server(craft.ACK|craft.PSH, craft.Data(osSeg), craft.Lost)
+	c.Server(craft.ACK|craft.PSH, craft.Data(osSeg))
+	w.Advance(time.Millisecond)
+	c.Server(craft.ACK|craft.PSH, craft.Seq(a.Seq), craft.Data(osSeg))
+}
+
+// copied: a frame of the server captured twice.
+func copied(w *craft.Wire, c *craft.Conn) {
+	c.Server(craft.ACK|craft.PSH, craft.Data(osSeg))
+	w.Advance(5 * us)
+	w.Repeat()
+}
+
+// TestOutOfSequence checks the verdict, its codes and the counts for each
+// class of out-of-sequence segment, captured next to the client and next to
+// the server (state/outseq.go).
+func TestOutOfSequence(t *testing.T) {
+	type counts struct{ rexmt, lost, unneeded, reordered, dup, ambiguous, dsacks uint32 }
+	for _, tt := range []struct {
+		name      string
+		handshake func(*craft.Wire, *craft.Conn)
+		run       func(*craft.Wire, *craft.Conn)
+		verdict   string
+		codes     []string
+		// out counts the side the segments came from, dsacks the other.
+		out      counts
+		fromSrv  bool
+		wsOOO    uint32 // Wireshark's out-of-order count, kept in the findings
+		wsRexmit uint32
+	}{
+		{"client resends, at the client", atClient, nearResend(false),
+			"2 retransmissions from the client (captured near the client)",
+			[]string{"retransmissions_from_client"}, counts{rexmt: 2}, false, 2, 0},
+		{"server resends, at the server", atServer, nearResend(true),
+			"2 retransmissions from the server (captured near the server)",
+			[]string{"retransmissions_from_server"}, counts{rexmt: 2}, true, 2, 0},
+		{"server reordered, at the client", atClient, farReorder(true),
+			"1 segment reordered by the network from the server",
+			[]string{"reordering_from_server"}, counts{reordered: 1}, true, 1, 0},
+		{"client reordered, at the server", atServer, farReorder(false),
+			"1 segment reordered by the network from the client",
+			[]string{"reordering_from_client"}, counts{reordered: 1}, false, 1, 0},
+		{"server lost before the capture, at the client", atClient, farLoss(true),
+			"1 retransmission from the server (1 lost before the capture point)",
+			[]string{"retransmissions_from_server"}, counts{rexmt: 1, lost: 1}, true, 0, 1},
+		{"client lost before the capture, at the server", atServer, farLoss(false),
+			"1 retransmission from the client (1 lost before the capture point)",
+			[]string{"retransmissions_from_client"}, counts{rexmt: 1, lost: 1}, false, 0, 1},
+		{"unneeded by D-SACK, at the server", atServer, unneeded,
+			"1 retransmission from the server (captured near the server), 1 retransmission from the server was unneeded (D-SACK)",
+			[]string{"retransmissions_from_server", "spurious_retransmissions_from_server"}, counts{rexmt: 1, unneeded: 1, dsacks: 1}, true, 0, 1},
+		{"unneeded, already acknowledged, at the client", atClient, acked,
+			"1 retransmission from the server, 1 retransmission from the server was unneeded (already acknowledged)",
+			[]string{"retransmissions_from_server", "spurious_retransmissions_from_server"}, counts{rexmt: 1, unneeded: 1}, true, 0, 1},
+		{"ambiguous, at the client", atClient, ambiguous,
+			"clean, still open", []string{"still_open"}, counts{ambiguous: 1}, true, 1, 0},
+		{"captured twice, at the client", atClient, copied,
+			"the retransmission is a duplicate frame of the capture, not loss",
+			[]string{"capture_artifacts"}, counts{dup: 1}, true, 0, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := craftFile(t, func(w *craft.Wire) {
+				c := w.Conn(netip.MustParseAddrPort("192.0.2.1:40000"), netip.MustParseAddrPort("198.51.100.1:80"), 1000, 5000)
+				tt.handshake(w, c)
+				w.Advance(100 * us)
+				tt.run(w, c)
+			})
+			c := verdictConns(t, path, stream.DefaultOptions)[0]
+			if got := verdict(c); got != tt.verdict {
+				t.Errorf("verdict %q, want %q", got, tt.verdict)
+			}
+			if got := VerdictCodes(c); !slices.Equal(got, tt.codes) {
+				t.Errorf("codes %q, want %q", got, tt.codes)
+			}
+			from, to := 0, 1
+			if tt.fromSrv {
+				from, to = 1, 0
+			}
+			o := &c.Data.Dir[from].Out
+			got := counts{o.Retransmissions, o.LostBeforeCapture, o.Spurious(), o.Reordered, o.Duplicates, o.Ambiguous, c.Data.Dir[to].Out.DSACKs}
+			if got != tt.out {
+				t.Errorf("counts %+v, want %+v", got, tt.out)
+			}
+			// Wireshark's names stay on the segments.
+			ws := c.Data.Count[from]
+			if ws[state.OutOfOrder.Index()] != tt.wsOOO || ws[state.Retransmission.Index()] != tt.wsRexmit {
+				t.Errorf("Wireshark's out-of-order %d, retransmissions %d; want %d, %d",
+					ws[state.OutOfOrder.Index()], ws[state.Retransmission.Index()], tt.wsOOO, tt.wsRexmit)
+			}
+		})
+	}
+}
