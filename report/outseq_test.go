@@ -2,16 +2,23 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/internal/craft"
+	"github.com/tcpflow/tcpflow/internal/gen"
 	"github.com/tcpflow/tcpflow/state"
 	"github.com/tcpflow/tcpflow/stream"
 )
@@ -225,5 +232,101 @@ func TestOutOfSequence(t *testing.T) {
 					ws[state.OutOfOrder.Index()], ws[state.Retransmission.Index()], tt.wsOOO, tt.wsRexmit)
 			}
 		})
+	}
+}
+
+// TestLossyAgainstReferences checks, on a lossy capture made by the
+// project's generator (internal/gen, profile lossy: losses after the capture
+// point, reordering, fast and timeout retransmissions, resets), that the
+// retransmitted bytes of each direction are within 1 % of tcptrace's "rexmt
+// data bytes", that the generator's reordered segments are told as
+// reordering and its resends as retransmissions, and that every reset is
+// told by the side tshark shows sending the RST.
+func TestLossyAgainstReferences(t *testing.T) {
+	tcptrace, err := exec.LookPath("tcptrace")
+	if err != nil {
+		t.Skip("tcptrace not installed: it is the reference of the retransmitted bytes")
+	}
+	data, err := gen.Bytes(gen.Options{Profile: gen.Lossy, Packets: 20000, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "lossy.pcap")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tcptrace, "-l", "-r", path).Output()
+	if err != nil {
+		t.Fatalf("tcptrace: %v", err)
+	}
+	// "rexmt data bytes:  N  rexmt data bytes:  M": a->b then b->a, host a
+	// being the one that sent the first packet (the client's SYN here).
+	var want [2]int64
+	re := regexp.MustCompile(`rexmt data bytes:\s+(\d+)\s+rexmt data bytes:\s+(\d+)`)
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		for d := range want {
+			n, _ := strconv.ParseInt(m[d+1], 10, 64)
+			want[d] += n
+		}
+	}
+	conns := verdictConns(t, path, stream.DefaultOptions)
+	var got [2]int64
+	var reordered, rexmt, woo [2]int64
+	for _, c := range conns {
+		for d := range got {
+			o := &c.Data.Dir[d].Out
+			got[d] += c.Data.Dir[d].RexmtBytes
+			reordered[d] += int64(o.Reordered)
+			rexmt[d] += int64(o.Retransmissions)
+			woo[d] += int64(c.Data.Count[d][state.OutOfOrder.Index()])
+		}
+	}
+	for d, name := range []string{"client -> server", "server -> client"} {
+		if diff := math.Abs(float64(got[d] - want[d])); diff > 0.01*float64(want[d]) || (want[d] == 0) != (got[d] == 0) {
+			t.Errorf("%s: %d bytes retransmitted, tcptrace %d", name, got[d], want[d])
+		}
+	}
+	if want[1] == 0 || reordered[1] == 0 || rexmt[1] == 0 {
+		t.Errorf("the server's %d retransmitted bytes, %d retransmissions and %d reordered segments: the lossy profile has all",
+			want[1], rexmt[1], reordered[1])
+	}
+	t.Logf("retransmitted bytes c2s %d (tcptrace %d), s2c %d (tcptrace %d); server: %d retransmissions, %d reordered, Wireshark %d out-of-order",
+		got[0], want[0], got[1], want[1], rexmt[1], reordered[1], woo[1])
+
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed: it is the reference of the RST senders")
+	}
+	out, err = exec.Command("tshark", "-r", path, "-Y", "tcp.flags.reset==1", "-T", "fields", "-e", "tcp.stream", "-e", "ip.src").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	first := map[int]string{} // tcp.stream -> source of its first RST
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		id, _ := strconv.Atoi(f[0])
+		if _, ok := first[id]; !ok {
+			first[id] = f[1]
+		}
+	}
+	resets := 0
+	for _, c := range conns {
+		a := c.Data
+		if a.EndedBy != state.Rst && a.EndedBy != state.Refused {
+			continue
+		}
+		resets++
+		by := c.Client.Addr()
+		if a.ResetBy == flow.Server {
+			by = c.Server.Addr()
+		}
+		if src, ok := first[c.ID]; !ok || src != by.String() {
+			t.Errorf("connection %d: reset by the %s (%s), tshark's first RST from %q", c.ID, a.ResetBy.Side(), by, src)
+		}
+	}
+	if resets == 0 || resets != len(first) {
+		t.Errorf("%d connections ended by a RST, tshark has RSTs in %d streams", resets, len(first))
 	}
 }
