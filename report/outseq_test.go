@@ -17,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/tcpflow/tcpflow/flow"
+	"github.com/tcpflow/tcpflow/internal/corpus"
 	"github.com/tcpflow/tcpflow/internal/craft"
 	"github.com/tcpflow/tcpflow/internal/gen"
 	"github.com/tcpflow/tcpflow/state"
@@ -328,5 +329,35 @@ func TestLossyAgainstReferences(t *testing.T) {
 	}
 	if resets == 0 || resets != len(first) {
 		t.Errorf("%d connections ended by a RST, tshark has RSTs in %d streams", resets, len(first))
+	}
+}
+
+// TestDSACKsMatchTshark checks the D-SACKs counted on the corpus captures
+// that have some against the frames tshark marks with a D-SACK block
+// (tcp.options.sack.dsack_le): the same rule, RFC 2883 section 4.
+func TestDSACKsMatchTshark(t *testing.T) {
+	dir := corpus.Require(t)
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed: it is the reference of the D-SACKs")
+	}
+	for _, name := range []string{"gopacket__test300.pcapng", "ndpi__alexa-app.pcapng", "ndpi__ethereum.pcap",
+		"ndpi__heuristic_tcp_ack_payload.pcap", "ndpi__reasm_segv_anon.pcapng", "ndpi__sites.pcapng", "ndpi__weibo.pcap"} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		out, err := exec.Command("tshark", "-r", path, "-Y", "tcp.options.sack.dsack_le", "-T", "fields", "-e", "frame.number").Output()
+		if err != nil {
+			t.Fatalf("tshark %s: %v", name, err)
+		}
+		want := len(strings.Fields(string(out)))
+		got := 0
+		for _, c := range verdictConns(t, path, stream.DefaultOptions) {
+			got += int(c.Data.Dir[0].Out.DSACKs + c.Data.Dir[1].Out.DSACKs)
+		}
+		if got != want || want == 0 {
+			t.Errorf("%s: %d D-SACKs, tshark %d", name, got, want)
+		}
 	}
 }
