@@ -25,9 +25,9 @@ import (
 //  3. Otherwise, when some of its bytes had been captured before, it is a
 //     retransmission.
 //  4. Its bytes are all new to the capture: they filled a hole. When the
-//     capture was taken next to the sender (the capture point says so), the
-//     network had no room to reorder them before the capture: a
-//     retransmission. Otherwise, when they came an RTT or more after the hole
+//     capture was taken next to the sender (the capture point says so, or
+//     both ends are on the capturing host), the network had no room to
+//     reorder them before the capture: a retransmission. Otherwise, when they came an RTT or more after the hole
 //     opened, no reordering delays a segment that long, while a sender
 //     needs at least a round trip to learn of a loss: a retransmission of
 //     bytes lost before the capture point. When they came sooner, and the
@@ -92,8 +92,12 @@ func (c *Conn) rttEstimate() int64 {
 }
 
 // nearSender reports whether the capture was taken next to the side that
-// sends in direction d.
-func (c *Conn) nearSender(d flow.Dir) bool {
+// sends seg in direction d: on the host of both ends (as WhereCaptured), or
+// where the handshake's timing puts it.
+func (c *Conn) nearSender(seg *capture.Segment, d flow.Dir) bool {
+	if src, dst := seg.Src.Addr(), seg.Dst.Addr(); src == dst || (src.IsLoopback() && dst.IsLoopback()) {
+		return true
+	}
 	switch c.HandshakePoint() {
 	case NearClient:
 		return d == flow.Client
@@ -119,7 +123,7 @@ func (c *Conn) outOfSequence(seg *capture.Segment, d flow.Dir, rec *Record, lo, 
 	case rec.Analysis&SpuriousRetransmission != 0:
 		rexmt = true
 		o.Unneeded++
-	case again > 0 || lo == hi || !behind || c.nearSender(d):
+	case again > 0 || lo == hi || !behind || c.nearSender(seg, d):
 		rexmt = true
 	default:
 		at, ipid, ok := c.Dir[d].holeOpened(lo, hi)
