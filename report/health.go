@@ -50,13 +50,12 @@ func findings(c *state.Connection) []finding {
 		p = append(p, finding{code, long})
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
-		side := d.Side()
-		if n := count(a, d, state.Retransmission); n > 0 {
-			s := plural(n, "retransmission", "retransmissions") + " from the " + side
-			if f := count(a, d, state.FastRetransmission); f > 0 {
-				s += " (" + strconv.FormatInt(f, 10) + " fast)"
-			}
-			p = append(p, finding{"retransmissions_from_" + side, s})
+		// Out-of-sequence segments as outseq.go tells them.
+		if f, ok := retransmissionFinding(c, d); ok {
+			p = append(p, f)
+		}
+		if f, ok := unneededFinding(a, d); ok {
+			p = append(p, f)
 		}
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
@@ -82,8 +81,8 @@ func findings(c *state.Connection) []finding {
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
-		if n := count(a, d, state.OutOfOrder); n > 0 {
-			p = append(p, finding{"out_of_order_from_" + side, plural(n, "out-of-order segment", "out-of-order segments") + " from the " + side})
+		if f, ok := reorderingFinding(a, d); ok {
+			p = append(p, f)
 		}
 		if n := count(a, d, state.DuplicateAck); n > 0 {
 			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
@@ -253,6 +252,7 @@ func health(w *bufio.Writer, c *state.Connection) {
 			w.WriteString("; zero window for ")
 			writeDuration(w, s.ZeroWindow)
 		}
+		writeOutSeq(w, &s.Out)
 		first := true
 		for _, an := range state.AllAnalysis() {
 			if n := a.Count[d][an.Index()]; n > 0 {

@@ -312,6 +312,9 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	}
 	js.DataSegs, js.UniqueBytes, js.RexmtBytes, js.RexmtSegs = s.DataSegs, s.UniqueBytes, s.RexmtBytes, s.RexmtSegs
 	js.RexmtRate = s.RetransmissionRate()
+	o := &s.Out
+	js.OutSeqRexmt, js.LostBefore, js.Spurious, js.SpuriousAcked, js.SpuriousDSACK = o.Retransmissions, o.LostBeforeCapture, o.Spurious(), o.Unneeded, o.UnneededDSACK
+	js.Reordered, js.Duplicates, js.Ambiguous, js.DSACKs = o.Reordered, o.Duplicates, o.Ambiguous, o.DSACKs
 	dm := &c.Data.Damage[d]
 	for _, p := range capture.OptionProblems() {
 		if n := dm.Options[p]; n > 0 {

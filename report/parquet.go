@@ -108,6 +108,16 @@ type DirStatsRow struct {
 	RexmtBytes  int64            `parquet:"retransmitted_bytes" json:"retransmitted_bytes"`
 	RexmtSegs   int64            `parquet:"retransmitted_segments" json:"retransmitted_segments"`
 	RexmtRate   float64          `parquet:"retransmission_rate" json:"retransmission_rate"`
+	// The out-of-sequence segments by cause, as in JSON.
+	OutSeqRexmt   int64 `parquet:"retransmissions" json:"retransmissions"`
+	LostBefore    int64 `parquet:"lost_before_capture" json:"lost_before_capture"`
+	Spurious      int64 `parquet:"spurious_retransmissions" json:"spurious_retransmissions"`
+	SpuriousAcked int64 `parquet:"spurious_acked" json:"spurious_acked"`
+	SpuriousDSACK int64 `parquet:"spurious_dsack" json:"spurious_dsack"`
+	Reordered     int64 `parquet:"reordered_segments" json:"reordered_segments"`
+	Duplicates    int64 `parquet:"duplicate_segments" json:"duplicate_segments"`
+	Ambiguous     int64 `parquet:"ambiguous_segments" json:"ambiguous_segments"`
+	DSACKs        int64 `parquet:"dsacks" json:"dsacks"`
 	// Damage, as in JSON: empty, NULL and 0 when there is none.
 	MalformedOptions map[string]int64 `parquet:"malformed_options" json:"malformed_options,omitempty"`
 	Checksums        *ChecksumsRow    `parquet:"checksums,optional" json:"checksums,omitempty"`
@@ -348,7 +358,9 @@ func endpointRow(e *jsonEndpoint) EndpointRow {
 
 func dirStatsRow(s *jsonDirStats) DirStatsRow {
 	r := DirStatsRow{Analysis: make(map[string]int64, len(s.Analysis)), GapBytes: s.GapBytes, ZeroWindowS: s.ZeroWindowS, Throughput: s.Throughput,
-		Goodput: s.Goodput, DataSegs: s.DataSegs, UniqueBytes: s.UniqueBytes, RexmtBytes: s.RexmtBytes, RexmtSegs: s.RexmtSegs, RexmtRate: s.RexmtRate}
+		Goodput: s.Goodput, DataSegs: s.DataSegs, UniqueBytes: s.UniqueBytes, RexmtBytes: s.RexmtBytes, RexmtSegs: s.RexmtSegs, RexmtRate: s.RexmtRate,
+		OutSeqRexmt: int64(s.OutSeqRexmt), LostBefore: int64(s.LostBefore), Spurious: int64(s.Spurious), SpuriousAcked: int64(s.SpuriousAcked),
+		SpuriousDSACK: int64(s.SpuriousDSACK), Reordered: int64(s.Reordered), Duplicates: int64(s.Duplicates), Ambiguous: int64(s.Ambiguous), DSACKs: int64(s.DSACKs)}
 	for k, v := range s.Analysis {
 		r.Analysis[k] = int64(v)
 	}

@@ -229,7 +229,10 @@ func shortVerdict(c *state.Connection) string {
 		p = append(p, short)
 	}
 	both := func(an state.Analysis) int64 { return count(a, flow.C2S, an) + count(a, flow.S2C, an) }
-	if n := both(state.Retransmission); n > 0 {
+	out := func(f func(o *state.OutSeq) uint32) int64 {
+		return int64(f(&a.Dir[flow.C2S].Out)) + int64(f(&a.Dir[flow.S2C].Out))
+	}
+	if n := out(func(o *state.OutSeq) uint32 { return o.Retransmissions }); n > 0 {
 		p = append(p, plural(n, "retransmission", "retransmissions"))
 	}
 	if a.Dir[flow.C2S].GapBytes() > 0 || a.Dir[flow.S2C].GapBytes() > 0 {
@@ -242,8 +245,8 @@ func shortVerdict(c *state.Connection) string {
 	if a.Dir[flow.C2S].ZeroWindow > 0 || a.Dir[flow.S2C].ZeroWindow > 0 || both(state.ZeroWindow) > 0 {
 		p = append(p, "zero window")
 	}
-	if n := both(state.OutOfOrder); n > 0 {
-		p = append(p, strconv.FormatInt(n, 10)+" out of order")
+	if n := out(func(o *state.OutSeq) uint32 { return o.Reordered }); n > 0 {
+		p = append(p, strconv.FormatInt(n, 10)+" reordered")
 	}
 	if n := both(state.DuplicateAck); n > 0 {
 		p = append(p, plural(n, "dup ACK", "dup ACKs"))

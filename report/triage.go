@@ -44,7 +44,7 @@ const (
 	SortDuration   SortField = "duration"            // last segment minus first
 	SortConnect    SortField = "connect-time"        // the handshake with its retries (Conn.ConnectTime)
 	SortBytes      SortField = "bytes"               // payload both ways, retransmissions included
-	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (Wireshark's)
+	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (outseq.go)
 	SortRexmtBytes SortField = "retransmitted-bytes" // retransmitted payload both ways
 	SortRexmtRate  SortField = "retransmission-rate" // retransmitted / (unique + retransmitted) payload, both ways
 )
@@ -79,7 +79,8 @@ func SortKey(c *state.Connection, f SortField) float64 {
 	case SortBytes:
 		return float64(c.Bytes[flow.C2S] + c.Bytes[flow.S2C])
 	case SortRexmt:
-		return float64(count(a, flow.C2S, state.Retransmission) + count(a, flow.S2C, state.Retransmission))
+		// As the verdict counts them (outseq.go), not Wireshark's.
+		return float64(cs.Out.Retransmissions + sc.Out.Retransmissions)
 	case SortRexmtBytes:
 		return float64(cs.RexmtBytes + sc.RexmtBytes)
 	case SortRexmtRate:

@@ -47,9 +47,11 @@ func TestVerdicts(t *testing.T) {
 		// The server sent the first FIN, the client the RST.
 		{"reset by the client", []string{"reset_by_client"}, true},
 		{"reset by the client after a completed close (both FINs acknowledged)", []string{"reset_after_close"}, false},
-		{"2 retransmissions from the client", []string{"retransmissions_from_client"}, true},
-		{"2 retransmissions from the server, 5 duplicate ACKs from the client, 1 out-of-order segment from the server",
-			[]string{"retransmissions_from_server", "duplicate_acks_from_client", "out_of_order_from_server"}, true},
+		{"2 retransmissions from the client (captured near the client)", []string{"retransmissions_from_client"}, true},
+		// Wireshark calls the segment lost before the capture point and
+		// resent an RTT later out-of-order: it is a retransmission.
+		{"3 retransmissions from the server (1 lost before the capture point), 5 duplicate ACKs from the client",
+			[]string{"retransmissions_from_server", "duplicate_acks_from_client"}, true},
 	} {
 		if len(conns) == 0 {
 			t.Fatal("too few connections")

@@ -80,7 +80,11 @@ func (c *Conn) hole(d flow.Dir, lo, hi flow.Seq, seg *capture.Segment, rec *Reco
 		}
 		return
 	}
-	c.Dir[d].addHole(lo, hi)
+	ipid := seg.IPID
+	if byAck {
+		ipid = 0 // the ACK's id is the other side's
+	}
+	c.Dir[d].addHole(lo, hi, seg.Time, ipid)
 }
 
 // implausible reports whether n bytes of direction d's sequence space could

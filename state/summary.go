@@ -39,11 +39,23 @@ type DirStats struct {
 	// holes are byte ranges of this direction's stream that were skipped
 	// (a later segment or an ACK showed they were sent) and not seen since;
 	// settled counts gap bytes dropped from the list when it was full.
-	holes   []hole
+	holes   []openHole
 	settled int64
+
+	// Out classifies this side's out-of-sequence segments and counts the
+	// D-SACKs it sent (outseq.go).
+	Out OutSeq
 }
 
 type hole struct{ lo, hi flow.Seq }
+
+// openHole is a byte range not captured: at is when the capture first showed
+// it missing, ipid the IPv4 id of the segment that did (0: none).
+type openHole struct {
+	hole
+	at   int64
+	ipid uint16
+}
 
 // maxHoles bounds the open holes kept per direction; older ones are counted
 // as never filled.
@@ -84,12 +96,14 @@ func (s *DirStats) RetransmissionRate() float64 {
 
 // payload counts a segment's payload [lo, hi) as unique or retransmitted:
 // the bytes below the highest one captured and not in a hole had been
-// captured before. Call it before fill.
-func (s *DirStats) payload(lo, hi flow.Seq) {
+// captured before. Call it before fill. It returns how many of its bytes
+// had been captured before, and whether it started below the highest byte
+// captured (out of sequence).
+func (s *DirStats) payload(lo, hi flow.Seq) (again int64, behind bool) {
 	n := hi.Diff(lo)
 	s.DataSegs++
-	var again int64
 	if s.seenSet && lo.LessThan(s.seen) {
+		behind = true
 		top := hi
 		if s.seen.LessThan(top) {
 			top = s.seen
@@ -116,6 +130,7 @@ func (s *DirStats) payload(lo, hi flow.Seq) {
 	if !s.seenSet || s.seen.LessThan(hi) {
 		s.seen, s.seenSet = hi, true
 	}
+	return max(again, 0), behind
 }
 
 // GapBytes is the payload this direction sent that the capture never showed:
@@ -132,8 +147,9 @@ func (s *DirStats) GapBytes() int64 {
 // Gaps is the number of distinct holes still open.
 func (s *DirStats) Gaps() int { return len(s.holes) }
 
-// addHole records [lo, hi) as not captured, merging with overlapping holes.
-func (s *DirStats) addHole(lo, hi flow.Seq) {
+// addHole records [lo, hi) as not captured since time at (by a segment with
+// IPv4 id ipid), merging with overlapping holes (the earliest time stays).
+func (s *DirStats) addHole(lo, hi flow.Seq, at int64, ipid uint16) {
 	if !lo.LessThan(hi) {
 		return
 	}
@@ -149,8 +165,11 @@ func (s *DirStats) addHole(lo, hi flow.Seq) {
 		if hi.LessThan(h.hi) {
 			hi = h.hi
 		}
+		if h.at < at {
+			at, ipid = h.at, h.ipid
+		}
 	}
-	s.holes = append(kept, hole{lo, hi})
+	s.holes = append(kept, openHole{hole{lo, hi}, at, ipid})
 	if len(s.holes) > maxHoles {
 		s.settled += s.holes[0].hi.Diff(s.holes[0].lo)
 		s.holes = s.holes[:copy(s.holes, s.holes[1:])]
@@ -172,10 +191,10 @@ func (s *DirStats) fill(lo, hi flow.Seq) {
 			continue
 		}
 		if h.lo.LessThan(lo) {
-			s.holes = append(s.holes, hole{h.lo, lo})
+			s.holes = append(s.holes, openHole{hole{h.lo, lo}, h.at, h.ipid})
 		}
 		if hi.LessThan(h.hi) {
-			s.holes = append(s.holes, hole{hi, h.hi})
+			s.holes = append(s.holes, openHole{hole{hi, h.hi}, h.at, h.ipid})
 		}
 	}
 	s.holes = s.holes[:copy(s.holes, s.holes[n:])]
@@ -200,21 +219,34 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 			s.ZeroWindow += seg.Time - s.zwSince
 		}
 	}
+	var lo, hi flow.Seq
+	var again int64
+	behind := false
 	if seg.PayloadLen > 0 {
-		lo := flow.Seq(seg.Seq)
+		lo = flow.Seq(seg.Seq)
 		if seg.Flags&capture.SYN != 0 {
 			lo = lo.Add(1) // a SYN's payload follows its sequence number
 		}
+		hi = lo.Add(seg.PayloadLen)
 		if rec.SeqJump == 0 {
-			s.payload(lo, lo.Add(seg.PayloadLen))
+			again, behind = s.payload(lo, hi)
 		} else {
 			// A number too far to be real moves nothing: its bytes count
 			// as new, the highest byte seen stays.
 			s.DataSegs++
 			s.UniqueBytes += int64(seg.PayloadLen)
+			lo = hi
 		}
+	}
+	if rec.Analysis&(Retransmission|OutOfOrder) != 0 {
+		// Wireshark's out-of-sequence segments, told apart (outseq.go)
+		// before their bytes fill the holes.
+		c.outOfSequence(seg, d, rec, lo, hi, again, behind)
+	}
+	if seg.PayloadLen > 0 {
 		s.fill(flow.Seq(seg.Seq), flow.Seq(seg.Seq).Add(seg.PayloadLen))
 	}
+	c.dsack(seg, d)
 }
 
 // finish closes what is still open at the end of the capture.

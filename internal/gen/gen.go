@@ -225,8 +225,9 @@ type script struct {
 }
 
 type heldSeg struct {
-	seq uint32
-	n   int
+	seq  uint32
+	n    int
+	ipid uint16 // the IPv4 id it was sent with, before the segment that overtook it
 }
 
 // Phases.
@@ -344,7 +345,10 @@ func (s *script) response(g *generator) (time.Duration, bool) {
 		c.Client(ack)
 		return gap, true
 	case s.held != nil:
+		next := c.S.IPID
+		c.S.IPID = s.held.ipid
 		c.Server(ack, craft.Seq(s.held.seq), craft.Data(s.held.n))
+		c.S.IPID = next
 		s.held = nil
 		c.Client(ack)
 		return gap, true
@@ -361,9 +365,12 @@ func (s *script) response(g *generator) (time.Duration, bool) {
 			s.lostSeq, s.lostLen, s.lostSent = sent.Seq, n, 0
 		case lossy && r < 25 && s.held == nil && s.respSegs > 0:
 			// Reordered: this segment arrives after the next one.
+			// The network swapped them: the held one was sent first,
+			// with the lower IPv4 id.
 			seq := c.S.Next
 			c.S.Next += uint32(n)
-			s.held = &heldSeg{seq, n}
+			s.held = &heldSeg{seq, n, c.S.IPID}
+			c.S.IPID++
 			c.Server(ack, craft.Data(g.o.SegSize))
 			s.respSegs--
 			c.Client(ack)
