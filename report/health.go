@@ -64,6 +64,9 @@ func findings(c *state.Connection) []finding {
 			p = append(p, finding{"not_captured_from_" + d.Side(), plural(g, "byte", "bytes") + " from the " + d.Side() + " not captured"})
 		}
 	}
+	if f, ok := filteredFinding(c); ok { // why they were not captured (quality.go)
+		p = append(p, f)
+	}
 	if st := a.Streams; st != nil {
 		for d := flow.C2S; d <= flow.S2C; d++ {
 			if n := st.Facts[d].LimitBytes; n > 0 {
@@ -88,6 +91,9 @@ func findings(c *state.Connection) []finding {
 		if n := count(a, d, state.DuplicateAck); n > 0 {
 			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
 		}
+	}
+	if f, ok := oneSidedFinding(c); ok { // quality.go
+		p = append(p, f)
 	}
 	// What the capture itself did (copies of frames, offload): said last,
 	// and no problem of the connection (Problem leaves it out).
@@ -147,7 +153,7 @@ func VerdictCodes(c *state.Connection) []string {
 // before completing, is not a problem.
 func Problem(c *state.Connection) bool {
 	for _, f := range findings(c) {
-		if f.code != codeResetAfterClose && f.code != codeArtifacts {
+		if f.code != codeResetAfterClose && f.code != codeArtifacts && f.code != codeOneSided && !capturedAway(c, f.code) {
 			return true
 		}
 	}
@@ -163,7 +169,7 @@ func badEnd(c *state.Connection) (code, long, short string) {
 	switch {
 	case a.EndedBy == state.Refused:
 		return "refused", "refused: the SYN was answered with RST", "refused"
-	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
+	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0 && !state.OneSided(c):
 		return "no_answer", "no answer to the SYN", "no answer"
 	case a.EndedBy == state.Rst && a.ResetAfterClose:
 		return codeResetAfterClose, "reset by the " + a.ResetBy.Side() + " after a completed close (both FINs acknowledged)", "reset after close"

@@ -358,14 +358,25 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 	if s.Karn != nil {
 		r.Karn = &RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}
 	}
-	if len(s.MalformedOptions) > 0 {
-		r.MalformedOptions = make(map[string]int64, len(s.MalformedOptions))
-		for k, v := range s.MalformedOptions {
+	// JSON writes every count out; the row keeps, as before, only those
+	// counted, and checksums only when one is bad or left to the card.
+	for k, v := range s.MalformedOptions {
+		if v > 0 {
+			if r.MalformedOptions == nil {
+				r.MalformedOptions = map[string]int64{}
+			}
 			r.MalformedOptions[k] = int64(v)
 		}
 	}
-	if s.Checksums != nil {
-		c := checksumsRow(s.Checksums)
+	if ck := &s.Checksums; ck.IP["bad"]+ck.IP["unfilled"]+ck.TCP["bad"]+ck.TCP["unfilled"] > 0 {
+		c := checksumsRow(ck)
+		for _, m := range []map[string]int64{c.IP, c.TCP} {
+			for k, v := range m {
+				if v == 0 {
+					delete(m, k)
+				}
+			}
+		}
 		r.Checksums = &c
 	}
 	r.SeqJumps, r.AckJumps = int64(s.SeqJumps), int64(s.AckJumps)
