@@ -50,10 +50,10 @@ func newOrdered(tempDir string) *ordered {
 }
 
 // admit says whether the triage shows c, and its sort key; the caller
-// renders c and adds it only then.
-func (o *ordered) admit(c *pipeline.Connection) (float64, bool) {
+// renders c and adds it only then. base is the first frame's time.
+func (o *ordered) admit(c *pipeline.Connection, base int64) (float64, bool) {
 	o.seen++
-	return o.triage.Admit(c)
+	return o.triage.Admit(c, base)
 }
 
 // add keeps a connection's row and section.
@@ -88,12 +88,17 @@ func (o *ordered) sort() {
 	}
 }
 
-// shown is the header line of a triaged report ("" without a triage).
-func (o *ordered) shown() string {
+// shown is the header line of a triaged report ("" without a triage),
+// with its time window when it has one; base is the first frame's time.
+func (o *ordered) shown(base int64) string {
 	if !o.triage.Active() {
 		return ""
 	}
-	return o.triage.Shown(len(o.index), o.seen)
+	s := o.triage.Shown(len(o.index), o.seen)
+	if w := o.triage.Window(base); w != "" {
+		s += "\ntime window: " + w
+	}
+	return s
 }
 
 // read returns entry e's row and section; valid until the next read.

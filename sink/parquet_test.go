@@ -39,7 +39,7 @@ func runBoth(t *testing.T, out string, o ParquetOptions, reassemble bool, inputs
 	if err != nil {
 		t.Fatal(err)
 	}
-	ropts := report.Options{Summary: o.Summary}
+	ropts := report.Options{Summary: o.Summary, Triage: o.Triage}
 	if _, err := pipeline.Run(r, pipeline.Options{Reassemble: reassemble}, NewJSONL(&jl, &r.Stats, ropts), pq); err != nil {
 		t.Fatal(err)
 	}
