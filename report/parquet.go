@@ -542,6 +542,7 @@ type RunRow struct {
 	MalformedOptions map[string]int64 `parquet:"malformed_options" json:"malformed_options"`
 	Checksums        ChecksumsRow     `parquet:"checksums" json:"checksums"`
 	ImpossibleJumps  JumpsRow         `parquet:"impossible_jumps" json:"impossible_jumps"`
+	Quality          QualityRow       `parquet:"quality" json:"quality"` // quality.go
 	Connections      int64            `parquet:"connections" json:"connections"`
 	Expert           []ExpertRow      `parquet:"expert,list" json:"expert"`
 }
@@ -590,7 +591,8 @@ func RunRowOf(row *RunRow, run string, sum *pipeline.Summary, conns int, e *Expe
 		EvictedOpen: int64(jc.EvictedOpen), MaxOpen: int64(jc.MaxOpen), Continued: int64(jc.Continued),
 		ForgottenDropped: int64(jc.ForgottenDropped), Connections: int64(conns), Expert: []ExpertRow{},
 		MalformedOptions: map[string]int64{}, Checksums: checksumsRow(&jc.Checksums),
-		ImpossibleJumps: JumpsRow{int64(jc.ImpossibleJumps.Seq), int64(jc.ImpossibleJumps.Ack)}}
+		ImpossibleJumps: JumpsRow{int64(jc.ImpossibleJumps.Seq), int64(jc.ImpossibleJumps.Ack)},
+		Quality:         qualityRow(&jc.Quality)}
 	for k, v := range jc.MalformedOptions {
 		row.MalformedOptions[k] = int64(v)
 	}

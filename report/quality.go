@@ -139,3 +139,25 @@ func qualityJSON(sum *pipeline.Summary) jsonQuality {
 func rfc3339(ns int64) string {
 	return time.Unix(0, ns).UTC().Format("2006-01-02T15:04:05.000000000Z")
 }
+
+// QualityRow is the runs table's quality: JSON's capture.quality.
+type QualityRow struct {
+	DuplicateFrames  int64  `parquet:"duplicate_frames" json:"duplicate_frames"`
+	OneSided         int64  `parquet:"one_sided_connections" json:"one_sided_connections"`
+	DataOnly         int64  `parquet:"data_only_connections" json:"data_only_connections"`
+	RecordedReceived *int64 `parquet:"recorded_received,optional" json:"recorded_received"`
+	RecordedDropped  *int64 `parquet:"recorded_dropped,optional" json:"recorded_dropped"`
+}
+
+func qualityRow(q *jsonQuality) QualityRow {
+	r := QualityRow{DuplicateFrames: q.DuplicateFrames, OneSided: int64(q.OneSided), DataOnly: int64(q.DataOnly)}
+	if q.RecordedReceived != nil {
+		n := int64(*q.RecordedReceived)
+		r.RecordedReceived = &n
+	}
+	if q.RecordedDropped != nil {
+		n := int64(*q.RecordedDropped)
+		r.RecordedDropped = &n
+	}
+	return r
+}

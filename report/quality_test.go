@@ -96,6 +96,9 @@ func TestRecordedDrops(t *testing.T) {
 	if q.RecordedReceived == nil || *q.RecordedReceived != 18 || q.RecordedDropped == nil || *q.RecordedDropped != 6 {
 		t.Errorf("JSON quality %+v", q)
 	}
+	if row := qualityRow(&q); row.RecordedDropped == nil || *row.RecordedDropped != 6 || *row.RecordedReceived != 18 {
+		t.Errorf("runs row quality %+v", row)
+	}
 	sum, _ = runCapture(t, "two-interfaces.pcapng") // no statistics block
 	if q := qualityJSON(sum); q.RecordedReceived != nil || q.RecordedDropped != nil {
 		t.Errorf("JSON quality without statistics %+v", q)

@@ -25,9 +25,9 @@ func (t *triageFlags) register(fs *pflag.FlagSet) {
 	for i, f := range report.SortFields {
 		names[i] = string(f)
 	}
-	fs.BoolVar(&t.problems, "problems", false, "show only the connections whose verdict is not clean (a reset after a completed close, a connection still open, and a handshake the capture cut are not problems); ids are kept")
+	fs.BoolVar(&t.problems, "problems", false, "show only the connections whose verdict is not clean (a reset after a completed close, a connection still open, a handshake the capture cut, and what the capture did (copies, one direction, a data-only filter) are not problems); ids are kept; JSONL and Parquet need --summary")
 	fs.StringVar(&t.sort, "sort", "", "show the connections ordered by `FIELD`, the largest first: "+strings.Join(names, ", "))
-	fs.IntVar(&t.top, "top", 0, "show at most `N` connections (the first N of --sort's order, or by id)")
+	fs.IntVar(&t.top, "top", 0, "show at most `N` connections (the first N of --sort's order, or by id; Parquet's --sort needs it)")
 	t.win.register(fs)
 }
 
