@@ -149,8 +149,10 @@ func VerdictCodes(c *state.Connection) []string {
 
 // Problem reports whether a connection's verdict is not clean: it has a
 // finding other than a reset after a completed close (which aborted
-// nothing). A connection still open, or whose handshake the capture ended
-// before completing, is not a problem.
+// nothing) or what the capture did (copies of frames, one direction only,
+// bytes a data-only capture left out: quality.go). A connection still
+// open, or whose handshake the capture ended before completing, is not a
+// problem.
 func Problem(c *state.Connection) bool {
 	for _, f := range findings(c) {
 		if f.code != codeResetAfterClose && f.code != codeArtifacts && f.code != codeOneSided && !capturedAway(c, f.code) {
