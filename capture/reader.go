@@ -35,7 +35,10 @@ type Input struct {
 	Nanosecond bool   // classic pcap with nanosecond timestamps
 	BigEndian  bool   // classic pcap written big-endian
 	Frames     uint64 // records of this input read so far (its last frame's number within it)
-	Err        error  // *ReadError when the input ended at a fault
+	// Recorded is what a pcapng file's interface statistics blocks
+	// recorded (received and dropped packets), as read so far.
+	Recorded Recorded
+	Err      error // *ReadError when the input ended at a fault
 }
 
 // packetSource is what pcapgo's two readers have in common.
@@ -134,6 +137,7 @@ type file struct {
 	// The byte order of the pcapng blocks at the read position, and after
 	// the next packet block (checkBlocks).
 	ngBig, ngKnown, ngNext, ngNextKnown bool
+	isb                                 isbStats // a pcapng file's interface statistics (isb.go)
 }
 
 // record is one frame as read from a file, before decoding. data is owned
@@ -473,7 +477,10 @@ func (r *Reader) open(fi *file, name string, in *Input, bufSize int) error {
 				}
 			}
 		}
-		nr, err := pcapgo.NewNgReader(fi.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		opts := pcapgo.NgReaderOptions{WantMixedLinkType: true, StatisticsCallback: func(id int, st pcapgo.NgInterfaceStatistics) {
+			r.Inputs[fi.in].Recorded = fi.isb.add(id, st)
+		}}
+		nr, err := pcapgo.NewNgReader(fi.br, opts)
 		if err != nil {
 			return fmt.Errorf("pcapng header: %w", err)
 		}

@@ -115,6 +115,9 @@ type Summary struct {
 	// sequence and acknowledgment numbers too far beyond anything seen to
 	// be real (state.Damage).
 	SeqJumps, AckJumps int
+	// Quality sums the capture-quality facts of the selected connections
+	// (duplicated frames, one-sided connections, data-only captures).
+	Quality state.Quality
 	// Interrupted is set when Options.Stop ended the run before the end of
 	// the input: everything read before is in the report.
 	Interrupted bool

@@ -31,6 +31,7 @@ type tracker struct {
 
 	selected, parts, evicted, evictedOpen, maxOpen int
 	seqJumps, ackJumps                             int
+	quality                                        state.Quality
 }
 
 func newTracker(opts *Options, out *emitter, records *spool.Blocks) *tracker {
@@ -185,6 +186,7 @@ func (t *tracker) finish(c *Connection) {
 		return
 	}
 	c.Data.Finish() // delivers the bytes still waiting, through the emitter
+	t.quality.Add(c)
 	for _, dm := range c.Data.Damage {
 		t.seqJumps += int(dm.SeqJumps)
 		t.ackJumps += int(dm.AckJumps)
@@ -299,4 +301,5 @@ func (t *tracker) totals(sum *Summary) {
 	sum.Evicted, sum.EvictedOpen, sum.MaxOpen = t.evicted, t.evictedOpen, t.maxOpen
 	sum.Forgotten, sum.ForgottenDropped = t.table.Forgotten(), t.table.Dropped
 	sum.SeqJumps, sum.AckJumps = t.seqJumps, t.ackJumps
+	sum.Quality = t.quality
 }

@@ -63,6 +63,9 @@ func findings(c *state.Connection) []finding {
 			p = append(p, finding{"not_captured_from_" + d.Side(), plural(g, "byte", "bytes") + " from the " + d.Side() + " not captured"})
 		}
 	}
+	if f, ok := filteredFinding(c); ok { // why they were not captured (quality.go)
+		p = append(p, f)
+	}
 	if st := a.Streams; st != nil {
 		for d := flow.C2S; d <= flow.S2C; d++ {
 			if n := st.Facts[d].LimitBytes; n > 0 {
@@ -87,6 +90,9 @@ func findings(c *state.Connection) []finding {
 		if n := count(a, d, state.DuplicateAck); n > 0 {
 			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
 		}
+	}
+	if f, ok := oneSidedFinding(c); ok { // quality.go
+		p = append(p, f)
 	}
 	// What the capture itself did (copies of frames, offload): said last,
 	// and no problem of the connection (Problem leaves it out).
@@ -142,11 +148,13 @@ func VerdictCodes(c *state.Connection) []string {
 
 // Problem reports whether a connection's verdict is not clean: it has a
 // finding other than a reset after a completed close (which aborted
-// nothing). A connection still open, or whose handshake the capture ended
-// before completing, is not a problem.
+// nothing) or what the capture did (copies of frames, one direction only,
+// bytes a data-only capture left out: quality.go). A connection still
+// open, or whose handshake the capture ended before completing, is not a
+// problem.
 func Problem(c *state.Connection) bool {
 	for _, f := range findings(c) {
-		if f.code != codeResetAfterClose && f.code != codeArtifacts {
+		if f.code != codeResetAfterClose && f.code != codeArtifacts && f.code != codeOneSided && !capturedAway(c, f.code) {
 			return true
 		}
 	}
@@ -162,7 +170,7 @@ func badEnd(c *state.Connection) (code, long, short string) {
 	switch {
 	case a.EndedBy == state.Refused:
 		return "refused", "refused: the SYN was answered with RST", "refused"
-	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0:
+	case a.EP[flow.Client].SYNSeen && !a.EP[flow.Server].SYNSeen && !c.MidStream && c.Packets[flow.S2C] == 0 && !state.OneSided(c):
 		return "no_answer", "no answer to the SYN", "no answer"
 	case a.EndedBy == state.Rst && a.ResetAfterClose:
 		return codeResetAfterClose, "reset by the " + a.ResetBy.Side() + " after a completed close (both FINs acknowledged)", "reset after close"

@@ -144,6 +144,7 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	}
 	if st.Frames > 0 {
 		jc.FirstTime = utc(st.FirstTime)
+		jc.FirstTimeRFC, jc.LastTimeRFC = rfc3339(st.FirstTime), rfc3339(st.LastTime)
 	}
 	if isLive(sum) {
 		d := st.KernelDrops
@@ -158,6 +159,7 @@ func captureJSON(sum *pipeline.Summary) jsonCapture {
 	}
 	jc.Checksums = jsonChecksums{checksumCounts(st.IPChecksums[:], true), checksumCounts(st.TCPChecksums[:], true)}
 	jc.ImpossibleJumps = jsonJumps{sum.SeqJumps, sum.AckJumps}
+	jc.Quality = qualityJSON(sum) // quality.go
 	return jc
 }
 
@@ -205,6 +207,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 		ID: c.ID, Part: c.Part, Evicted: c.Evicted, Key: ConnKey(c), Client: endpointJSON(c, flow.Client), Server: endpointJSON(c, flow.Server),
 		FirstFrame: c.FirstFrame, LastFrame: c.LastFrame,
 		FirstTime: secs(c.FirstTime - base), LastTime: secs(c.LastTime - base),
+		FirstTimeRFC: rfc3339(c.FirstTime), LastTimeRFC: rfc3339(c.LastTime),
 		MidStream: c.MidStream, EndedBy: a.EndedBy.String(),
 		Packets: dirCounts{c.Packets[flow.C2S], c.Packets[flow.S2C]},
 		Bytes:   dirCounts{c.Bytes[flow.C2S], c.Bytes[flow.S2C]},
@@ -296,9 +299,7 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	s := &c.Data.Dir[d]
 	js := jsonDirStats{Analysis: map[string]uint32{}, GapBytes: s.GapBytes(), ZeroWindowS: secs(s.ZeroWindow)}
 	for _, an := range state.AllAnalysis() {
-		if n := c.Data.Count[d][an.Index()]; n > 0 {
-			js.Analysis[an.Name()] = n
-		}
+		js.Analysis[an.Name()] = c.Data.Count[d][an.Index()] // zeros written out
 	}
 	if s.ACK.Count > 0 {
 		js.RTT = &jsonRTT{secs(s.ACK.Min), secs(s.ACK.Avg()), secs(s.ACK.Max), s.ACK.Count}
@@ -316,18 +317,12 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	js.OutSeqRexmt, js.LostBefore, js.Spurious, js.SpuriousAcked, js.SpuriousDSACK = o.Retransmissions, o.LostBeforeCapture, o.Spurious(), o.Unneeded, o.UnneededDSACK
 	js.Reordered, js.Duplicates, js.Ambiguous, js.DSACKs = o.Reordered, o.Duplicates, o.Ambiguous, o.DSACKs
 	dm := &c.Data.Damage[d]
+	// Every count written out, zeros too, as the capture's.
+	js.MalformedOptions = map[string]uint32{}
 	for _, p := range capture.OptionProblems() {
-		if n := dm.Options[p]; n > 0 {
-			if js.MalformedOptions == nil {
-				js.MalformedOptions = map[string]uint32{}
-			}
-			js.MalformedOptions[p.String()] = n
-		}
+		js.MalformedOptions[p.String()] = dm.Options[p]
 	}
-	if dm.IPChecksum[capture.ChecksumBad]+dm.IPChecksum[capture.ChecksumUnfilled]+
-		dm.TCPChecksum[capture.ChecksumBad]+dm.TCPChecksum[capture.ChecksumUnfilled] > 0 {
-		js.Checksums = &jsonChecksums{checksumCounts(dm.IPChecksum[:], false), checksumCounts(dm.TCPChecksum[:], false)}
-	}
+	js.Checksums = jsonChecksums{checksumCounts(dm.IPChecksum[:], true), checksumCounts(dm.TCPChecksum[:], true)}
 	js.SeqJumps, js.AckJumps = dm.SeqJumps, dm.AckJumps
 	return js
 }

@@ -53,10 +53,10 @@ type jsonDirStats struct {
 	Ambiguous     uint32 `json:"ambiguous_segments"`
 	DSACKs        uint32 `json:"dsacks"`
 	// Damage (report/damage.go): present only when there is some.
-	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
-	Checksums        *jsonChecksums    `json:"checksums,omitempty"`
-	SeqJumps         uint32            `json:"impossible_seq_jumps,omitempty"`
-	AckJumps         uint32            `json:"impossible_ack_jumps,omitempty"`
+	MalformedOptions map[string]uint32 `json:"malformed_options"`
+	Checksums        jsonChecksums     `json:"checksums"`
+	SeqJumps         uint32            `json:"impossible_seq_jumps"`
+	AckJumps         uint32            `json:"impossible_ack_jumps"`
 }
 
 // jsonChecksums counts checksums by status (capture.ChecksumStatus names).
@@ -95,7 +95,10 @@ type jsonCapture struct {
 	LinkTypes []jsonLink        `json:"link_types"`
 	Frames    map[string]uint64 `json:"frames"` // encoding/json sorts map keys
 	FirstTime string            `json:"first_time,omitempty"`
-	Errors    []string          `json:"errors"`
+	// The first and the last frame's times, RFC 3339 in UTC to the ns.
+	FirstTimeRFC string   `json:"first_time_rfc3339,omitempty"`
+	LastTimeRFC  string   `json:"last_time_rfc3339,omitempty"`
+	Errors       []string `json:"errors"`
 	// What the run's bounds changed (docs/json-schema.md), always written.
 	Interrupted      bool `json:"interrupted"`
 	Evicted          int  `json:"evicted"`
@@ -110,6 +113,8 @@ type jsonCapture struct {
 	MalformedOptions map[string]uint64 `json:"malformed_options"`
 	Checksums        jsonChecksums     `json:"checksums"`
 	ImpossibleJumps  jsonJumps         `json:"impossible_jumps"`
+	// How the capture was taken (report/quality.go), always written.
+	Quality jsonQuality `json:"quality"`
 }
 
 type jsonJumps struct {
@@ -152,6 +157,8 @@ type jsonConn struct {
 	LastFrame    uint64       `json:"last_frame"`
 	FirstTime    float64      `json:"first_time"`
 	LastTime     float64      `json:"last_time"`
+	FirstTimeRFC string       `json:"first_time_rfc3339"` // UTC, RFC 3339 to the ns
+	LastTimeRFC  string       `json:"last_time_rfc3339"`
 	MidStream    bool         `json:"mid_stream"`
 	EndedBy      string       `json:"ended_by"`
 	ClosedBy     *string      `json:"closed_by"`

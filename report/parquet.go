@@ -370,14 +370,25 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 	if s.Karn != nil {
 		r.Karn = &RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}
 	}
-	if len(s.MalformedOptions) > 0 {
-		r.MalformedOptions = make(map[string]int64, len(s.MalformedOptions))
-		for k, v := range s.MalformedOptions {
+	// JSON writes every count out; the row keeps, as before, only those
+	// counted, and checksums only when one is bad or left to the card.
+	for k, v := range s.MalformedOptions {
+		if v > 0 {
+			if r.MalformedOptions == nil {
+				r.MalformedOptions = map[string]int64{}
+			}
 			r.MalformedOptions[k] = int64(v)
 		}
 	}
-	if s.Checksums != nil {
-		c := checksumsRow(s.Checksums)
+	if ck := &s.Checksums; ck.IP["bad"]+ck.IP["unfilled"]+ck.TCP["bad"]+ck.TCP["unfilled"] > 0 {
+		c := checksumsRow(ck)
+		for _, m := range []map[string]int64{c.IP, c.TCP} {
+			for k, v := range m {
+				if v == 0 {
+					delete(m, k)
+				}
+			}
+		}
 		r.Checksums = &c
 	}
 	r.SeqJumps, r.AckJumps = int64(s.SeqJumps), int64(s.AckJumps)
@@ -543,6 +554,7 @@ type RunRow struct {
 	MalformedOptions map[string]int64 `parquet:"malformed_options" json:"malformed_options"`
 	Checksums        ChecksumsRow     `parquet:"checksums" json:"checksums"`
 	ImpossibleJumps  JumpsRow         `parquet:"impossible_jumps" json:"impossible_jumps"`
+	Quality          QualityRow       `parquet:"quality" json:"quality"` // quality.go
 	Connections      int64            `parquet:"connections" json:"connections"`
 	Expert           []ExpertRow      `parquet:"expert,list" json:"expert"`
 }
@@ -591,7 +603,8 @@ func RunRowOf(row *RunRow, run string, sum *pipeline.Summary, conns int, e *Expe
 		EvictedOpen: int64(jc.EvictedOpen), MaxOpen: int64(jc.MaxOpen), Continued: int64(jc.Continued),
 		ForgottenDropped: int64(jc.ForgottenDropped), Connections: int64(conns), Expert: []ExpertRow{},
 		MalformedOptions: map[string]int64{}, Checksums: checksumsRow(&jc.Checksums),
-		ImpossibleJumps: JumpsRow{int64(jc.ImpossibleJumps.Seq), int64(jc.ImpossibleJumps.Ack)}}
+		ImpossibleJumps: JumpsRow{int64(jc.ImpossibleJumps.Seq), int64(jc.ImpossibleJumps.Ack)},
+		Quality:         qualityRow(&jc.Quality)}
 	for k, v := range jc.MalformedOptions {
 		row.MalformedOptions[k] = int64(v)
 	}

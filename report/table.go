@@ -238,6 +238,9 @@ func shortVerdict(c *state.Connection) string {
 	if a.Dir[flow.C2S].GapBytes() > 0 || a.Dir[flow.S2C].GapBytes() > 0 {
 		p = append(p, "capture gaps")
 	}
+	if state.OneSided(c) {
+		p = append(p, "one-sided")
+	}
 	if st := a.Streams; st != nil && st.Facts[flow.C2S].LimitBytes+st.Facts[flow.S2C].LimitBytes > 0 {
 		p = append(p, "buffer limit")
 	}

@@ -71,6 +71,7 @@ func header(w *bufio.Writer, sum *pipeline.Summary) {
 		fmt.Fprintf(w, "stopped after %s, as asked (-c): the rest of the input is not read\n", plural(int64(st.FrameLimit), "frame", "frames"))
 	}
 	damageHeader(w, sum)
+	qualityHeader(w, sum)
 	for _, err := range sum.Errors {
 		fmt.Fprintf(w, "error: %s (%s)\n", Escape(err.Error()), analyzedAround(sum, err))
 	}

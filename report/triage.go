@@ -16,10 +16,14 @@ type Triage struct {
 	Problems bool      // only connections whose verdict is not clean (Problem)
 	Sort     SortField // the order, the largest first ("": by id)
 	Top      int       // at most this many connections (0: all)
+	// Since and Until: only connections active in this window (window.go).
+	Since, Until Bound
 }
 
 // Active reports whether the triage hides or reorders anything.
-func (t Triage) Active() bool { return t.Problems || t.Sort != "" || t.Top > 0 }
+func (t Triage) Active() bool {
+	return t.Problems || t.Sort != "" || t.Top > 0 || t.Since.Set || t.Until.Set
+}
 
 // String says the triage as its flags: "--problems --sort duration --top 10".
 func (t Triage) String() string {
@@ -32,6 +36,12 @@ func (t Triage) String() string {
 	}
 	if t.Top > 0 {
 		p = append(p, "--top "+strconv.Itoa(t.Top))
+	}
+	if t.Since.Set {
+		p = append(p, "--since "+t.Since.Text)
+	}
+	if t.Until.Set {
+		p = append(p, "--until "+t.Until.Text)
 	}
 	return strings.Join(p, " ")
 }
@@ -91,9 +101,11 @@ func SortKey(c *state.Connection, f SortField) float64 {
 	return 0
 }
 
-// Admit says whether the triage shows connection c, and its sort key.
-func (t Triage) Admit(c *state.Connection) (key float64, ok bool) {
-	if t.Problems && !Problem(c) {
+// Admit says whether the triage shows connection c, and its sort key;
+// base is the capture's first frame's time, which relative window bounds
+// count from.
+func (t Triage) Admit(c *state.Connection, base int64) (key float64, ok bool) {
+	if !t.inWindow(c, base) || t.Problems && !Problem(c) {
 		return 0, false
 	}
 	return SortKey(c, t.Sort), true

@@ -35,7 +35,7 @@ func (j *JSON) NeedsRecords() bool { return !j.opts.Summary }
 // Finished implements pipeline.Sink.
 func (j *JSON) Finished(c *pipeline.Connection) error {
 	j.expert.Add(c)
-	key, ok := j.o.admit(c)
+	key, ok := j.o.admit(c, j.stats.FirstTime)
 	if !ok {
 		return nil // hidden by --problems
 	}

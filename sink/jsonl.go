@@ -22,7 +22,8 @@ type JSONL struct {
 	opts   report.Options
 	expert report.Expert
 	conns  int
-	line   []byte // the line being encoded, reused
+	line   []byte   // the line being encoded, reused
+	o      *ordered // with --sort or --top: the admitted lines, spooled (jsonl_triage.go)
 }
 
 // NewJSONL returns a JSONL report writing to w; stats is the reader's. With
@@ -30,6 +31,7 @@ type JSONL struct {
 // does not hand it segments).
 func NewJSONL(w io.Writer, stats *capture.Stats, opts report.Options) pipeline.Sink {
 	j := &JSONL{w: bufio.NewWriterSize(w, 64<<10), stats: stats, opts: opts}
+	j.o = triageSpool(opts.Triage)
 	if opts.Summary {
 		return jsonlSummary{j}
 	}
@@ -58,9 +60,17 @@ func (j *JSONL) Segment(c *pipeline.Connection, r *state.Record, trans []state.T
 func (j *JSONL) Finished(c *pipeline.Connection) error {
 	j.expert.Add(c)
 	j.conns++
+	key, ok := j.opts.Triage.Admit(c, j.stats.FirstTime)
+	if !ok {
+		return nil // left out by --problems or the time window
+	}
 	var err error
 	if j.line, err = report.AppendConnLine(j.line[:0], j.stats.FirstTime, c, j.opts); err != nil {
 		return err
+	}
+	if j.o != nil {
+		j.o.addKey(c.ID, c.Part, key, 0, nil, j.line)
+		return j.o.err
 	}
 	_, err = j.w.Write(j.line)
 	return err
@@ -68,6 +78,9 @@ func (j *JSONL) Finished(c *pipeline.Connection) error {
 
 // End implements pipeline.Sink: the capture line.
 func (j *JSONL) End(sum *pipeline.Summary) error {
+	if err := j.writeSorted(); err != nil {
+		return err
+	}
 	var err error
 	if j.line, err = report.AppendCaptureLine(j.line[:0], sum, j.conns, &j.expert); err != nil {
 		return err

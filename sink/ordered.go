@@ -73,10 +73,10 @@ func newOrdered(tempDir string) *ordered {
 }
 
 // admit says whether the triage shows c, and its sort key; the caller
-// renders c and adds it only then.
-func (o *ordered) admit(c *pipeline.Connection) (float64, bool) {
+// renders c and adds it only then. base is the first frame's time.
+func (o *ordered) admit(c *pipeline.Connection, base int64) (float64, bool) {
 	o.seen++
-	return o.triage.Admit(c)
+	return o.triage.Admit(c, base)
 }
 
 // add keeps a connection's row and section.
@@ -265,12 +265,17 @@ func (h *mergeHeap) Pop() any {
 	return x
 }
 
-// shown is the header line of a triaged report ("" without a triage).
-func (o *ordered) shown() string {
+// shown is the header line of a triaged report ("" without a triage),
+// with its time window when it has one; base is the first frame's time.
+func (o *ordered) shown(base int64) string {
 	if !o.triage.Active() {
 		return ""
 	}
-	return o.triage.Shown(o.len(), o.seen)
+	s := o.triage.Shown(o.len(), o.seen)
+	if w := o.triage.Window(base); w != "" {
+		s += "\ntime window: " + w
+	}
+	return s
 }
 
 // read returns entry e's row and section; valid until the next read.

@@ -60,6 +60,9 @@ type ParquetOptions struct {
 	// MaxOpen is how many files of a table may be open at once (one per
 	// partition being written); 0 means DefaultMaxOpen.
 	MaxOpen int
+	// Triage leaves connections out (--problems, the time window) and
+	// keeps the first Top of its order (parquet_triage.go).
+	Triage report.Triage
 }
 
 // Defaults of ParquetOptions.
@@ -114,6 +117,7 @@ type Parquet struct {
 	fileParts []string
 	hour      int64
 	hourPart  string
+	top       []topRow // with Triage.Top: the best rows so far (parquet_triage.go)
 }
 
 // NewParquet prepares writing the tables into o.Dir, creating it if needed.
@@ -262,6 +266,14 @@ func (p *Parquet) Segment(c *pipeline.Connection, r *state.Record, trans []state
 func (p *Parquet) Finished(c *pipeline.Connection) error {
 	p.expert.Add(c)
 	p.nconns++
+	key, ok := p.o.Triage.Admit(c, p.o.Stats.FirstTime)
+	if !ok {
+		return nil // left out by --problems or the time window
+	}
+	if p.o.Triage.Top > 0 {
+		p.keepTop(c, key)
+		return nil
+	}
 	f, err := p.conns.file(p.partition(c.FirstFile, c.FirstTime))
 	if err != nil {
 		return err
@@ -274,7 +286,10 @@ func (p *Parquet) Finished(c *pipeline.Connection) error {
 // row.
 func (p *Parquet) End(sum *pipeline.Summary) error {
 	defer os.RemoveAll(p.tmp)
-	err := p.conns.close()
+	err := p.writeTop()
+	if e := p.conns.close(); err == nil {
+		err = e
+	}
 	if p.segs != nil {
 		if e := p.segs.close(); err == nil {
 			err = e

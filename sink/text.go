@@ -87,7 +87,7 @@ func (t *Text) Finished(c *pipeline.Connection) error {
 	if t.mode != Explained {
 		t.expert.Add(c)
 	}
-	key, ok := t.o.admit(c)
+	key, ok := t.o.admit(c, base)
 	if !ok {
 		return recordsErr(c) // hidden by --problems
 	}
@@ -146,7 +146,7 @@ func (t *Text) End(sum *pipeline.Summary) error {
 		bw.WriteString("\n" + report.NoConnections(sum) + "\n")
 		return flush(bw, t.o.err)
 	}
-	if s := t.o.shown(); s != "" {
+	if s := t.o.shown(t.stats.FirstTime); s != "" {
 		bw.WriteString("\n" + s + "\n")
 	}
 	if t.mode != Explained && t.o.len() > 0 {

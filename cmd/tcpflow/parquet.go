@@ -75,8 +75,9 @@ func parquetSink(f *flags, args, inputs []string, r *capture.Reader) (pipeline.S
 	case "none":
 		part = sink.PartitionNone
 	}
+	triage, _ := f.tri.triage(f) // checked by validate
 	return sink.NewParquet(sink.ParquetOptions{Dir: f.set.out, Partition: part, Force: f.force, Run: args,
-		Inputs: inputs, Stats: &r.Stats, Summary: f.summary})
+		Inputs: inputs, Stats: &r.Stats, Summary: f.summary, Triage: triage})
 }
 
 // queryCommand is the command `tcpflow query` runs: DuckDB needs cgo, so it

@@ -73,6 +73,8 @@ var cases = []pcapCase{
 	{"tso-segments.pcap", ethernet.pcap(tsoSegments)},
 	{"capture-points.pcap", ethernet.pcap(capturePoints)},
 	{"verdicts.pcap", ethernet.pcap(verdicts)},
+	{"capture-quality.pcap", ethernet.pcap(captureQuality)},
+	{"capture-drops.pcapng", captureDrops},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.

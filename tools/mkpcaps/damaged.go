@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -136,20 +135,10 @@ const (
 // packet block claims a length of 0xfffffff0 bytes; the frames before it
 // are whole, and so are the blocks after it.
 func bogusBlock() ([]byte, error) {
-	var buf bytes.Buffer
-	ng, err := newNgWriter(&buf)
+	data, err := textbookNg(nil)
 	if err != nil {
 		return nil, err
 	}
-	w := craft.NewWire(ng, start)
-	textbook(w)
-	if err := w.Err(); err != nil {
-		return nil, err
-	}
-	if err := ng.Flush(); err != nil {
-		return nil, err
-	}
-	data := buf.Bytes()
 	packets := 0
 	for off := 0; off+12 <= len(data); {
 		typ, n := binary.LittleEndian.Uint32(data[off:]), binary.LittleEndian.Uint32(data[off+4:])

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/pipeline"
+	"github.com/tcpflow/tcpflow/state"
+)
+
+// runCapture runs a testdata capture into memory.
+func runCapture(t *testing.T, name string) (*pipeline.Summary, []*state.Connection) {
+	t.Helper()
+	r := capture.NewReader(filepath.Join("..", "testdata", "pcaps", name))
+	defer r.Close()
+	sum, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, conns
+}
+
+// TestCaptureQuality checks the capture-quality counts, verdict codes and
+// header lines of the crafted captures (tools/mkpcaps/quality.go and
+// artifacts.go).
+func TestCaptureQuality(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		want   state.Quality
+		codes  [][]string // per connection
+		header []string   // lines the header has
+	}{
+		{"capture-quality.pcap", state.Quality{Conns: 3, DupFrames: 1, OneSided: 1, DataOnly: 1, DataOnlyGaps: 1},
+			[][]string{{"not_captured_from_server", codeFiltered}, {"retransmissions_from_client", codeOneSided, codeArtifacts}, {"clean"}},
+			[]string{"capture quality: 1 frame captured twice", "capture quality: 1 connection of 3 seen in one direction only",
+				"capture quality: 1 connection of 3 has no SYN and no segment without payload: the capture looks filtered to data packets; the bytes not captured of 1 of them are the filter's, not loss"}},
+		{"duplicate-frames.pcap", state.Quality{Conns: 1, DupFrames: 3}, nil, []string{"capture quality: 3 frames captured twice"}},
+		{"capture-drops.pcapng", state.Quality{Conns: 1}, [][]string{{"clean"}},
+			[]string{"capture quality: the capture recorded 6 packets dropped of 18 received (pcapng interface statistics)"}},
+		{"textbook.pcap", state.Quality{Conns: 1}, [][]string{{"clean"}}, nil},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			sum, conns := runCapture(t, tc.file)
+			if sum.Quality != tc.want {
+				t.Errorf("quality %+v, want %+v", sum.Quality, tc.want)
+			}
+			for i, want := range tc.codes {
+				if got := VerdictCodes(conns[i]); !slices.Equal(got, want) {
+					t.Errorf("connection %d: codes %q, want %q", i, got, want)
+				}
+			}
+			var b bytes.Buffer
+			w := bufio.NewWriter(&b)
+			Header(w, sum, Options{})
+			w.Flush()
+			hdr := b.String()
+			for _, line := range tc.header {
+				if !strings.Contains(hdr, line) {
+					t.Errorf("header lacks %q:\n%s", line, hdr)
+				}
+			}
+			if len(tc.header) == 0 && strings.Contains(hdr, "capture quality") {
+				t.Errorf("header of a clean capture says:\n%s", hdr)
+			}
+		})
+	}
+}
+
+// TestCaptureQualityProblems: what the capture did is no problem of the
+// connection; --problems keeps only the connection with a real finding
+// (connection 1's copy is a retransmission for Wireshark: still shown).
+func TestCaptureQualityProblems(t *testing.T) {
+	_, conns := runCapture(t, "capture-quality.pcap")
+	var got []bool
+	for _, c := range conns {
+		got = append(got, Problem(c))
+	}
+	if want := []bool{false, true, false}; !slices.Equal(got, want) {
+		t.Errorf("Problem: %v, want %v", got, want)
+	}
+}
+
+// TestRecordedDrops: the interface statistics block's counts reach the
+// input, and JSON's capture object.
+func TestRecordedDrops(t *testing.T) {
+	sum, _ := runCapture(t, "capture-drops.pcapng")
+	if got, want := sum.Inputs[0].Recorded, (capture.Recorded{Interfaces: 1, Received: 18, Dropped: 6, HasReceived: true, HasDropped: true}); got != want {
+		t.Errorf("recorded %+v, want %+v", got, want)
+	}
+	q := qualityJSON(sum)
+	if q.RecordedReceived == nil || *q.RecordedReceived != 18 || q.RecordedDropped == nil || *q.RecordedDropped != 6 {
+		t.Errorf("JSON quality %+v", q)
+	}
+	if row := qualityRow(&q); row.RecordedDropped == nil || *row.RecordedDropped != 6 || *row.RecordedReceived != 18 {
+		t.Errorf("runs row quality %+v", row)
+	}
+	sum, _ = runCapture(t, "two-interfaces.pcapng") // no statistics block
+	if q := qualityJSON(sum); q.RecordedReceived != nil || q.RecordedDropped != nil {
+		t.Errorf("JSON quality without statistics %+v", q)
+	}
+}
