@@ -106,8 +106,8 @@ func TestOurs(t *testing.T) {
 	}
 	want := []Frame{
 		{Number: 1, TCPLayers: 1, Win: 64240},
-		{Number: 2, TCPLayers: 1, AckFlag: true, Ack: 1, Win: 65160},
-		{Number: 3, TCPLayers: 1, Seq: 1, AckFlag: true, Ack: 1, Win: 502 << 7},
+		{Number: 2, TCPLayers: 1, AckFlag: true, Ack: 1, Win: 65160, AckFrame: 1, AckRTT: 1e6, HasRTT: true},
+		{Number: 3, TCPLayers: 1, Seq: 1, AckFlag: true, Ack: 1, Win: 502 << 7, AckFrame: 2, AckRTT: 1e6, HasRTT: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Ours:\n%s", frameDiff(want, got))
