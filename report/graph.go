@@ -189,7 +189,7 @@ func measure(c *state.Connection) *extents {
 				p.ackHi = max(p.ackHi, sb.hi[i])
 			}
 		}
-		if r.AckRTT >= 0 {
+		if r.AckOf != 0 && r.AckRTT > 0 { // a time scale shows no ACK RTT of 0 or below
 			p.rttN++
 			p.rttHi = max(p.rttHi, r.AckRTT)
 		}
@@ -651,7 +651,7 @@ func (g *graphs) plot() {
 		if g.thr != nil && r.Len > 0 {
 			g.thr.add(d, r, x)
 		}
-		if g.rtt != nil && r.AckRTT >= 0 {
+		if g.rtt != nil && r.AckOf != 0 && r.AckRTT > 0 {
 			g.rtt.add(r, x)
 		}
 	}

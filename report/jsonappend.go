@@ -83,7 +83,7 @@ func appendSegment(b []byte, base int64, r *state.Record, trans []state.Transiti
 		b = append(b, `,"dup_ack_frame":`...)
 		b = strconv.AppendUint(b, r.DupAckOf, 10)
 	}
-	if r.AckRTT >= 0 {
+	if r.HasAckRTT() {
 		b = append(b, `,"ack_rtt_s":`...)
 		b = appendFloat(b, secs(r.AckRTT))
 	}

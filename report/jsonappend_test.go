@@ -32,7 +32,7 @@ func referenceSeg(base int64, r *state.Record, trans []state.Transition) jsonSeg
 		js.Win, js.WinAssumed = &v, r.ScaleAssumed
 	}
 	js.Options = optionsJSON(&r.Opts)
-	if r.AckRTT >= 0 {
+	if r.HasAckRTT() {
 		v := secs(r.AckRTT)
 		js.AckRTT = &v
 	}

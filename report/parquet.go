@@ -445,7 +445,7 @@ func SegmentRowOf(row *SegmentRow, c *state.Connection, base int64, r *state.Rec
 	row.AckFrame = optInt(&row.ackFrame, int64(r.AckOf), r.AckOf != 0)
 	row.BytesInFlight = optInt(&row.inFlight, r.InFlight, r.InFlight >= 0)
 	row.AckRTT = nil
-	if r.AckRTT >= 0 {
+	if r.HasAckRTT() {
 		row.ackRTT = secs(r.AckRTT)
 		row.AckRTT = &row.ackRTT
 	}

@@ -27,11 +27,20 @@ type analyzer struct {
 	mruSYN, firstRTT int64
 }
 
-// unacked is a segment that carries sequence space and is not yet acknowledged.
+// unacked is a segment that carries sequence space (payload, SYN or FIN) and
+// is not yet acknowledged. The list of them is Wireshark's: every such
+// segment is listed, a retransmission too, and an ACK that ends exactly where
+// one ends gives that segment's ACK RTT (ackSegments).
 type unacked struct {
 	frame        uint64
 	time         int64
-	seq, nextSeq flow.Seq
+	seq, nextSeq flow.Seq // seq moves up to a partial acknowledgment
+	// first is where the segment started (seq before any partial ACK).
+	first flow.Seq
+	// advanced is set on a segment that moved its sender's next sequence
+	// number (it sent new data): the segments counted in flight and the only
+	// ones that can give a Karn sample.
+	advanced bool
 	// resent is set when a later segment carried some of its sequence
 	// space again: an ACK of it says nothing of the round trip (Karn).
 	resent bool
@@ -53,8 +62,15 @@ type dirTrack struct {
 	lastNonDup   uint64 // frame of the last ACK that was not a duplicate
 	lastFindings Analysis
 	validBIF     bool
-	firstAck     bool      // sent a SYN and no segment with ACK and without SYN since
-	segs         []unacked // unacknowledged segments in the order sent
+	firstAck     bool // sent a SYN and no segment with ACK and without SYN since
+	// segs are the unacknowledged segments in the order sent, at most
+	// maxUnacked; segsSorted is set while each starts and ends at or after
+	// the one before it (no retransmission or reordering among them), so
+	// that an ACK needs to look only at the oldest ones. The slice is
+	// allocated when the first segment is listed and given back when it
+	// empties after having grown large.
+	segs      []unacked
+	segsMixed bool
 }
 
 func (a *analyzer) init() {
@@ -200,16 +216,18 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 
 	// Advance the tracking. A zero window probe does not advance it.
 	next := seq.Add(seglen)
-	// A segment whose number jumped too far to be real (rec.SeqJump) is
-	// one a receiver discards: it moves nothing.
 	if (seglen > 0 || flags&(capture.SYN|capture.FIN) != 0) && len(fwd.segs) < maxUnacked {
+		// A SYN or FIN occupies one sequence number (Wireshark counts it
+		// only for a segment it lists).
 		if flags&(capture.SYN|capture.FIN) != 0 {
 			next = next.Add(1)
 		}
-		if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 && rec.SeqJump == 0 {
-			// Listed for the ACK RTT: the segments that send new data.
-			fwd.segs = append(fwd.segs, unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next})
-		}
+		// Every segment that carries sequence space is listed, as
+		// Wireshark does. Those that send new data (not a zero window
+		// probe, not a RST, not a jump too far to be real: rec.SeqJump,
+		// which a receiver discards) are the ones in flight.
+		adv := (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && flags&capture.RST == 0 && rec.SeqJump == 0
+		fwd.list(unacked{frame: seg.Frame, time: seg.Time, seq: seq, nextSeq: next, first: seq, advanced: adv})
 	}
 	if (fwd.nextSeq == 0 || fwd.nextSeq.LessThan(next)) && f&ZeroWindowProbe == 0 && rec.SeqJump == 0 {
 		fwd.nextSeq, fwd.nextSeqTime = next, seg.Time
@@ -234,35 +252,9 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		fwd.maxWin = max(fwd.maxWin, w)
 	}
 	fwd.lastFindings = f
-	if flags&capture.ACK != 0 {
-		// Drop what this ACK covers; the first one gives the ACK's RTT.
-		n := 0
-		for n < len(rev.segs) && rev.segs[n].nextSeq.LessEq(ack) {
-			if n == 0 {
-				rec.AckOf, rec.AckRTT = rev.segs[0].frame, seg.Time-rev.segs[0].time
-			}
-			if u := &rev.segs[n]; u.nextSeq == ack && !u.resent && seg.Time >= u.time {
-				// The segment this ACK names exactly, never sent twice:
-				// a round trip by Karn's rule (as tcptrace samples it).
-				c.Dir[d.Reverse()].Karn.add(seg.Time - u.time)
-			}
-			n++
-		}
-		if n > 0 {
-			rev.segs = rev.segs[:copy(rev.segs, rev.segs[n:])]
-		}
-	}
-	if seglen > 0 && fwd.validBIF && len(fwd.segs) > 0 {
-		first, last := fwd.segs[0].seq, fwd.segs[0].nextSeq
-		for _, u := range fwd.segs[1:] {
-			if u.seq.LessThan(first) {
-				first = u.seq
-			}
-			if last.LessThan(u.nextSeq) {
-				last = u.nextSeq
-			}
-		}
-		if in := last.Diff(first); in > 0 {
+	rev.ackSegments(c, seg, d, rec)
+	if seglen > 0 && fwd.validBIF {
+		if in := fwd.inFlight(); in > 0 {
 			rec.InFlight = in
 		}
 	}
@@ -287,10 +279,100 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 // again.
 func (t *dirTrack) resent(lo, hi flow.Seq) {
 	for i := range t.segs {
-		if u := &t.segs[i]; lo.LessThan(u.nextSeq) && u.seq.LessThan(hi) {
+		if u := &t.segs[i]; lo.LessThan(u.nextSeq) && u.first.LessThan(hi) {
 			u.resent = true
 		}
 	}
+}
+
+// list adds a segment to the unacknowledged ones.
+func (t *dirTrack) list(u unacked) {
+	if n := len(t.segs); n > 0 {
+		last := &t.segs[n-1]
+		if u.seq.LessThan(last.seq) || u.nextSeq.LessThan(last.nextSeq) {
+			t.segsMixed = true
+		}
+	}
+	t.segs = append(t.segs, u)
+}
+
+// ackSegments applies the acknowledgment field of a segment sent in direction
+// d to t, the peer's unacknowledged segments, as Wireshark 4.0 does
+// (tcp.analysis.acks_frame and tcp.analysis.ack_rtt): the field is taken from
+// every segment, with or without the ACK flag. Segments that end at or before
+// it are dropped; one it falls inside is cut to start there; the oldest
+// segment that ends exactly at it is the one acknowledged, and the time since
+// it was captured is the ACK RTT (even when it was sent again later, or
+// when timestamps went backwards). An ACK that ends inside a segment, a
+// duplicate ACK and an ACK of nothing newer acknowledge no frame.
+//
+// With the ACK flag, the segment acknowledged exactly, never sent twice and
+// sent no later than the ACK also gives a Karn sample (as tcptrace takes it).
+func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *Record) {
+	if len(t.segs) == 0 {
+		return
+	}
+	ack := flow.Seq(seg.Ack)
+	var acked unacked // the segment acknowledged; frame 0: none
+	keep := t.segs[:0]
+	for i := range t.segs {
+		u := &t.segs[i]
+		if u.nextSeq.LessEq(ack) {
+			if u.nextSeq == ack && acked.frame == 0 {
+				acked = *u
+				rec.AckOf, rec.AckRTT = u.frame, seg.Time-u.time
+			}
+			continue
+		}
+		if !t.segsMixed && !u.seq.LessThan(ack) {
+			// Sorted: every later segment starts and ends at or
+			// after this one, beyond the acknowledgment.
+			if len(keep) == i {
+				return // nothing dropped
+			}
+			keep = append(keep, t.segs[i:]...)
+			break
+		}
+		if u.seq.LessThan(ack) {
+			u.seq = ack
+		}
+		keep = append(keep, *u)
+	}
+	if acked.frame != 0 && seg.Flags&capture.ACK != 0 && acked.advanced && !acked.resent && seg.Time >= acked.time {
+		c.Dir[d.Reverse()].Karn.add(seg.Time - acked.time)
+	}
+	t.segs = keep
+	if len(t.segs) == 0 {
+		t.segsMixed = false
+		if cap(t.segs) > 256 {
+			t.segs = nil // give back what a burst grew
+		}
+	}
+}
+
+// inFlight is the span of sequence space from the start of the oldest
+// unacknowledged segment that sent new data to the end of the newest: the
+// bytes in flight.
+func (t *dirTrack) inFlight() int64 {
+	var lo, hi flow.Seq
+	found := false
+	for i := range t.segs {
+		u := &t.segs[i]
+		if !u.advanced {
+			continue
+		}
+		if !found || u.first.LessThan(lo) {
+			lo = u.first
+		}
+		if !found || hi.LessThan(u.nextSeq) {
+			hi = u.nextSeq
+		}
+		found = true
+	}
+	if !found {
+		return 0
+	}
+	return hi.Diff(lo)
 }
 
 // windowFull reports whether a segment ending at end fills the window this

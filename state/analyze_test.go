@@ -93,3 +93,34 @@ func TestAnalysis(t *testing.T) {
 		})
 	}
 }
+
+// TestUnackedBounded checks that the list behind the ACK RTT stops at
+// maxUnacked segments per direction, as Wireshark's does, and that a list
+// grown large is given back once an ACK empties it.
+func TestUnackedBounded(t *testing.T) {
+	c := NewConn()
+	seg := capture.Segment{Frame: 1, Time: 1e18, Seq: 1000, Flags: capture.SYN, Window: 1000,
+		Opts: capture.Options{MSS: -1, WScale: -1}, Src: cli, Dst: srv}
+	c.Process(&seg, c2s, true, false)
+	seq := uint32(1001)
+	for i := range maxUnacked + 100 {
+		seg = capture.Segment{Frame: uint64(i + 2), Time: 1e18 + int64(i+1)*1e3, Seq: seq, Flags: capture.ACK,
+			Window: 1000, PayloadLen: 10, Opts: capture.Options{MSS: -1, WScale: -1}, Src: cli, Dst: srv}
+		c.Process(&seg, c2s, false, false)
+		seq += 10
+	}
+	if n := len(c.an.dir[c2s].segs); n != maxUnacked {
+		t.Errorf("%d segments listed, want %d", n, maxUnacked)
+	}
+	// An ACK of everything names the last listed segment that ends there:
+	// none, since the last ones were not listed.
+	ack := capture.Segment{Frame: 1e6, Time: 2e18, Seq: 5000, Ack: seq, Flags: capture.ACK, Window: 1000,
+		Opts: capture.Options{MSS: -1, WScale: -1}, Src: srv, Dst: cli}
+	r := c.Process(&ack, s2c, false, false)
+	if r.AckOf != 0 {
+		t.Errorf("ACK beyond the listed segments names frame %d", r.AckOf)
+	}
+	if s := c.an.dir[c2s].segs; len(s) != 0 || cap(s) != 0 {
+		t.Errorf("after the ACK: %d segments listed, capacity %d; want none kept", len(s), cap(s))
+	}
+}

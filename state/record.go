@@ -33,8 +33,12 @@ type Record struct {
 	// of the ACK they duplicate (tcp.analysis.duplicate_ack_num / _frame).
 	DupAckNum uint32
 	DupAckOf  uint64
-	// AckRTT is the time from the acknowledged segment (frame AckOf) to this ACK,
-	// in ns; -1 when this segment acknowledges no newly seen data.
+	// AckOf is the segment this one acknowledges (tcp.analysis.acks_frame):
+	// the oldest unacknowledged segment of the peer that ends exactly at this
+	// segment's acknowledgment number; 0 for none. AckRTT is the time from
+	// that segment to this one in ns (tcp.analysis.ack_rtt), meaningful only
+	// when AckOf is set: it can be 0 (same timestamp) or negative
+	// (timestamps going backwards). HasAckRTT says when it is a sample.
 	AckRTT   int64
 	AckOf    uint64
 	InFlight int64 // bytes in flight after this segment; -1 when not computed
@@ -66,6 +70,11 @@ type Record struct {
 	Preview  [PreviewLen]byte
 	PreviewN uint8
 }
+
+// HasAckRTT reports whether the record carries an ACK RTT sample, exactly
+// when Wireshark shows tcp.analysis.ack_rtt: it acknowledges a frame (AckOf)
+// and the time since it is not zero.
+func (r *Record) HasAckRTT() bool { return r.AckOf != 0 && r.AckRTT != 0 }
 
 // PreviewLen is how many payload bytes a Record keeps (Record.Preview): a
 // line of an interactive protocol or a request line, at 32 bytes per

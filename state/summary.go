@@ -8,9 +8,10 @@ import (
 // DirStats are the per-direction facts a connection summary needs. They are
 // accumulated segment by segment, so summary modes need no Records.
 type DirStats struct {
-	// ACK are the round-trip times of the data sent in this direction (the
-	// time from a segment to the ACK that first covers it,
-	// tcp.analysis.ack_rtt), in ns.
+	// ACK are the ACK RTTs of the segments sent in this direction, in ns:
+	// every Record.AckRTT sample (Record.HasAckRTT), the time from a segment
+	// to the ACK that ends exactly where it ends, as tcp.analysis.ack_rtt
+	// (retransmission waits included; see Karn).
 	ACK RTTStats
 	// Karn are the round-trip times of this direction's segments that
 	// were never sent again (Karn's rule: an ACK of a segment sent twice
@@ -206,7 +207,7 @@ func (c *Conn) summarize(seg *capture.Segment, d flow.Dir, rec *Record) {
 		c.MaxIdle = max(c.MaxIdle, seg.Time-c.lastTime)
 	}
 	c.lastTime = seg.Time
-	if rec.AckRTT >= 0 {
+	if rec.HasAckRTT() {
 		c.Dir[d.Reverse()].ACK.add(rec.AckRTT)
 	}
 	s := &c.Dir[d]

@@ -20,10 +20,14 @@ const (
 	FieldLen
 	FieldWin
 	FieldAnalysis
+	// FieldAckFrame is tcp.analysis.acks_frame, FieldAckRTT
+	// tcp.analysis.ack_rtt (to the ns, as tshark prints it).
+	FieldAckFrame
+	FieldAckRTT
 	NumFields
 )
 
-var fieldText = [NumFields]string{"tcp", "stream", "seq", "ack", "len", "win", "analysis"}
+var fieldText = [NumFields]string{"tcp", "stream", "seq", "ack", "len", "win", "analysis", "acks_frame", "ack_rtt"}
 
 func (f Field) String() string {
 	if f < NumFields {
@@ -161,6 +165,13 @@ func ackText(f *Frame) string {
 	return strconv.FormatUint(uint64(f.Ack), 10)
 }
 
+func ackFrameText(f *Frame) string {
+	if f.AckFrame == 0 {
+		return "-"
+	}
+	return strconv.FormatUint(f.AckFrame, 10)
+}
+
 func streamText(s int) string {
 	if s == NoStream {
 		return "none"
@@ -286,6 +297,9 @@ func (r *Report) compareFrame(of, tf *Frame, toTheirs, toOurs map[int]map[int]bo
 		r.ScaleKnown = append(r.ScaleKnown, Diff{Frame: ref.Number, Stream: stream, Field: FieldWin,
 			Ours: winText(of.Win), Theirs: winText(tf.Win)})
 	}
+
+	tally(FieldAckFrame, of.AckFrame == tf.AckFrame, ackFrameText(of), ackFrameText(tf))
+	tally(FieldAckRTT, of.HasRTT == tf.HasRTT && of.AckRTT == tf.AckRTT, rttText(of), rttText(tf))
 
 	oa, ta := of.Analysis&comparedMask, tf.Analysis&comparedMask
 	for _, n := range (tf.Analysis &^ comparedMask).Names() {

@@ -37,6 +37,8 @@ func TestCompareAgree(t *testing.T) {
 		FieldLen:      {Compared: 2, Agree: 2},
 		FieldWin:      {Compared: 2, Agree: 2},
 		FieldAnalysis: {Compared: 2, Agree: 2},
+		FieldAckFrame: {Compared: 2, Agree: 2},
+		FieldAckRTT:   {Compared: 2, Agree: 2},
 	}
 	if r.Fields != want {
 		t.Errorf("tallies\n got %+v\nwant %+v", r.Fields, want)
@@ -195,5 +197,27 @@ func TestSet(t *testing.T) {
 		if p, ok := ParseField(f.String()); !ok || p != f {
 			t.Errorf("ParseField(%q) = %v, %v", f, p, ok)
 		}
+	}
+}
+
+func TestCompareAckRTT(t *testing.T) {
+	ours := []Frame{seg(2, 1, 1, 0, 512), seg(3, 1, 1, 0, 512), seg(4, 1, 1, 0, 512)}
+	theirs := []Frame{ours[0], ours[1], ours[2]}
+	ours[0].AckFrame, ours[0].AckRTT, ours[0].HasRTT = 1, 1000, true
+	theirs[0].AckFrame, theirs[0].AckRTT, theirs[0].HasRTT = 1, 2000, true
+	ours[1].AckFrame = 1 // acknowledged at the same time: no ack_rtt
+	theirs[1].AckFrame = 1
+	theirs[2].AckFrame, theirs[2].AckRTT, theirs[2].HasRTT = 1, -1500, true
+	r := Compare(ours, theirs)
+	want := []Diff{
+		{Frame: 2, Field: FieldAckRTT, Ours: "0.000001000", Theirs: "0.000002000"},
+		{Frame: 4, Field: FieldAckFrame, Ours: "-", Theirs: "1"},
+		{Frame: 4, Field: FieldAckRTT, Ours: "-", Theirs: "-0.000001500"},
+	}
+	if !reflect.DeepEqual(r.Diffs, want) {
+		t.Errorf("diffs\n got %+v\nwant %+v", r.Diffs, want)
+	}
+	if r.Fields[FieldAckFrame] != (Tally{Compared: 3, Agree: 2}) || r.Fields[FieldAckRTT] != (Tally{Compared: 3, Agree: 1}) {
+		t.Errorf("tallies %+v %+v", r.Fields[FieldAckFrame], r.Fields[FieldAckRTT])
 	}
 }

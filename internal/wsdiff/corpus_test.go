@@ -22,9 +22,9 @@ const knownFile = "testdata/known-differences.tsv"
 
 // TestAgainstTshark compares tcpflow with tshark on the project's captures and
 // on the shared corpus named by TCPFLOW_CORPUS. It fails on any difference in
-// tcp, stream, seq, ack, len or win that knownFile does not explain, and when
-// fewer than DefaultMinAnalysis percent of the frames have the same
-// analysis set (counting explained differences as differences).
+// tcp, stream, seq, ack, len, win, acks_frame or ack_rtt that knownFile does
+// not explain, and when fewer than DefaultMinAnalysis percent of the frames
+// have the same analysis set (counting explained differences as differences).
 func TestAgainstTshark(t *testing.T) {
 	if _, err := exec.LookPath(Tshark); err != nil {
 		t.Skip("tshark is not on PATH")
@@ -85,7 +85,7 @@ func TestAgainstTshark(t *testing.T) {
 			if len(strict) > 0 {
 				var b strings.Builder
 				WriteDiffs(&b, strict, 0, ASCII)
-				t.Errorf("%d new difference(s) in tcp/stream/seq/ack/len/win; fix them or document them in %s:\n%s",
+				t.Errorf("%d new difference(s) in tcp/stream/seq/ack/len/win/acks_frame/ack_rtt; fix them or document them in %s:\n%s",
 					len(strict), knownFile, b.String())
 			}
 			if len(r.Report.Diffs) > len(strict) {

@@ -2,8 +2,10 @@
 //
 // It provides:
 //   - Frame, what one tool says about one TCP frame: tcp.stream, relative
-//     sequence and acknowledgment numbers, payload length, scaled window and
-//     the set of tcp.analysis findings (Set of Name);
+//     sequence and acknowledgment numbers, payload length, scaled window,
+//     the set of tcp.analysis findings (Set of Name), and the frame a
+//     segment acknowledges with the time since it (tcp.analysis.acks_frame
+//     and ack_rtt);
 //   - Ours, tcpflow's frames, taken from its documented JSON report
 //     (docs/json-schema.md) so that the harness checks the published contract;
 //   - Theirs, tshark's frames, from `tshark -T fields`, and ParseFields, the

@@ -35,6 +35,50 @@ type Frame struct {
 	Len       int
 	Win       int64 // after scaling, or WinUnknown
 	Analysis  Set
+	// AckFrame is the frame this one acknowledges (tcp.analysis.acks_frame,
+	// tcpflow's ack_frame), 0 for none; AckRTT the time since it in ns
+	// (tcp.analysis.ack_rtt, tcpflow's ack_rtt_s), meaningful with HasRTT.
+	AckFrame uint64
+	AckRTT   int64
+	HasRTT   bool
+}
+
+// rttText writes an ACK RTT in seconds with 9 decimals, as tshark prints
+// tcp.analysis.ack_rtt, or "-" for none.
+func rttText(f *Frame) string {
+	if !f.HasRTT {
+		return "-"
+	}
+	ns, sign := f.AckRTT, ""
+	if ns < 0 {
+		ns, sign = -ns, "-"
+	}
+	frac := strconv.FormatInt(ns%1e9, 10)
+	return sign + strconv.FormatInt(ns/1e9, 10) + "." + strings.Repeat("0", 9-len(frac)) + frac
+}
+
+// parseRTT reads a time in seconds as tshark prints it ("0.030050000",
+// "-0.000001000") into ns, exactly.
+func parseRTT(s string) (int64, error) {
+	neg := strings.HasPrefix(s, "-")
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if len(frac) > 9 {
+		frac = frac[:9]
+	}
+	frac += strings.Repeat("0", 9-len(frac))
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	ns := w*1e9 + f
+	if neg {
+		ns = -ns
+	}
+	return ns, nil
 }
 
 // Name is a tcp.analysis finding.

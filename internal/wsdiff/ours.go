@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -35,6 +36,8 @@ type ourDoc struct {
 			Len      int      `json:"len"`
 			Win      *int64   `json:"win"`
 			Analysis []string `json:"analysis"`
+			AckFrame uint64   `json:"ack_frame"`
+			AckRTT   *float64 `json:"ack_rtt_s"`
 		} `json:"segments"`
 	} `json:"connections"`
 }
@@ -88,6 +91,12 @@ func decodeOurs(r io.Reader) ([]Frame, error) {
 			}
 			if s.Win != nil {
 				f.Win = *s.Win
+			}
+			f.AckFrame = s.AckFrame
+			if s.AckRTT != nil {
+				// JSON has the seconds as the shortest decimal that
+				// reads back as the same float64: ns round-trip.
+				f.AckRTT, f.HasRTT = int64(math.Round(*s.AckRTT*1e9)), true
 			}
 			for _, a := range s.Analysis {
 				n, ok := ParseName(a)

@@ -2,9 +2,11 @@ package wsdiff
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -106,8 +108,8 @@ func TestOurs(t *testing.T) {
 	}
 	want := []Frame{
 		{Number: 1, TCPLayers: 1, Win: 64240},
-		{Number: 2, TCPLayers: 1, AckFlag: true, Ack: 1, Win: 65160},
-		{Number: 3, TCPLayers: 1, Seq: 1, AckFlag: true, Ack: 1, Win: 502 << 7},
+		{Number: 2, TCPLayers: 1, AckFlag: true, Ack: 1, Win: 65160, AckFrame: 1, AckRTT: 1e6, HasRTT: true},
+		{Number: 3, TCPLayers: 1, Seq: 1, AckFlag: true, Ack: 1, Win: 502 << 7, AckFrame: 2, AckRTT: 1e6, HasRTT: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Ours:\n%s", frameDiff(want, got))
@@ -123,5 +125,49 @@ func TestOurs(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Errorf("%d frames before the fault, want 2", len(got))
+	}
+}
+
+// TestAckRTTCrafted checks tcpflow's ack_frame and ack_rtt_s on every frame of
+// testdata/pcaps/ack-rtt.pcap (tools/mkpcaps ackRTT) against the
+// tcp.analysis.acks_frame and ack_rtt that TShark 4.0.17 gives, written
+// here so that the test runs without tshark; with tshark, against it too.
+func TestAckRTTCrafted(t *testing.T) {
+	const path = ownCaptures + "/ack-rtt.pcap"
+	// frame: {acks_frame, ack_rtt in µs}; frames not listed name nothing.
+	want := map[uint64][2]int64{
+		2: {1, 20000}, 3: {2, 100}, 5: {4, 20000},
+		8:  {7, 20000},   // one ACK of 6 and 7 names 7
+		11: {9, 21000},   // 10 ends inside 9 and names nothing
+		16: {13, 240000}, // 15 resent 12; the ACK ends at 13's end
+		19: {17, 320000}, // 18 resent 17: the first copy is named
+		22: {21, 20000}, 24: {23, 20000},
+	}
+	got, err := Ours(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 24 {
+		t.Fatalf("%d frames, want 24", len(got))
+	}
+	for _, f := range got {
+		w := want[f.Number]
+		rtt := w[1] * 1000
+		if f.AckFrame != uint64(w[0]) || f.HasRTT != (w[0] != 0) || f.AckRTT != rtt {
+			t.Errorf("frame %d: ack_frame %d, ack_rtt %s; want %d, %d µs", f.Number, f.AckFrame, rttText(&f), w[0], w[1])
+		}
+	}
+	if _, err := exec.LookPath(Tshark); err != nil {
+		t.Skip("tshark is not on PATH: compared with the values written here only")
+	}
+	theirs, err := Theirs(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Compare(got, theirs)
+	for _, fld := range []Field{FieldAckFrame, FieldAckRTT} {
+		if tl := r.Fields[fld]; tl.Compared != 24 || tl.Agree != 24 {
+			t.Errorf("%s against tshark: %+v", fld, tl)
+		}
 	}
 }

@@ -26,6 +26,8 @@ var fixedFields = []string{
 	"tcp.window_size",
 	"tcp.window_size_scalefactor", // -1: scale unknown, -2: no scaling, absent on a SYN
 	"tcp.flags.ack",
+	"tcp.analysis.acks_frame",
+	"tcp.analysis.ack_rtt",
 }
 
 const (
@@ -38,6 +40,8 @@ const (
 	colWin
 	colScale
 	colAckFlag
+	colAcksFrame
+	colAckRTT
 	colNames // first analysis column
 )
 
@@ -204,6 +208,17 @@ func parseLine(cols []string) (f Frame, ok bool, err error) {
 		if cols[colNames+int(n)] != "" {
 			f.Analysis = f.Analysis.Add(n)
 		}
+	}
+	if v := cols[colAcksFrame]; v != "" {
+		if f.AckFrame, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return Frame{}, false, fmt.Errorf("tcp.analysis.acks_frame: %w", err)
+		}
+	}
+	if v := cols[colAckRTT]; v != "" {
+		if f.AckRTT, err = parseRTT(v); err != nil {
+			return Frame{}, false, fmt.Errorf("tcp.analysis.ack_rtt %q: %w", v, err)
+		}
+		f.HasRTT = true
 	}
 	return f, true, nil
 }

@@ -75,6 +75,7 @@ var cases = []pcapCase{
 	{"verdicts.pcap", ethernet.pcap(verdicts)},
 	{"capture-quality.pcap", ethernet.pcap(captureQuality)},
 	{"capture-drops.pcapng", captureDrops},
+	{"ack-rtt.pcap", ethernet.pcap(ackRTT)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
