@@ -244,7 +244,7 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 			if u := &rev.segs[n]; u.nextSeq == ack && !u.resent && seg.Time >= u.time {
 				// The segment this ACK names exactly, never sent twice:
 				// a round trip by Karn's rule (as tcptrace samples it).
-				c.Dir[d.Reverse()].Karn.add(seg.Time - u.time)
+				c.Dir[d.Reverse()].Karn.sample(seg.Time - u.time)
 			}
 			n++
 		}
