@@ -32,16 +32,17 @@ type jsonDirStats struct {
 	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
 	GapBytes    int64             `json:"gap_bytes"`
 	RTT         *jsonRTT          `json:"ack_rtt"`
-	Karn        *jsonRTT          `json:"rtt_karn"`
+	Karn        *jsonKarn         `json:"rtt_karn"` // report/timing.go
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
 	// The payload as the capture saw it (state.DirStats).
-	Goodput     float64 `json:"goodput_bps"`
-	DataSegs    int64   `json:"data_segments"`
-	UniqueBytes int64   `json:"unique_bytes"`
-	RexmtBytes  int64   `json:"retransmitted_bytes"`
-	RexmtSegs   int64   `json:"retransmitted_segments"`
-	RexmtRate   float64 `json:"retransmission_rate"`
+	Goodput     float64   `json:"goodput_bps"`
+	DataSegs    int64     `json:"data_segments"`
+	UniqueBytes int64     `json:"unique_bytes"`
+	RexmtBytes  int64     `json:"retransmitted_bytes"`
+	RexmtSegs   int64     `json:"retransmitted_segments"`
+	RexmtRate   float64   `json:"retransmission_rate"`
+	LimitedBy   jsonLimit `json:"limited_by"` // report/timing.go
 	// Damage (report/damage.go): present only when there is some.
 	MalformedOptions map[string]uint32 `json:"malformed_options,omitempty"`
 	Checksums        *jsonChecksums    `json:"checksums,omitempty"`
@@ -156,6 +157,7 @@ type jsonConn struct {
 	Bytes        dirCounts    `json:"bytes"`
 	DurationS    float64      `json:"duration_s"`
 	MaxIdleS     float64      `json:"max_idle_s"`
+	Stalls       jsonStalls   `json:"stalls"` // report/timing.go
 	Stats        jsonStats    `json:"stats"`
 	ConnState    string       `json:"conn_state"`
 	History      string       `json:"history"`

@@ -56,8 +56,9 @@ type RateEvidence struct {
 	Flights, FullFlights int64
 	// LossEvents counts the loss episodes: a retransmission of data sent
 	// after the previous episode began (one per window of data, as NewReno
-	// recovers).
-	LossEvents int64
+	// recovers). Resent counts the segments with payload sent again
+	// (frames the capture wrote twice left out).
+	LossEvents, Resent int64
 	// Idle is the time, between the first and the last new payload, with
 	// none of this side's data in flight before it sent more, in ns.
 	Idle int64
@@ -76,6 +77,9 @@ type RateEvidence struct {
 func (c *Conn) rate(seg *capture.Segment, d flow.Dir, rec *Record) {
 	r, peer := &c.Rate[d], &c.Rate[d.Reverse()]
 	t := &c.stallT
+	if rec.Artifacts&DuplicateFrame != 0 {
+		return // a copy of a frame: no loss, no new data
+	}
 	if seg.Flags&capture.RST == 0 && rec.WinScaled >= 0 {
 		r.advWin, r.advSet = rec.WinScaled, true
 	}
@@ -97,6 +101,7 @@ func (c *Conn) rate(seg *capture.Segment, d flow.Dir, rec *Record) {
 	}
 	n := int64(seg.PayloadLen)
 	if rec.Analysis&Retransmission != 0 {
+		r.Resent++
 		if !r.inLoss || !flow.Seq(seg.Seq).LessThan(r.recover) {
 			r.LossEvents++
 			r.inLoss, r.recover = true, t.hiSeq[d]
@@ -126,10 +131,10 @@ func (c *Conn) rate(seg *capture.Segment, d flow.Dir, rec *Record) {
 
 // LimitedBy decides what limited direction d's rate, by these rules in order
 // (docs/analysis.md): fewer than 8 new segments or under 3 round trips of
-// sending is too little data; the peer advertising a zero window, or at least
-// 30 % of the flights leaving less than a segment of its window unused, is
-// the receiver's window; a loss episode with at least 1 % of the data
-// segments sent again is congestion; at least 30 % of the sending time with
+// sending is too little data; the peer advertising a zero window for at least
+// a tenth of the sending time, or at least 30 % of the flights leaving less than a segment of its window unused, is
+// the receiver's window; a loss episode with at least 1 % as many
+// segments sent again as new ones is congestion; at least 30 % of the sending time with
 // nothing in flight is the application; anything else is bandwidth.
 func (c *Conn) LimitedBy(d flow.Dir) Limit {
 	r := &c.Rate[d]
@@ -137,10 +142,9 @@ func (c *Conn) LimitedBy(d flow.Dir) Limit {
 	switch {
 	case r.DataSegs < 8 || active < 3*c.stallRTT():
 		return LimitUnknown
-	case c.Dir[d.Reverse()].ZeroWindow > 0 || c.Count[d.Reverse()][ZeroWindow.Index()] > 0 ||
-		r.Flights > 0 && 10*r.FullFlights >= 3*r.Flights:
+	case 10*c.Dir[d.Reverse()].ZeroWindow >= active || r.Flights > 0 && 10*r.FullFlights >= 3*r.Flights:
 		return LimitReceiverWindow
-	case r.LossEvents > 0 && 100*c.Dir[d].RexmtSegs >= r.DataSegs:
+	case r.LossEvents > 0 && 100*r.Resent >= r.DataSegs:
 		return LimitCongestion
 	case 10*r.Idle >= 3*active:
 		return LimitApplication

@@ -156,10 +156,11 @@ func (t *stallTrack) outstanding() bool {
 }
 
 // stall follows one segment (after its analysis) for the stalls. The
-// handshake is left out: the connect time tells its waits.
+// handshake is left out: the connect time tells its waits; so is a frame
+// the capture wrote twice (its copy is no retransmission).
 func (c *Conn) stall(seg *capture.Segment, d flow.Dir, rec *Record) {
 	t := &c.stallT
-	if seg.Flags&capture.SYN != 0 || rec.SeqJump != 0 || rec.AckJump != 0 {
+	if seg.Flags&capture.SYN != 0 || rec.SeqJump != 0 || rec.AckJump != 0 || rec.Artifacts&DuplicateFrame != 0 {
 		return
 	}
 	if !t.started {
