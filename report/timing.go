@@ -38,6 +38,21 @@ func stallFindings(a *state.Conn) []finding {
 	return p
 }
 
+// stallShort is the table's word for the stalls a verdict names:
+// "stalled 229.000 ms" (their total).
+func stallShort(a *state.Conn) []string {
+	var t int64
+	for _, k := range stallCauses {
+		if a.Stalls != nil {
+			t += a.Stalls.Total[k]
+		}
+	}
+	if t == 0 {
+		return nil
+	}
+	return []string{"stalled " + duration(t)}
+}
+
 // karnMinSamples is how many Karn samples the percentiles need to be shown
 // in the text: with fewer, min/avg/max say as much.
 const karnMinSamples = 10

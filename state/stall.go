@@ -47,7 +47,8 @@ const (
 	StallClientApp
 	StallServerApp
 	// StallNetwork: data was outstanding and neither a retransmission nor
-	// a zero window explains the wait (a late ACK, a path delay).
+	// a zero window explains the wait (a late ACK, a path delay): "the
+	// network".
 	StallNetwork
 	NumStallCauses
 )
@@ -70,7 +71,7 @@ func (s StallCause) Text() string {
 	case StallClientApp, StallServerApp:
 		return "the " + flow.Dir(s-StallClientApp).Side() + "'s application"
 	}
-	return "the network (data outstanding, no retransmission, no zero window)"
+	return "the network"
 }
 
 // Stall is one period without progress.

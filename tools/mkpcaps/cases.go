@@ -73,6 +73,7 @@ var cases = []pcapCase{
 	{"tso-segments.pcap", ethernet.pcap(tsoSegments)},
 	{"capture-points.pcap", ethernet.pcap(capturePoints)},
 	{"verdicts.pcap", ethernet.pcap(verdicts)},
+	{"stalls.pcap", ethernet.pcap(stalls)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
