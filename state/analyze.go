@@ -55,6 +55,11 @@ type dirTrack struct {
 	validBIF     bool
 	firstAck     bool      // sent a SYN and no segment with ACK and without SYN since
 	segs         []unacked // unacknowledged segments in the order sent
+	// rexmtEnd is the end of the latest segment sent again and not yet
+	// acknowledged (rexmtSet): the ACK that covers it leaves no Karn
+	// sample, even when the segment's first copy was never captured.
+	rexmtEnd flow.Seq
+	rexmtSet bool
 }
 
 func (a *analyzer) init() {
@@ -174,6 +179,9 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		}
 		if fwd.nextSeq != 0 && seq.LessThan(fwd.nextSeq) {
 			fwd.resent(seq, end)
+			if !fwd.rexmtSet || fwd.rexmtEnd.LessThan(end) {
+				fwd.rexmtEnd, fwd.rexmtSet = end, true
+			}
 		}
 		ooo := int64(3e6)
 		if a.firstRTT != 0 {
@@ -236,17 +244,28 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 	fwd.lastFindings = f
 	if flags&capture.ACK != 0 {
 		// Drop what this ACK covers; the first one gives the ACK's RTT.
-		n := 0
+		n, karn, resent := 0, int64(-1), false
+		if rev.rexmtSet && rev.rexmtEnd.LessEq(ack) {
+			resent, rev.rexmtSet = true, false
+		}
 		for n < len(rev.segs) && rev.segs[n].nextSeq.LessEq(ack) {
 			if n == 0 {
 				rec.AckOf, rec.AckRTT = rev.segs[0].frame, seg.Time-rev.segs[0].time
 			}
-			if u := &rev.segs[n]; u.nextSeq == ack && !u.resent && seg.Time >= u.time {
-				// The segment this ACK names exactly, never sent twice:
-				// a round trip by Karn's rule (as tcptrace samples it).
-				c.Dir[d.Reverse()].Karn.sample(seg.Time - u.time)
+			u := &rev.segs[n]
+			resent = resent || u.resent
+			if u.nextSeq == ack && !u.resent && seg.Time >= u.time {
+				karn = seg.Time - u.time
 			}
 			n++
+		}
+		if karn >= 0 && !resent {
+			// The segment this ACK names exactly, when nothing it
+			// covers was sent twice: a round trip by Karn's rule (as
+			// tcptrace samples it). An ACK that also covers a resent
+			// segment came when the resending filled a hole: its time
+			// is the recovery's, not a round trip.
+			c.Dir[d.Reverse()].Karn.sample(karn)
 		}
 		if n > 0 {
 			rev.segs = rev.segs[:copy(rev.segs, rev.segs[n:])]

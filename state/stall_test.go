@@ -219,3 +219,19 @@ func TestLimitedBy(t *testing.T) {
 		t.Errorf("sending little and waiting: %s, want application (%+v)", got.Name(), c.Rate[s2c])
 	}
 }
+
+// TestKarnAfterRecovery checks that an ACK released by a retransmission
+// filling a hole gives no Karn sample, even for a segment sent once and
+// when the hole's first copy was never captured (as tcptrace samples).
+func TestKarnAfterRecovery(t *testing.T) {
+	c := play(t, with(handshake, []step{
+		{c2s, P | A, 1001, 5001, 10},
+		{s2c, A, 5001, 1011, 0}, // a sample: 1001-1010 sent once
+		{c2s, P | A, 1021, 5001, 10},
+		{c2s, P | A, 1011, 5001, 10}, // 1011-1020: its first copy not captured
+		{s2c, A, 5001, 1031, 0},      // covers the resent bytes: no sample
+	}))
+	if k := c.Dir[c2s].Karn; k.Count != 2 {
+		t.Errorf("Karn samples = %d, want 2, the SYN's and the first segment's (the ACK after the recovery is ambiguous)", k.Count)
+	}
+}
