@@ -10,8 +10,9 @@ import "math/bits"
 // sample in it (and the result is clamped to the exact min and max). Samples
 // under 2^histLow ns (about 1 µs) share the first bucket, samples of 2^histHigh
 // ns (about 18 minutes) and over the last one. It is 968 bytes, allocated at a
-// direction's first sample: a connection without samples (a SYN flood's
-// half-open ones) carries only the nil pointer.
+// direction's second sample (one sample is its own min, max and every
+// percentile): a connection with one sample or none (a SYN flood's half-open
+// ones, whose only sample is the SYN's) carries only the nil pointer.
 type rttHist struct {
 	n [histBuckets]uint32
 }
@@ -52,11 +53,15 @@ func histMid(i int) int64 {
 }
 
 // sample adds one Karn round trip: the count, min, max and sum, and the
-// histogram, allocated at the first sample.
+// histogram, allocated at the second sample (the first is then Min).
 func (r *RTTStats) sample(ns int64) {
+	if r.Count == 1 && r.hist == nil {
+		r.hist = new(rttHist)
+		r.hist.n[histIndex(r.Min)]++
+	}
 	r.add(ns)
 	if r.hist == nil {
-		r.hist = new(rttHist)
+		return
 	}
 	if i := histIndex(ns); r.hist.n[i] < ^uint32(0) {
 		r.hist.n[i]++
@@ -66,9 +71,12 @@ func (r *RTTStats) sample(ns int64) {
 // Percentile is the p-th percentile (0 < p <= 100) of the samples by the
 // nearest-rank rule (the smallest sample with at least p % of the samples at
 // or below it), within 6.25 % (rttHist) and never outside min and max; -1
-// when the samples were not kept in a histogram (ACK RTTs) or there are none.
+// when there are none, or several not kept for percentiles (ACK RTTs).
 func (r *RTTStats) Percentile(p float64) int64 {
-	if r.hist == nil || r.Count == 0 {
+	switch {
+	case r.Count == 1 && r.hist == nil && r.Sum == r.Min:
+		return r.Min // one Karn sample: the histogram waits for a second
+	case r.hist == nil:
 		return -1
 	}
 	rank := uint64(p / 100 * float64(r.Count))

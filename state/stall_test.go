@@ -163,11 +163,17 @@ func TestPercentile(t *testing.T) {
 			t.Errorf("p%v = %d, want %d within 6.25 %%", c.p, got, c.want)
 		}
 	}
-	// One sample: every percentile is it exactly (the clamp).
+	// One sample: every percentile is it exactly, and no histogram yet
+	// (a SYN flood's connections have the SYN's sample only); the second
+	// allocates it with both.
 	var one RTTStats
 	one.sample(12345678)
-	if got := one.Percentile(99); got != 12345678 {
-		t.Errorf("one sample: p99 = %d, want 12345678", got)
+	if got := one.Percentile(99); got != 12345678 || one.hist != nil {
+		t.Errorf("one sample: p99 = %d, want 12345678, and no histogram (%v)", got, one.hist != nil)
+	}
+	one.sample(2e9)
+	if got := one.Percentile(50); got != 12345678 || one.hist == nil {
+		t.Errorf("two samples: p50 = %d, want 12345678 (the clamp to min)", got)
 	}
 	for _, ns := range []int64{1, 1023, 1024, 1 << 20, 3 << 30, 1 << 40, 1 << 50} {
 		i := histIndex(ns)
