@@ -9,18 +9,20 @@ import "math/bits"
 // bucket's middle, which a percentile reports, is within 6.25 % of every
 // sample in it (and the result is clamped to the exact min and max). Samples
 // under 2^histLow ns (about 1 µs) share the first bucket, samples of 2^histHigh
-// ns (about 18 minutes) and over the last one. It is 968 bytes, allocated at a
+// ns (about 137 s) and over the last one. Counts are 16 bits: when one would
+// overflow, all are halved, which keeps their proportions (the percentiles)
+// to within a count. It is 436 bytes, allocated at a
 // direction's second sample (one sample is its own min, max and every
 // percentile): a connection with one sample or none (a SYN flood's half-open
 // ones, whose only sample is the SYN's) carries only the nil pointer.
 type rttHist struct {
-	n [histBuckets]uint32
+	n [histBuckets]uint16
 }
 
 const (
 	histSub     = 8  // buckets per octave
 	histLow     = 10 // 2^10 ns = 1.024 µs: the first octave kept apart
-	histHigh    = 40 // 2^40 ns ≈ 1100 s: samples above share the last bucket
+	histHigh    = 37 // 2^37 ns ≈ 137 s: samples above share the last bucket
 	histBuckets = 1 + (histHigh-histLow)*histSub + 1
 )
 
@@ -57,15 +59,24 @@ func histMid(i int) int64 {
 func (r *RTTStats) sample(ns int64) {
 	if r.Count == 1 && r.hist == nil {
 		r.hist = new(rttHist)
-		r.hist.n[histIndex(r.Min)]++
+		r.hist.add(histIndex(r.Min))
 	}
 	r.add(ns)
 	if r.hist == nil {
 		return
 	}
-	if i := histIndex(ns); r.hist.n[i] < ^uint32(0) {
-		r.hist.n[i]++
+	r.hist.add(histIndex(ns))
+}
+
+// add counts a sample in bucket i, halving every count first when i's is
+// full (a bucket with samples keeps at least one).
+func (h *rttHist) add(i int) {
+	if h.n[i] == ^uint16(0) {
+		for j, n := range h.n {
+			h.n[j] = (n + 1) / 2
+		}
 	}
+	h.n[i]++
 }
 
 // Percentile is the p-th percentile (0 < p <= 100) of the samples by the
@@ -79,8 +90,12 @@ func (r *RTTStats) Percentile(p float64) int64 {
 	case r.hist == nil:
 		return -1
 	}
-	rank := uint64(p / 100 * float64(r.Count))
-	if float64(rank) < p/100*float64(r.Count) {
+	var total uint64 // r.Count until counts were halved
+	for _, n := range r.hist.n {
+		total += uint64(n)
+	}
+	rank := uint64(p / 100 * float64(total))
+	if float64(rank) < p/100*float64(total) {
 		rank++ // ceil
 	}
 	rank = max(rank, 1)

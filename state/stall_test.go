@@ -241,3 +241,21 @@ func TestKarnAfterRecovery(t *testing.T) {
 		t.Errorf("Karn samples = %d, want 2, the SYN's and the first segment's (the ACK after the recovery is ambiguous)", k.Count)
 	}
 }
+
+// TestPercentileSaturated checks that the percentiles hold when a bucket's
+// 16-bit count overflows and every count is halved.
+func TestPercentileSaturated(t *testing.T) {
+	var r RTTStats
+	for range 100000 {
+		r.sample(10e6)
+	}
+	for range 100000 {
+		r.sample(100e6)
+	}
+	if got := r.Percentile(25); got < 9.375e6 || got > 10.625e6 {
+		t.Errorf("p25 = %d, want 10 ms within 6.25 %%", got)
+	}
+	if got := r.Percentile(75); got < 93.75e6 || got > 100e6 {
+		t.Errorf("p75 = %d, want 100 ms within 6.25 %%", got)
+	}
+}
