@@ -38,6 +38,16 @@ func stallFindings(a *state.Conn) []finding {
 	return p
 }
 
+// StallTime is the time a connection stalled for a cause that is a problem:
+// every cause but the client's application (a user or a client thinking
+// between requests). --sort stall orders by it.
+func StallTime(a *state.Conn) int64 {
+	if a.Stalls == nil {
+		return 0
+	}
+	return a.Stalls.All() - a.Stalls.Total[state.StallClientApp]
+}
+
 // stallShort is the table's word for the stalls a verdict names:
 // "stalled 229.000 ms" (their total).
 func stallShort(a *state.Conn) []string {

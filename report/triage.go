@@ -47,7 +47,7 @@ const (
 	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (Wireshark's)
 	SortRexmtBytes SortField = "retransmitted-bytes" // retransmitted payload both ways
 	SortRexmtRate  SortField = "retransmission-rate" // retransmitted / (unique + retransmitted) payload, both ways
-	SortStall      SortField = "stall"               // time stalled, every cause (state.Stalls)
+	SortStall      SortField = "stall"               // time stalled, the client's application left out (StallTime)
 )
 
 // SortFields lists the fields --sort takes, for its help and errors.
@@ -84,7 +84,7 @@ func SortKey(c *state.Connection, f SortField) float64 {
 	case SortRexmtBytes:
 		return float64(cs.RexmtBytes + sc.RexmtBytes)
 	case SortStall:
-		return float64(a.Stalls.All())
+		return float64(StallTime(a))
 	case SortRexmtRate:
 		if t := cs.UniqueBytes + sc.UniqueBytes + cs.RexmtBytes + sc.RexmtBytes; t > 0 {
 			return float64(cs.RexmtBytes+sc.RexmtBytes) / float64(t)
