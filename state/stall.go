@@ -178,17 +178,21 @@ func (c *Conn) stall(seg *capture.Segment, d flow.Dir, rec *Record) {
 	if seg.PayloadLen > 0 && rec.Analysis&Retransmission != 0 {
 		t.rexmt[d] = true
 	}
+	if newData || ackAdv {
+		c.progress(seg, d, newData, ackAdv, end)
+	}
 	// The segment's own window tells of the time after it: it is counted
 	// after the stall it ends.
-	defer func() {
-		if seg.Flags&capture.RST == 0 {
-			t.zeroNow[d] = seg.Window == 0
-			t.zero[d] = t.zero[d] || t.zeroNow[d]
-		}
-	}()
-	if !newData && !ackAdv {
-		return
+	if seg.Flags&capture.RST == 0 {
+		t.zeroNow[d] = seg.Window == 0
+		t.zero[d] = t.zero[d] || t.zeroNow[d]
 	}
+}
+
+// progress ends the pause before a segment that made progress, a stall when
+// it was long enough, and starts the next.
+func (c *Conn) progress(seg *capture.Segment, d flow.Dir, newData, ackAdv bool, end flow.Seq) {
+	t := &c.stallT
 	if gap := seg.Time - t.last; gap > StallFloor && gap > 3*c.stallRTT() {
 		cause, ok := t.cause(d, seg.PayloadLen > 0 && newData)
 		if ok {
