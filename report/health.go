@@ -82,6 +82,7 @@ func findings(c *state.Connection) []finding {
 			p = append(p, finding{"zero_window_by_" + d.Side(), duration(z) + " stalled on a zero window by the " + d.Side()})
 		}
 	}
+	p = append(p, stallFindings(a)...)
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
 		if f, ok := reorderingFinding(a, d); ok {
@@ -282,6 +283,7 @@ func health(w *bufio.Writer, c *state.Connection) {
 		writeDuration(w, a.MaxIdle)
 		w.WriteByte('\n')
 	}
+	timing(w, c)
 	w.WriteString("verdict: ")
 	w.WriteString(verdict(c))
 	w.WriteByte('\n')

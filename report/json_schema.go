@@ -32,7 +32,7 @@ type jsonDirStats struct {
 	Analysis    map[string]uint32 `json:"analysis"` // encoding/json sorts map keys
 	GapBytes    int64             `json:"gap_bytes"`
 	RTT         *jsonRTT          `json:"ack_rtt"`
-	Karn        *jsonRTT          `json:"rtt_karn"`
+	Karn        *jsonKarn         `json:"rtt_karn"` // report/timing.go
 	ZeroWindowS float64           `json:"zero_window_s"`
 	Throughput  float64           `json:"throughput_bps"`
 	// The payload as the capture saw it (state.DirStats).
@@ -52,6 +52,7 @@ type jsonDirStats struct {
 	Duplicates    uint32 `json:"duplicate_segments"`
 	Ambiguous     uint32 `json:"ambiguous_segments"`
 	DSACKs        uint32 `json:"dsacks"`
+	LimitedBy     jsonLimit `json:"limited_by"` // report/timing.go
 	// Damage (report/damage.go): present only when there is some.
 	MalformedOptions map[string]uint32 `json:"malformed_options"`
 	Checksums        jsonChecksums     `json:"checksums"`
@@ -173,6 +174,7 @@ type jsonConn struct {
 	Bytes        dirCounts    `json:"bytes"`
 	DurationS    float64      `json:"duration_s"`
 	MaxIdleS     float64      `json:"max_idle_s"`
+	Stalls       jsonStalls   `json:"stalls"` // report/timing.go
 	Stats        jsonStats    `json:"stats"`
 	ConnState    string       `json:"conn_state"`
 	History      string       `json:"history"`

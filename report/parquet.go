@@ -60,6 +60,7 @@ type ConnRow struct {
 	Bytes        DirCountsRow   `parquet:"bytes" json:"bytes"`
 	DurationS    float64        `parquet:"duration_s" json:"duration_s"`
 	MaxIdleS     float64        `parquet:"max_idle_s" json:"max_idle_s"`
+	Stalls       StallsRow      `parquet:"stalls" json:"stalls"`
 	Stats        StatsRow       `parquet:"stats" json:"stats"`
 	ConnState    string         `parquet:"conn_state,dict" json:"conn_state"`
 	History      string         `parquet:"history,dict" json:"history"`
@@ -99,7 +100,8 @@ type DirStatsRow struct {
 	Analysis    map[string]int64 `parquet:"analysis" json:"analysis"`
 	GapBytes    int64            `parquet:"gap_bytes" json:"gap_bytes"`
 	AckRTT      *RTTRow          `parquet:"ack_rtt,optional" json:"ack_rtt"`
-	Karn        *RTTRow          `parquet:"rtt_karn,optional" json:"rtt_karn"`
+	Karn        *KarnRow         `parquet:"rtt_karn,optional" json:"rtt_karn"`
+	LimitedBy   LimitRow         `parquet:"limited_by" json:"limited_by"`
 	ZeroWindowS float64          `parquet:"zero_window_s" json:"zero_window_s"`
 	Throughput  float64          `parquet:"throughput_bps" json:"throughput_bps"`
 	Goodput     float64          `parquet:"goodput_bps" json:"goodput_bps"`
@@ -149,6 +151,14 @@ type RTTRow struct {
 	AvgS    float64 `parquet:"avg_s" json:"avg_s"`
 	MaxS    float64 `parquet:"max_s" json:"max_s"`
 	Samples int64   `parquet:"samples" json:"samples"`
+}
+
+// KarnRow is rtt_karn: RTTRow with the percentiles (report/timing.go).
+type KarnRow struct {
+	RTTRow
+	P50S float64 `parquet:"p50_s" json:"p50_s"`
+	P90S float64 `parquet:"p90_s" json:"p90_s"`
+	P99S float64 `parquet:"p99_s" json:"p99_s"`
 }
 
 // StreamsRow is streams, present when the run reassembled.
@@ -307,7 +317,7 @@ func ConnRowOf(row *ConnRow, base int64, c *state.Connection, run string, inputs
 		CapturePoint: jc.CapturePoint,
 		Packets:      DirCountsRow{int64(c.Packets[flow.C2S]), int64(c.Packets[flow.S2C])},
 		Bytes:        DirCountsRow{int64(c.Bytes[flow.C2S]), int64(c.Bytes[flow.S2C])},
-		DurationS:    jc.DurationS, MaxIdleS: jc.MaxIdleS,
+		DurationS:    jc.DurationS, MaxIdleS: jc.MaxIdleS, Stalls: stallsRow(&jc.Stalls),
 		Stats:     StatsRow{dirStatsRow(&jc.Stats.C2S), dirStatsRow(&jc.Stats.S2C)},
 		ConnState: jc.ConnState, History: jc.History, Verdict: jc.Verdict, VerdictCodes: jc.VerdictCodes,
 		ICMPErrors: []ICMPErrorRow{}, BadHeaders: []BadHeaderRow{}}
@@ -368,8 +378,9 @@ func dirStatsRow(s *jsonDirStats) DirStatsRow {
 		r.AckRTT = &RTTRow{s.RTT.Min, s.RTT.Avg, s.RTT.Max, int64(s.RTT.Samples)}
 	}
 	if s.Karn != nil {
-		r.Karn = &RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}
+		r.Karn = &KarnRow{RTTRow{s.Karn.Min, s.Karn.Avg, s.Karn.Max, int64(s.Karn.Samples)}, s.Karn.P50, s.Karn.P90, s.Karn.P99}
 	}
+	r.LimitedBy = LimitRow(s.LimitedBy)
 	// JSON writes every count out; the row keeps, as before, only those
 	// counted, and checksums only when one is bad or left to the card.
 	for k, v := range s.MalformedOptions {

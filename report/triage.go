@@ -57,10 +57,11 @@ const (
 	SortRexmt      SortField = "retransmissions"     // retransmissions both ways, as the verdict counts them (outseq.go)
 	SortRexmtBytes SortField = "retransmitted-bytes" // retransmitted payload both ways
 	SortRexmtRate  SortField = "retransmission-rate" // retransmitted / (unique + retransmitted) payload, both ways
+	SortStall      SortField = "stall"               // time stalled, the client's application left out (StallTime)
 )
 
 // SortFields lists the fields --sort takes, for its help and errors.
-var SortFields = []SortField{SortDuration, SortConnect, SortBytes, SortRexmt, SortRexmtBytes, SortRexmtRate}
+var SortFields = []SortField{SortDuration, SortConnect, SortBytes, SortRexmt, SortRexmtBytes, SortRexmtRate, SortStall}
 
 // ParseSortField checks a --sort value.
 func ParseSortField(s string) (SortField, error) {
@@ -93,6 +94,8 @@ func SortKey(c *state.Connection, f SortField) float64 {
 		return float64(cs.Out.Retransmissions + sc.Out.Retransmissions)
 	case SortRexmtBytes:
 		return float64(cs.RexmtBytes + sc.RexmtBytes)
+	case SortStall:
+		return float64(StallTime(a))
 	case SortRexmtRate:
 		if t := cs.UniqueBytes + sc.UniqueBytes + cs.RexmtBytes + sc.RexmtBytes; t > 0 {
 			return float64(cs.RexmtBytes+sc.RexmtBytes) / float64(t)

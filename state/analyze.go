@@ -314,6 +314,11 @@ func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *R
 	}
 	ack := flow.Seq(seg.Ack)
 	var acked unacked // the segment acknowledged; frame 0: none
+	// resent: a segment this ACK covers was sent twice, or is itself a
+	// repeat (its first copy perhaps never captured): the ACK came when
+	// the resending filled a hole, its time is the recovery's, not a round
+	// trip, so it gives no Karn sample (as tcptrace samples).
+	resent := false
 	keep := t.segs[:0]
 	for i := range t.segs {
 		u := &t.segs[i]
@@ -322,6 +327,7 @@ func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *R
 				acked = *u
 				rec.AckOf, rec.AckRTT = u.frame, seg.Time-u.time
 			}
+			resent = resent || u.resent || !u.advanced
 			continue
 		}
 		if !t.segsMixed && !u.seq.LessThan(ack) {
@@ -338,8 +344,8 @@ func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *R
 		}
 		keep = append(keep, *u)
 	}
-	if acked.frame != 0 && seg.Flags&capture.ACK != 0 && acked.advanced && !acked.resent && seg.Time >= acked.time {
-		c.Dir[d.Reverse()].Karn.add(seg.Time - acked.time)
+	if acked.frame != 0 && seg.Flags&capture.ACK != 0 && acked.advanced && !resent && seg.Time >= acked.time {
+		c.Dir[d.Reverse()].Karn.sample(seg.Time - acked.time)
 	}
 	t.segs = keep
 	if len(t.segs) == 0 {

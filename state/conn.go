@@ -98,6 +98,11 @@ type Conn struct {
 	Artifacts [2]ArtifactCount
 	// MaxIdle is the longest time between two consecutive segments, in ns.
 	MaxIdle int64
+	// Stalls are the periods without progress (stall.go); nil when none.
+	// Rate is each direction's evidence for what limited its rate
+	// (ratelimit.go).
+	Stalls *Stalls
+	Rate   [2]RateEvidence
 	// Zeek is Zeek's view of the connection: its conn_state and history.
 	Zeek Zeek
 	// Streams is the reassembly of both directions, when the run
@@ -114,6 +119,7 @@ type Conn struct {
 	handshakeReset bool
 	an             analyzer
 	art            artifactTrack
+	stallT         stallTrack
 }
 
 // NewConn prepares the analysis of a connection.
@@ -201,6 +207,8 @@ func (c *Conn) Process(seg *capture.Segment, d flow.Dir, first, reused bool) Rec
 	c.artifacts(seg, d, &rec)
 	scaleState(snd, rcv, seg.Opts.WScale, syn, ack)
 	c.summarize(seg, d, &rec)
+	c.stall(seg, d, &rec)
+	c.rate(seg, d, &rec)
 	c.Zeek.observe(seg, d, first, &rec)
 	if reused {
 		rec.Analysis |= ReusedPorts

@@ -66,8 +66,8 @@ var handshake = []step{
 	{c2s, A, 1001, 5001, 0},
 }
 
-func with(steps ...[]step) []step {
-	var all []step
+func with[T any](steps ...[]T) []T {
+	var all []T
 	for _, s := range steps {
 		all = append(all, s...)
 	}

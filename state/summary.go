@@ -66,6 +66,8 @@ const maxHoles = 64
 type RTTStats struct {
 	Min, Max, Sum int64
 	Count         int
+	// hist holds the samples for percentiles, Karn's only (rtthist.go).
+	hist *rttHist
 }
 
 func (r *RTTStats) add(ns int64) {
@@ -265,4 +267,5 @@ func (c *Conn) Finish() {
 			s.ZeroWindow += c.lastTime - s.zwSince
 		}
 	}
+	c.finishStalls()
 }

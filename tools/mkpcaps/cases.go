@@ -76,6 +76,7 @@ var cases = []pcapCase{
 	{"capture-quality.pcap", ethernet.pcap(captureQuality)},
 	{"capture-drops.pcapng", captureDrops},
 	{"ack-rtt.pcap", ethernet.pcap(ackRTT)},
+	{"stalls.pcap", ethernet.pcap(stalls)},
 }
 
 // corruptFrame is the frame of corrupt.pcap whose record header is broken.
