@@ -43,15 +43,15 @@ type jsonDirStats struct {
 	RexmtSegs   int64   `json:"retransmitted_segments"`
 	RexmtRate   float64 `json:"retransmission_rate"`
 	// The out-of-sequence segments by cause (state.OutSeq).
-	OutSeqRexmt   uint32 `json:"retransmissions"`
-	LostBefore    uint32 `json:"lost_before_capture"`
-	Spurious      uint32 `json:"spurious_retransmissions"`
-	SpuriousAcked uint32 `json:"spurious_acked"`
-	SpuriousDSACK uint32 `json:"spurious_dsack"`
-	Reordered     uint32 `json:"reordered_segments"`
-	Duplicates    uint32 `json:"duplicate_segments"`
-	Ambiguous     uint32 `json:"ambiguous_segments"`
-	DSACKs        uint32 `json:"dsacks"`
+	OutSeqRexmt   uint32    `json:"retransmissions"`
+	LostBefore    uint32    `json:"lost_before_capture"`
+	Spurious      uint32    `json:"spurious_retransmissions"`
+	SpuriousAcked uint32    `json:"spurious_acked"`
+	SpuriousDSACK uint32    `json:"spurious_dsack"`
+	Reordered     uint32    `json:"reordered_segments"`
+	Duplicates    uint32    `json:"duplicate_segments"`
+	Ambiguous     uint32    `json:"ambiguous_segments"`
+	DSACKs        uint32    `json:"dsacks"`
 	LimitedBy     jsonLimit `json:"limited_by"` // report/timing.go
 	// Damage (report/damage.go): present only when there is some.
 	MalformedOptions map[string]uint32 `json:"malformed_options"`

@@ -192,8 +192,11 @@ func TestOutOfSequence(t *testing.T) {
 			"1 retransmission from the client (1 lost before the capture point)",
 			[]string{"retransmissions_from_client"}, counts{rexmt: 1, lost: 1}, false, 0, 1},
 		{"unneeded by D-SACK, at the server", atServer, unneeded,
-			"1 retransmission from the server (captured near the server), 1 retransmission from the server was unneeded (D-SACK)",
-			[]string{"retransmissions_from_server", "spurious_retransmissions_from_server"}, counts{rexmt: 1, unneeded: 1, dsacks: 1}, true, 0, 1},
+			// The server waited 240 ms before it resent (unneeded): a stall
+			// on its retransmission timeout, as seen next to it.
+			"1 retransmission from the server (captured near the server), 1 retransmission from the server was unneeded (D-SACK), " +
+				"stalled 240.000 ms waiting for a retransmission timeout of the server",
+			[]string{"retransmissions_from_server", "spurious_retransmissions_from_server", "stall_rto_server"}, counts{rexmt: 1, unneeded: 1, dsacks: 1}, true, 0, 1},
 		{"unneeded, already acknowledged, at the client", atClient, acked,
 			"1 retransmission from the server, 1 retransmission from the server was unneeded (already acknowledged)",
 			[]string{"retransmissions_from_server", "spurious_retransmissions_from_server"}, counts{rexmt: 1, unneeded: 1}, true, 0, 1},

@@ -71,6 +71,11 @@ type dirTrack struct {
 	// empties after having grown large.
 	segs      []unacked
 	segsMixed bool
+	// rexmtEnd is the end of the latest segment sent again and not yet
+	// acknowledged (rexmtSet): the ACK that covers it leaves no Karn
+	// sample, even when the segment's first copy was never captured.
+	rexmtEnd flow.Seq
+	rexmtSet bool
 }
 
 func (a *analyzer) init() {
@@ -190,6 +195,9 @@ func (a *analyzer) analyze(c *Conn, seg *capture.Segment, d flow.Dir, rec *Recor
 		}
 		if fwd.nextSeq != 0 && seq.LessThan(fwd.nextSeq) {
 			fwd.resent(seq, end)
+			if !fwd.rexmtSet || fwd.rexmtEnd.LessThan(end) {
+				fwd.rexmtEnd, fwd.rexmtSet = end, true
+			}
 		}
 		ooo := int64(3e6)
 		if a.firstRTT != 0 {
@@ -314,11 +322,15 @@ func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *R
 	}
 	ack := flow.Seq(seg.Ack)
 	var acked unacked // the segment acknowledged; frame 0: none
-	// resent: a segment this ACK covers was sent twice, or is itself a
-	// repeat (its first copy perhaps never captured): the ACK came when
-	// the resending filled a hole, its time is the recovery's, not a round
-	// trip, so it gives no Karn sample (as tcptrace samples).
+	// resent: a segment this ACK covers was sent twice, or the ACK covers
+	// the end of the latest repeat (its first copy perhaps never captured):
+	// the ACK came when the resending filled a hole, its time is the
+	// recovery's, not a round trip, so it gives no Karn sample (as tcptrace
+	// samples).
 	resent := false
+	if t.rexmtSet && t.rexmtEnd.LessEq(ack) {
+		resent, t.rexmtSet = true, false
+	}
 	keep := t.segs[:0]
 	for i := range t.segs {
 		u := &t.segs[i]
@@ -327,7 +339,7 @@ func (t *dirTrack) ackSegments(c *Conn, seg *capture.Segment, d flow.Dir, rec *R
 				acked = *u
 				rec.AckOf, rec.AckRTT = u.frame, seg.Time-u.time
 			}
-			resent = resent || u.resent || !u.advanced
+			resent = resent || u.resent
 			continue
 		}
 		if !t.segsMixed && !u.seq.LessThan(ack) {
