@@ -124,8 +124,10 @@ func artifactVerdict(a *state.Conn) string {
 	return dupSentence(dr, retrans, dd, dupAcks)
 }
 
-// dupSentence says how many of the retransmissions and duplicate ACKs are
-// copies of frames captured twice.
+// dupSentence says how many of the retransmissions and duplicate ACKs
+// Wireshark counts are copies of frames captured twice. It names Wireshark:
+// the verdict's own retransmission count already leaves the copies out
+// (state.OutSeq), so "5 of the 7" would not be its numbers.
 func dupSentence(dr, retrans, dd, dupAcks int64) string {
 	var parts []string
 	if dr > 0 {
@@ -138,23 +140,24 @@ func dupSentence(dr, retrans, dd, dupAcks int64) string {
 	case len(parts) == 0:
 		return ""
 	case dr+dd == 1:
-		return parts[0] + " is a duplicate frame of the capture, not loss"
+		return parts[0] + " is a frame captured twice, not loss"
 	}
-	return strings.Join(parts, " and ") + " are duplicate frames of the capture, not loss"
+	return strings.Join(parts, " and ") + " are frames captured twice, not loss"
 }
 
-// ofThe is "5 of the 7 retransmissions", "the retransmission", "both
-// retransmissions", "all 3 retransmissions".
+// ofThe is "5 of Wireshark's 7 retransmissions", "Wireshark's
+// retransmission", "both of Wireshark's retransmissions", "all 3 of
+// Wireshark's retransmissions".
 func ofThe(n, of int64, one, many string) string {
 	switch {
 	case of == 1:
-		return "the " + one
+		return "Wireshark's " + one
 	case n == of && of == 2:
-		return "both " + many
+		return "both of Wireshark's " + many
 	case n == of:
-		return "all " + plural(of, one, many)
+		return "all " + strconv.FormatInt(of, 10) + " of Wireshark's " + many
 	}
-	return strconv.FormatInt(n, 10) + " of the " + plural(of, one, many)
+	return strconv.FormatInt(n, 10) + " of Wireshark's " + plural(of, one, many)
 }
 
 // artifactTotals is the capture artifacts of the whole capture, for the

@@ -35,10 +35,10 @@ func TestDupSentence(t *testing.T) {
 		want                     string
 	}{
 		{0, 7, 0, 2, ""},
-		{5, 7, 0, 0, "5 of the 7 retransmissions are duplicate frames of the capture, not loss"},
-		{1, 1, 0, 0, "the retransmission is a duplicate frame of the capture, not loss"},
-		{3, 3, 1, 4, "all 3 retransmissions and 1 of the 4 duplicate ACKs are duplicate frames of the capture, not loss"},
-		{0, 2, 2, 2, "both duplicate ACKs are duplicate frames of the capture, not loss"},
+		{5, 7, 0, 0, "5 of Wireshark's 7 retransmissions are frames captured twice, not loss"},
+		{1, 1, 0, 0, "Wireshark's retransmission is a frame captured twice, not loss"},
+		{3, 3, 1, 4, "all 3 of Wireshark's retransmissions and 1 of Wireshark's 4 duplicate ACKs are frames captured twice, not loss"},
+		{0, 2, 2, 2, "both of Wireshark's duplicate ACKs are frames captured twice, not loss"},
 	} {
 		if got := dupSentence(tc.dr, tc.retrans, tc.dd, tc.dupAcks); got != tc.want {
 			t.Errorf("%d/%d, %d/%d: %q, want %q", tc.dr, tc.retrans, tc.dd, tc.dupAcks, got, tc.want)

@@ -27,6 +27,13 @@ func count(a *state.Conn, d flow.Dir, an state.Analysis) int64 {
 	return int64(a.Count[d][an.Index()])
 }
 
+// dupAcks is the duplicate ACKs direction d sent, as Wireshark counts them,
+// less the frames captured twice among them (the verdict's count: a copy is
+// no ACK the receiver sent).
+func dupAcks(a *state.Conn, d flow.Dir) int64 {
+	return count(a, d, state.DuplicateAck) - int64(a.Artifacts[d].DupDupAcks)
+}
+
 // finding is one part of a verdict: its code (JSON's verdict_codes) and its
 // words.
 type finding struct{ code, text string }
@@ -88,7 +95,7 @@ func findings(c *state.Connection) []finding {
 		if f, ok := reorderingFinding(a, d); ok {
 			p = append(p, f)
 		}
-		if n := count(a, d, state.DuplicateAck); n > 0 {
+		if n := dupAcks(a, d); n > 0 {
 			p = append(p, finding{"duplicate_acks_from_" + side, plural(n, "duplicate ACK", "duplicate ACKs") + " from the " + side})
 		}
 	}

@@ -203,7 +203,7 @@ func TestOutOfSequence(t *testing.T) {
 		{"ambiguous, at the client", atClient, ambiguous,
 			"clean, still open", []string{"still_open"}, counts{ambiguous: 1}, true, 1, 0},
 		{"captured twice, at the client", atClient, copied,
-			"the retransmission is a duplicate frame of the capture, not loss",
+			"Wireshark's retransmission is a frame captured twice, not loss",
 			[]string{"capture_artifacts"}, counts{dup: 1}, true, 0, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

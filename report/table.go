@@ -252,7 +252,7 @@ func shortVerdict(c *state.Connection) string {
 	if n := out(func(o *state.OutSeq) uint32 { return o.Reordered }); n > 0 {
 		p = append(p, strconv.FormatInt(n, 10)+" reordered")
 	}
-	if n := both(state.DuplicateAck); n > 0 {
+	if n := dupAcks(a, flow.C2S) + dupAcks(a, flow.S2C); n > 0 {
 		p = append(p, plural(n, "dup ACK", "dup ACKs"))
 	}
 	if len(p) == 0 {
