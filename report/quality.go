@@ -81,7 +81,7 @@ func qualityHeader(w *bufio.Writer, sum *pipeline.Summary) {
 			plural(q.DupFrames, "frame", "frames"))
 	}
 	if q.OneSided > 0 {
-		fmt.Fprintf(w, "capture quality: %s of %d seen in one direction only (an asymmetric route or a one-way capture): the other direction is missing from the capture, not lost\n",
+		fmt.Fprintf(w, "capture quality: %s of %d seen in one direction only (an asymmetric route or a one-way capture): the other direction is missing from the capture\n",
 			plural(int64(q.OneSided), "connection", "connections"), q.Conns)
 	}
 	if q.DataOnly > 0 {
@@ -106,6 +106,13 @@ func oneSidedFinding(c *state.Connection) (finding, bool) {
 	seen := flow.C2S
 	if c.Packets[flow.C2S] == 0 {
 		seen = flow.S2C
+	}
+	if c.Data.Dir[seen].Out.Retransmissions > 0 { // frames captured twice are no retransmission
+		// Its repeats say it got no answer either: the other side's
+		// segments may be missing from the capture, but it is not known
+		// that nothing was lost.
+		return finding{codeOneSided, "only the " + seen.Side() + "'s segments captured (a one-sided capture; its retransmissions say " +
+			"no answer reached it either)"}, true
 	}
 	return finding{codeOneSided, "only the " + seen.Side() + "'s segments captured (a one-sided capture, not loss)"}, true
 }

@@ -3,12 +3,15 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/internal/craft"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
 )
@@ -103,5 +106,42 @@ func TestRecordedDrops(t *testing.T) {
 	sum, _ = runCapture(t, "two-interfaces.pcapng") // no statistics block
 	if q := qualityJSON(sum); q.RecordedReceived != nil || q.RecordedDropped != nil {
 		t.Errorf("JSON quality without statistics %+v", q)
+	}
+}
+
+// TestOneSidedRepeats: a sender repeating one segment to a silent peer with
+// backoff, no SYN in the capture (the corpus's
+// chrissanders__tcp_retransmissions.pcapng is such a capture). Its repeats
+// are real retransmissions, so the capture is not "filtered to data
+// packets", and the one-sided verdict does not say "not loss": the sender
+// itself got no answer.
+func TestOneSidedRepeats(t *testing.T) {
+	path := craftFile(t, func(w *craft.Wire) {
+		c := w.Conn(netip.MustParseAddrPort("192.0.2.1:40000"), netip.MustParseAddrPort("198.51.100.1:80"), 1000, 5000)
+		wait := 200 * time.Millisecond
+		for range 6 {
+			c.Client(craft.ACK|craft.PSH, craft.Seq(1001), craft.Ack(5001), craft.Data(600), craft.Dropped)
+			w.Advance(wait)
+			wait *= 2
+		}
+	})
+	r := capture.NewReader(path)
+	defer r.Close()
+	sum, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := sum.Quality; q.OneSided != 1 || q.DataOnly != 0 {
+		t.Errorf("quality %+v, want one one-sided connection and none filtered to data", q)
+	}
+	want := []string{"retransmissions_from_client", "stall_rto_client", codeOneSided}
+	if got := VerdictCodes(conns[0]); !slices.Equal(got, want) {
+		t.Errorf("codes %q, want %q", got, want)
+	}
+	if v := verdict(conns[0]); !strings.Contains(v, "its retransmissions say no answer reached it either") || strings.Contains(v, "not loss") {
+		t.Errorf("verdict %q", v)
+	}
+	if !Problem(conns[0]) {
+		t.Error("not a problem")
 	}
 }

@@ -50,12 +50,15 @@ func (q *Quality) Any() bool { return q.DupFrames > 0 || q.OneSided > 0 || q.Dat
 const dataOnlyMin = 4
 
 // DataOnly reports whether the capture of connection c looks filtered to
-// data packets: at least dataOnlyMin segments, every one with payload, and
-// no SYN. A connection carries pure ACKs (a receiver acknowledges every
+// data packets: at least dataOnlyMin segments, every one with payload, most
+// of them with bytes not captured before, and no SYN. A connection carries pure ACKs (a receiver acknowledges every
 // second full segment at least, RFC 9293 3.8.6.3 and RFC 1122 4.2.3.2) and
 // opens with SYNs; a capture filter such as "tcp[tcpflags] & tcp-push != 0"
 // or "greater 100" leaves them out, and with them the data segments it does
-// not match, whose bytes are then "not captured" without any loss.
+// not match, whose bytes are then "not captured" without any loss. A sender
+// repeating one segment to a silent peer (all payload, no SYN in the
+// capture) is no filter: more than half of a direction's segments being
+// retransmissions (OutSeq: frames captured twice are not) rules it out.
 func DataOnly(c *Connection) bool {
 	a := c.Data
 	if a.EP[flow.Client].SYNSeen || a.EP[flow.Server].SYNSeen {
@@ -65,7 +68,7 @@ func DataOnly(c *Connection) bool {
 		return false
 	}
 	for d := flow.C2S; d <= flow.S2C; d++ {
-		if int64(c.Packets[d]) != a.Dir[d].DataSegs {
+		if s := &a.Dir[d]; int64(c.Packets[d]) != s.DataSegs || 2*int64(s.Out.Retransmissions) > s.DataSegs {
 			return false
 		}
 	}
