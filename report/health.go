@@ -89,7 +89,7 @@ func findings(c *state.Connection) []finding {
 			p = append(p, finding{"zero_window_by_" + d.Side(), duration(z) + " stalled on a zero window by the " + d.Side()})
 		}
 	}
-	p = append(p, stallFindings(a)...)
+	p = append(p, stallFindings(c)...)
 	for d := flow.C2S; d <= flow.S2C; d++ {
 		side := d.Side()
 		if f, ok := reorderingFinding(a, d); ok {

@@ -214,7 +214,7 @@ func connJSONAt(base int64, c *state.Connection, opts Options) jsonConn {
 	}
 	dur := c.LastTime - c.FirstTime
 	jc.DurationS, jc.MaxIdleS = secs(dur), secs(a.MaxIdle)
-	jc.Stalls = stallsJSON(a, base)
+	jc.Stalls = stallsJSON(c, base)
 	jc.ConnState, jc.History, jc.Verdict, jc.VerdictCodes = a.Zeek.ConnState(), a.Zeek.History(), verdict(c), VerdictCodes(c)
 	jc.Stats.C2S, jc.Stats.S2C = dirStatsJSON(c, flow.C2S, dur), dirStatsJSON(c, flow.S2C, dur)
 	if st := a.Streams; st != nil {
@@ -305,7 +305,7 @@ func dirStatsJSON(c *state.Connection, d flow.Dir, dur int64) jsonDirStats {
 	if s.ACK.Count > 0 {
 		js.RTT = &jsonRTT{secs(s.ACK.Min), secs(s.ACK.Avg()), secs(s.ACK.Max), s.ACK.Count}
 	}
-	js.Karn, js.LimitedBy = karnJSON(&s.Karn), limitJSON(c.Data, d)
+	js.Karn, js.LimitedBy = karnJSON(&s.Karn), limitJSON(c, d)
 	if dur > 0 {
 		js.Throughput = float64(c.Bytes[d]) / secs(dur)
 		js.Goodput = float64(s.UniqueBytes) / secs(dur)

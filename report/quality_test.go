@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tcpflow/tcpflow/capture"
+	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/internal/craft"
 	"github.com/tcpflow/tcpflow/pipeline"
 	"github.com/tcpflow/tcpflow/state"
@@ -143,5 +144,39 @@ func TestOneSidedRepeats(t *testing.T) {
 	}
 	if !Problem(conns[0]) {
 		t.Error("not a problem")
+	}
+}
+
+// TestBlindStalls: a download captured one way only, with a 1 s pause in the
+// server's data. Without the client's ACKs nothing says what the pause
+// waited for: no stall is told, in the verdict, --sort stall or JSON, and no
+// rate-limiting factor is named (on the public captures of the unseen
+// sample such one-way captures made most of the "waiting for the network").
+func TestBlindStalls(t *testing.T) {
+	path := craftFile(t, func(w *craft.Wire) {
+		c := w.Conn(netip.MustParseAddrPort("192.0.2.1:40000"), netip.MustParseAddrPort("198.51.100.1:80"), 1000, 5000)
+		for i := range 12 {
+			c.Server(craft.ACK, craft.Seq(5001+uint32(i)*1000), craft.Ack(1001), craft.Data(1000))
+			w.Advance(time.Millisecond)
+			if i == 5 {
+				w.Advance(time.Second)
+			}
+		}
+	})
+	r := capture.NewReader(path)
+	defer r.Close()
+	_, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := conns[0]
+	if c.Data.Stalls.All() == 0 {
+		t.Fatal("the analysis found no pause: the test would prove nothing")
+	}
+	if !blind(c) || toldStalls(c) != nil || StallTime(c) != 0 || len(stallFindings(c)) != 0 {
+		t.Errorf("blind %v, stalls told %+v, stall time %d, findings %v", blind(c), toldStalls(c), StallTime(c), stallFindings(c))
+	}
+	if j := limitJSON(c, flow.S2C); j.Factor != "unknown" || j.Text != blindLimitText {
+		t.Errorf("limited_by %q %q", j.Factor, j.Text)
 	}
 }

@@ -248,7 +248,7 @@ func shortVerdict(c *state.Connection) string {
 	if a.Dir[flow.C2S].ZeroWindow > 0 || a.Dir[flow.S2C].ZeroWindow > 0 || both(state.ZeroWindow) > 0 {
 		p = append(p, "zero window")
 	}
-	p = append(p, stallShort(a)...)
+	p = append(p, stallShort(c)...)
 	if n := out(func(o *state.OutSeq) uint32 { return o.Reordered }); n > 0 {
 		p = append(p, strconv.FormatInt(n, 10)+" reordered")
 	}

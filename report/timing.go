@@ -17,10 +17,58 @@ import (
 // are in the facts and JSON, not in the verdict.
 var stallCauses = []state.StallCause{state.StallRTOClient, state.StallRTOServer, state.StallServerApp, state.StallNetwork}
 
+// blind reports whether the capture of c lacks one direction, or the pure
+// ACKs (state.OneSided, state.DataOnly): what was outstanding during a pause,
+// and what the peer's window allowed, cannot be told. Only the stalls that the
+// side seen shows by itself stay (its retransmission timeouts, a zero window
+// it advertised), and no rate-limiting factor is named.
+func blind(c *state.Connection) bool { return state.OneSided(c) || state.DataOnly(c) }
+
+// blindCauses are the stall causes a blind capture still shows.
+var blindCauses = [state.NumStallCauses]bool{state.StallRTOClient: true, state.StallRTOServer: true,
+	state.StallZeroWindowClient: true, state.StallZeroWindowServer: true}
+
+// toldStalls are c's stalls as the reports tell them: all of them, or on a
+// blind capture those of blindCauses (a copy); nil without any.
+func toldStalls(c *state.Connection) *state.Stalls {
+	s := c.Data.Stalls
+	if s == nil || !blind(c) {
+		return s
+	}
+	t := &state.Stalls{}
+	for k := range s.Total {
+		if blindCauses[k] {
+			t.Total[k], t.Count[k] = s.Total[k], s.Count[k]
+		}
+	}
+	for _, st := range s.Kept() {
+		if blindCauses[st.Cause] {
+			t.Longest[t.NLongest] = st
+			t.NLongest++
+		}
+	}
+	if t.All() == 0 {
+		return nil
+	}
+	return t
+}
+
+// toldLimit is direction d's rate-limiting factor as the reports tell it:
+// unknown on a blind capture.
+func toldLimit(c *state.Connection, d flow.Dir) state.Limit {
+	if blind(c) {
+		return state.LimitUnknown
+	}
+	return c.Data.LimitedBy(d)
+}
+
+// blindLimitText is what the reports say of the limit on a blind capture.
+const blindLimitText = "cannot tell: the capture lacks one direction or its pure ACKs"
+
 // stallFindings are the verdict's findings for the stalls: "stalled 229.000
 // ms waiting for the server's application", code stall_server_app.
-func stallFindings(a *state.Conn) []finding {
-	s := a.Stalls
+func stallFindings(c *state.Connection) []finding {
+	s := toldStalls(c)
 	if s == nil {
 		return nil
 	}
@@ -41,20 +89,22 @@ func stallFindings(a *state.Conn) []finding {
 // StallTime is the time a connection stalled for a cause that is a problem:
 // every cause but the client's application (a user or a client thinking
 // between requests). --sort stall orders by it.
-func StallTime(a *state.Conn) int64 {
-	if a.Stalls == nil {
+func StallTime(c *state.Connection) int64 {
+	s := toldStalls(c)
+	if s == nil {
 		return 0
 	}
-	return a.Stalls.All() - a.Stalls.Total[state.StallClientApp]
+	return s.All() - s.Total[state.StallClientApp]
 }
 
 // stallShort is the table's word for the stalls a verdict names:
 // "stalled 229.000 ms" (their total).
-func stallShort(a *state.Conn) []string {
+func stallShort(c *state.Connection) []string {
 	var t int64
+	s := toldStalls(c)
 	for _, k := range stallCauses {
-		if a.Stalls != nil {
-			t += a.Stalls.Total[k]
+		if s != nil {
+			t += s.Total[k]
 		}
 	}
 	if t == 0 {
@@ -88,7 +138,7 @@ func timing(w *bufio.Writer, c *state.Connection) {
 		}
 		w.WriteString(" (" + plural(int64(k.Count), "sample", "samples") + ")\n")
 	}
-	if s := a.Stalls; s != nil {
+	if s := toldStalls(c); s != nil {
 		n := int64(0)
 		for _, x := range s.Count {
 			n += int64(x)
@@ -117,6 +167,10 @@ func timing(w *bufio.Writer, c *state.Connection) {
 			w.WriteString(" after frame " + strconv.FormatUint(st.Frame, 10))
 		}
 		w.WriteByte('\n')
+	}
+	if blind(c) {
+		w.WriteString("limited by: " + blindLimitText + "\n")
+		return
 	}
 	l := [2]state.Limit{a.LimitedBy(flow.C2S), a.LimitedBy(flow.S2C)}
 	if l[0] == state.LimitUnknown && l[1] == state.LimitUnknown {
@@ -209,9 +263,9 @@ type jsonStall struct {
 	DurationS float64 `json:"duration_s"`
 }
 
-func stallsJSON(a *state.Conn, base int64) jsonStalls {
+func stallsJSON(c *state.Connection, base int64) jsonStalls {
 	js := jsonStalls{Causes: map[string]jsonStallCause{}, Longest: []jsonStall{}}
-	s := a.Stalls
+	s := toldStalls(c)
 	for k := state.StallCause(0); k < state.NumStallCauses; k++ {
 		var c jsonStallCause
 		if s != nil {
@@ -239,10 +293,14 @@ func stallsJSON(a *state.Conn, base int64) jsonStalls {
 // evidence (state.RateEvidence).
 type jsonLimit = LimitRow
 
-func limitJSON(a *state.Conn, d flow.Dir) jsonLimit {
-	r := &a.Rate[d]
-	l := a.LimitedBy(d)
-	j := jsonLimit{Factor: l.Name(), Text: l.Text(), DataSegs: r.DataSegs, ActiveS: secs(r.LastData - r.FirstData),
+func limitJSON(c *state.Connection, d flow.Dir) jsonLimit {
+	r := &c.Data.Rate[d]
+	l := toldLimit(c, d)
+	text := l.Text()
+	if blind(c) {
+		text = blindLimitText
+	}
+	j := jsonLimit{Factor: l.Name(), Text: text, DataSegs: r.DataSegs, ActiveS: secs(r.LastData - r.FirstData),
 		Flights: r.Flights, FullFlights: r.FullFlights, LossEvents: r.LossEvents, Resent: r.Resent, IdleS: secs(r.Idle)}
 	if r.DataSegs > 0 && r.PeakInFlight >= 0 {
 		p, w := r.PeakInFlight, r.PeerWindow

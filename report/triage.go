@@ -95,7 +95,7 @@ func SortKey(c *state.Connection, f SortField) float64 {
 	case SortRexmtBytes:
 		return float64(cs.RexmtBytes + sc.RexmtBytes)
 	case SortStall:
-		return float64(StallTime(a))
+		return float64(StallTime(c))
 	case SortRexmtRate:
 		if t := cs.UniqueBytes + sc.UniqueBytes + cs.RexmtBytes + sc.RexmtBytes; t > 0 {
 			return float64(cs.RexmtBytes+sc.RexmtBytes) / float64(t)
