@@ -20,7 +20,13 @@ import (
 // runCapture runs a testdata capture into memory.
 func runCapture(t *testing.T, name string) (*pipeline.Summary, []*state.Connection) {
 	t.Helper()
-	r := capture.NewReader(filepath.Join("..", "testdata", "pcaps", name))
+	return runPath(t, filepath.Join("..", "testdata", "pcaps", name))
+}
+
+// runPath runs the capture at path into memory, without records.
+func runPath(t *testing.T, path string) (*pipeline.Summary, []*state.Connection) {
+	t.Helper()
+	r := capture.NewReader(path)
 	defer r.Close()
 	sum, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
 	if err != nil {
@@ -126,12 +132,7 @@ func TestOneSidedRepeats(t *testing.T) {
 			wait *= 2
 		}
 	})
-	r := capture.NewReader(path)
-	defer r.Close()
-	sum, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum, conns := runPath(t, path)
 	if q := sum.Quality; q.OneSided != 1 || q.DataOnly != 0 {
 		t.Errorf("quality %+v, want one one-sided connection and none filtered to data", q)
 	}
@@ -163,12 +164,7 @@ func TestBlindStalls(t *testing.T) {
 			}
 		}
 	})
-	r := capture.NewReader(path)
-	defer r.Close()
-	_, conns, err := pipeline.RunAll(r, pipeline.Options{}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, conns := runPath(t, path)
 	c := conns[0]
 	if c.Data.Stalls.All() == 0 {
 		t.Fatal("the analysis found no pause: the test would prove nothing")
