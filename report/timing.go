@@ -250,18 +250,12 @@ type jsonStalls struct {
 	Longest []jsonStall               `json:"longest"`
 }
 
-type jsonStallCause struct {
-	TotalS float64 `json:"total_s"`
-	Count  int32   `json:"count"`
-}
-
-type jsonStall struct {
-	Cause     string  `json:"cause"`
-	Frame     uint64  `json:"frame"`
-	EndFrame  *uint64 `json:"end_frame"`
-	Time      float64 `json:"time"`
-	DurationS float64 `json:"duration_s"`
-}
+// A cause's total and one of the longest stalls are the same in JSON and
+// Parquet.
+type (
+	jsonStallCause = StallCauseRow
+	jsonStall      = StallRow
+)
 
 func stallsJSON(c *state.Connection, base int64) jsonStalls {
 	js := jsonStalls{Causes: map[string]jsonStallCause{}, Longest: []jsonStall{}}
@@ -279,9 +273,9 @@ func stallsJSON(c *state.Connection, base int64) jsonStalls {
 	}
 	js.TotalS = secs(s.All())
 	for _, st := range s.Kept() {
-		j := jsonStall{Cause: st.Cause.Name(), Frame: st.Frame, Time: secs(st.Time - base), DurationS: secs(st.Duration)}
+		j := jsonStall{Cause: st.Cause.Name(), Frame: int64(st.Frame), Time: secs(st.Time - base), DurationS: secs(st.Duration)}
 		if st.EndFrame != 0 {
-			f := st.EndFrame
+			f := int64(st.EndFrame)
 			j.EndFrame = &f
 		}
 		js.Longest = append(js.Longest, j)
@@ -362,19 +356,10 @@ type StallRow struct {
 }
 
 func stallsRow(j *jsonStalls) StallsRow {
-	r := StallsRow{TotalS: j.TotalS, Count: j.Count, Longest: []StallRow{}}
+	r := StallsRow{TotalS: j.TotalS, Count: j.Count, Longest: j.Longest}
 	for i, f := range []*StallCauseRow{&r.ByCause.RTOClient, &r.ByCause.RTOServer, &r.ByCause.ZeroWindowClient,
 		&r.ByCause.ZeroWindowServer, &r.ByCause.ClientApp, &r.ByCause.ServerApp, &r.ByCause.Network} {
-		c := j.Causes[state.StallCause(i).Name()]
-		*f = StallCauseRow(c)
-	}
-	for _, s := range j.Longest {
-		row := StallRow{Cause: s.Cause, Frame: int64(s.Frame), Time: s.Time, DurationS: s.DurationS}
-		if s.EndFrame != nil {
-			f := int64(*s.EndFrame)
-			row.EndFrame = &f
-		}
-		r.Longest = append(r.Longest, row)
+		*f = j.Causes[state.StallCause(i).Name()]
 	}
 	return r
 }
