@@ -217,11 +217,11 @@ func (e *emitter) run(b *evBatch) {
 			}
 		case evData:
 			for _, s := range e.bytes {
-				s.Data(c.ID, ev.dir, ev.off, b.data[ev.d0:ev.d1], ev.frame, ev.time)
+				s.Data(c, ev.dir, ev.off, b.data[ev.d0:ev.d1], ev.frame, ev.time)
 			}
 		case evGap:
 			for _, s := range e.bytes {
-				s.Gap(c.ID, ev.dir, ev.off, ev.n, ev.frame, ev.gap)
+				s.Gap(c, ev.dir, ev.off, ev.n, ev.frame, ev.gap)
 			}
 		case evFrame:
 			f := Frame{Frame: b.frames[ev.fi], Conn: c, Dir: ev.dir}

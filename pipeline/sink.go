@@ -33,11 +33,13 @@ type SegmentSink interface {
 }
 
 // ByteSink is a Sink that also receives the reassembled bytes of selected
-// connections (it implies Options.Reassemble). The bytes are valid only
-// during the call.
+// connections (it implies Options.Reassemble), as stream.Sink does but with
+// the connection (its part, for one: a continuation's bytes are another
+// stream). The bytes are valid only during the call.
 type ByteSink interface {
 	Sink
-	stream.Sink
+	Data(c *Connection, d flow.Dir, off int64, b []byte, frame uint64, t int64)
+	Gap(c *Connection, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind)
 }
 
 // RecordSink is a Sink that reads each connection's Records in Finished

@@ -226,17 +226,17 @@ func parseNode(s string) netip.AddrPort {
 // collected keeps every delivered byte, per connection and direction.
 type collected map[[2]int]*bytes.Buffer
 
-func (c collected) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
-	k := [2]int{id, int(d)}
+func (c collected) Data(conn *Connection, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+	k := [2]int{conn.ID, int(d)}
 	if c[k] == nil {
 		c[k] = new(bytes.Buffer)
 	}
 	c[k].Write(b)
 }
 
-func (c collected) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
-func (c collected) Finished(*Connection) error                              { return nil }
-func (c collected) End(*Summary) error                                      { return nil }
+func (c collected) Gap(*Connection, flow.Dir, int64, int64, uint64, stream.GapKind) {}
+func (c collected) Finished(*Connection) error                                      { return nil }
+func (c collected) End(*Summary) error                                              { return nil }
 
 func (c collected) bytes(id int, d flow.Dir) []byte {
 	if b := c[[2]int{id, int(d)}]; b != nil {

@@ -17,10 +17,25 @@ import (
 // connection, then c2s (bytes the client sent) or s2c; a continuation's part
 // follows the id ("00000012.2-c2s.bin").
 func StreamFileName(c *state.Connection, d flow.Dir) string {
-	if c.Part > 0 {
-		return fmt.Sprintf("%08d.%d-%s.bin", c.ID, c.Part+1, d)
+	return string(AppendStreamFileName(nil, c.ID, c.Part, d))
+}
+
+// AppendStreamFileName appends the name StreamFileName gives part part of
+// connection id (a run of millions of files names each twice).
+func AppendStreamFileName(b []byte, id, part int, d flow.Dir) []byte {
+	var digits [20]byte
+	n := strconv.AppendInt(digits[:0], int64(id), 10)
+	for range 8 - len(n) {
+		b = append(b, '0')
 	}
-	return fmt.Sprintf("%08d-%s.bin", c.ID, d)
+	b = append(b, n...)
+	if part > 0 {
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(part+1), 10)
+	}
+	b = append(b, '-')
+	b = append(b, d.String()...)
+	return append(b, ".bin"...)
 }
 
 // ManifestName is the manifest --write-streams writes next to the streams.

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/tcpflow/tcpflow/flow"
 )
 
 // TestManifestEntryFlat checks that the hand-written manifest entry is byte
@@ -22,6 +24,24 @@ func TestManifestEntryFlat(t *testing.T) {
 		}
 		if got := e.appendFlat(nil); string(got) != string(want) {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	}
+}
+
+// TestAppendStreamFileName: the names are those of the format the manifest
+// documents (%08d-dir.bin, %08d.part-dir.bin).
+func TestAppendStreamFileName(t *testing.T) {
+	for _, tc := range []struct {
+		id, part int
+		d        flow.Dir
+		want     string
+	}{
+		{0, 0, flow.C2S, "00000000-c2s.bin"},
+		{12, 1, flow.S2C, "00000012.2-s2c.bin"},
+		{123456789, 0, flow.C2S, "123456789-c2s.bin"},
+	} {
+		if got := string(AppendStreamFileName([]byte("x"), tc.id, tc.part, tc.d)); got != "x"+tc.want {
+			t.Errorf("%d.%d %v: %q, want %q", tc.id, tc.part, tc.d, got, "x"+tc.want)
 		}
 	}
 }

@@ -35,9 +35,9 @@ func NewFollow(id int, w io.Writer, mode report.FollowMode, tempDir string) *Fol
 	return &Follow{ID: id, w: w, mode: mode, sp: spool.New(tempDir, SpoolMemory)}
 }
 
-// Data implements stream.Sink.
-func (f *Follow) Data(id int, d flow.Dir, off int64, b []byte, frame uint64, _ int64) {
-	if id != f.ID || f.err != nil {
+// Data implements pipeline.ByteSink.
+func (f *Follow) Data(c *pipeline.Connection, d flow.Dir, off int64, b []byte, frame uint64, _ int64) {
+	if c.ID != f.ID || f.err != nil {
 		return
 	}
 	at, err := f.sp.Write(b)
@@ -55,9 +55,9 @@ func (f *Follow) Data(id int, d flow.Dir, off int64, b []byte, frame uint64, _ i
 	f.offs = append(f.offs, at)
 }
 
-// Gap implements stream.Sink.
-func (f *Follow) Gap(id int, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind) {
-	if id == f.ID {
+// Gap implements pipeline.ByteSink.
+func (f *Follow) Gap(c *pipeline.Connection, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind) {
+	if c.ID == f.ID {
 		f.chunks = append(f.chunks, report.FollowChunk{Dir: d, Off: off, Gap: n, GapKind: kind, Frame: frame})
 		f.offs = append(f.offs, 0)
 	}
@@ -110,16 +110,16 @@ type Raw struct {
 	err   error
 }
 
-// Data implements stream.Sink.
-func (r *Raw) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
-	if id == r.ID && d == r.Dir && r.err == nil {
+// Data implements pipeline.ByteSink.
+func (r *Raw) Data(c *pipeline.Connection, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+	if c.ID == r.ID && d == r.Dir && r.err == nil {
 		_, r.err = r.W.Write(b)
 	}
 }
 
-// Gap implements stream.Sink: a gap is not written (it would be
+// Gap implements pipeline.ByteSink: a gap is not written (it would be
 // indistinguishable from data).
-func (r *Raw) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
+func (r *Raw) Gap(*pipeline.Connection, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // Finished implements pipeline.Sink.
 func (r *Raw) Finished(c *pipeline.Connection) error {

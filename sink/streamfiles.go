@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"sync"
 
 	"github.com/tcpflow/tcpflow/flow"
@@ -30,31 +29,37 @@ import (
 //   - before the first byte, the directory is checked for files of the names
 //     it writes (the manifest and NNNNNNNN-c2s.bin, ...): without Force any
 //     of them is a refusal;
-//   - bytes go to temporary files created exclusively (O_EXCL, which never
-//     follows a symbolic link) in a hidden subdirectory made for this run,
-//     and are reopened with O_NOFOLLOW;
+//   - bytes go to files created exclusively (O_EXCL, which never follows a
+//     symbolic link) under their final names in a hidden subdirectory made
+//     for this run, and are reopened with O_NOFOLLOW;
 //   - only at the end, once every connection and the manifest are complete,
 //     are the files moved into place: first the directory is listed again
 //     (without Force a file of a set's names that appeared meanwhile refuses
-//     the whole set), then each is renamed, the manifest last; rename
+//     the whole set), then each is renamed, the manifest last; on Linux the
+//     rename itself refuses to replace a file (RENAME_NOREPLACE) unless
+//     Force, so even a file planted after the listing is kept; rename
 //     replaces a link, never the file it points to.
 //
 // So a refusal, an error or a crash before that last pass leaves no
 // half-written set: at most the hidden subdirectory (which the end of a run
 // removes), and never a manifest without its files.
 type StreamFiles struct {
-	root    *os.Root // the directory
-	dir     string   // its name, for messages
-	tmp     string   // the hidden subdirectory, relative to root
-	tmpRoot *os.Root // the hidden subdirectory: one openat or renameat per file operation, no path walk
+	root    *os.Root  // the directory
+	dir     string    // its name, for messages
+	tmp     string    // the hidden subdirectory, relative to root
+	tmpRoot *os.Root  // the hidden subdirectory: one openat or renameat per file operation, no path walk
+	fast    *fastDirs // Linux: the two directories' descriptors, for openat and renameat2 (streamfiles_linux.go)
 	force   bool
 	open    map[int64]*list.Element // by key(id, dir)
 	lru     *list.List              // of *openFile, most recent first
-	written map[int64]bool          // directions with a temporary file, of open connections
+	written map[int64]bool          // directions with a file, of open connections
 	o       *ordered                // manifest entries, in id order at the end
 	err     error
 	entry   []byte
+	name    []byte // scratch for file names
 }
+
+var _ pipeline.ByteSink = (*StreamFiles)(nil)
 
 type openFile struct {
 	key int64
@@ -104,8 +109,21 @@ func NewStreamFiles(dir string, force bool, tempDir string) (*StreamFiles, error
 		root.Close()
 		return nil, err
 	}
-	return &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), tmpRoot: tmpRoot, force: force, open: map[int64]*list.Element{},
-		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir)}, nil
+	s := &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), tmpRoot: tmpRoot, force: force, open: map[int64]*list.Element{},
+		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir)}
+	if s.fast, err = openFastDirs(root, tmpRoot); err != nil {
+		s.closeDirs()
+		return nil, err
+	}
+	return s, nil
+}
+
+// closeDirs removes the hidden subdirectory and closes the directories.
+func (s *StreamFiles) closeDirs() {
+	s.fast.close()
+	s.tmpRoot.Close()
+	s.root.RemoveAll(s.tmp)
+	s.root.Close()
 }
 
 // existingName returns the first name in the directory that StreamFiles
@@ -133,16 +151,12 @@ func existingName(root *os.Root) (string, error) {
 	}
 }
 
-// tmpName is where a direction's bytes go while its connection is open, in
-// the hidden subdirectory.
-func tmpName(id int, d flow.Dir) string { return strconv.Itoa(id) + "-" + d.String() }
-
-// Data implements stream.Sink.
-func (s *StreamFiles) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+// Data implements pipeline.ByteSink.
+func (s *StreamFiles) Data(c *pipeline.Connection, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
 	if s.err != nil {
 		return
 	}
-	of, err := s.file(id, d)
+	of, err := s.file(c, d)
 	if err != nil {
 		s.err = err
 		return
@@ -152,15 +166,15 @@ func (s *StreamFiles) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ in
 	}
 }
 
-// Gap implements stream.Sink: gaps are not written into the files (they
-// would be indistinguishable from data); the manifest lists them.
-func (s *StreamFiles) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
+// Gap implements pipeline.ByteSink: gaps are not written into the files
+// (they would be indistinguishable from data); the manifest lists them.
+func (s *StreamFiles) Gap(*pipeline.Connection, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // file returns the open temporary file of a direction, creating it on its
 // first bytes; open files are capped (an LRU list), so a capture with many
 // concurrent connections does not run out of descriptors.
-func (s *StreamFiles) file(id int, d flow.Dir) (*openFile, error) {
-	k := streamKey(id, d)
+func (s *StreamFiles) file(c *pipeline.Connection, d flow.Dir) (*openFile, error) {
+	k := streamKey(c.ID, d)
 	if e, ok := s.open[k]; ok {
 		s.lru.MoveToFront(e)
 		return e.Value.(*openFile), nil
@@ -169,7 +183,8 @@ func (s *StreamFiles) file(id int, d flow.Dir) (*openFile, error) {
 	if !s.written[k] {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	}
-	f, err := s.tmpRoot.OpenFile(tmpName(id, d), flags, 0o644)
+	s.name = report.AppendStreamFileName(s.name[:0], c.ID, c.Part, d)
+	f, err := s.openTmp(string(s.name), flags)
 	if err != nil {
 		return nil, err
 	}
@@ -207,9 +222,9 @@ func (s *StreamFiles) closeFile(e *list.Element) error {
 // would be most of the run's garbage.
 var writerPool sync.Pool
 
-// Finished implements pipeline.Sink: the connection's files are complete;
-// they take their final names, still in the hidden subdirectory, and their
-// manifest entries are kept.
+// Finished implements pipeline.Sink: the connection's files are complete
+// (they have their final names, still in the hidden subdirectory), and
+// their manifest entries are kept.
 func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 	if s.err != nil {
 		return s.err
@@ -231,10 +246,6 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 		delete(s.written, k)
 		if written {
 			files |= 1 << d
-			if err := s.tmpRoot.Rename(tmpName(c.ID, d), report.StreamFileName(c, d)); err != nil {
-				s.err = err
-				return err
-			}
 		}
 		if d == flow.S2C {
 			s.entry = append(s.entry, ",\n  "...)
@@ -253,9 +264,7 @@ func (s *StreamFiles) Finished(c *pipeline.Connection) error {
 // and direction, moves the whole set into place, and removes the hidden
 // subdirectory. After an error nothing is moved.
 func (s *StreamFiles) End(*pipeline.Summary) error {
-	defer s.root.Close()
-	defer s.root.RemoveAll(s.tmp)
-	defer s.tmpRoot.Close()
+	defer s.closeDirs()
 	defer s.o.close()
 	for s.lru.Len() > 0 {
 		if err := s.closeFile(s.lru.Front()); err != nil && s.err == nil {
@@ -280,7 +289,7 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 			return err
 		}
 	}
-	return s.eachFile(func(name string) error { return s.root.Rename(path.Join(s.tmp, name), name) })
+	return s.eachFile(s.move)
 }
 
 // eachFile calls fn with the name of every file of the set, in id order,
@@ -290,12 +299,12 @@ func (s *StreamFiles) End(*pipeline.Summary) error {
 // manifest index.
 func (s *StreamFiles) eachFile(fn func(name string) error) error {
 	for _, e := range s.o.all() {
-		c := &pipeline.Connection{ID: int(e.id), Part: int(e.part)}
 		for d := flow.C2S; d <= flow.S2C; d++ {
 			if e.flags&(1<<d) == 0 {
 				continue
 			}
-			if err := fn(report.StreamFileName(c, d)); err != nil {
+			s.name = report.AppendStreamFileName(s.name[:0], int(e.id), int(e.part), d)
+			if err := fn(string(s.name)); err != nil {
 				return err
 			}
 		}
@@ -305,7 +314,7 @@ func (s *StreamFiles) eachFile(fn func(name string) error) error {
 
 // writeManifest writes the manifest into the hidden subdirectory.
 func (s *StreamFiles) writeManifest() error {
-	f, err := s.tmpRoot.OpenFile(report.ManifestName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.openTmp(report.ManifestName, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return err
 	}
@@ -322,4 +331,21 @@ func (s *StreamFiles) writeManifest() error {
 		err = cerr
 	}
 	return err
+}
+
+// openTmp opens a file of the hidden subdirectory (name is one path
+// element).
+func (s *StreamFiles) openTmp(name string, flags int) (*os.File, error) {
+	if s.fast != nil {
+		return s.fast.open(name, flags)
+	}
+	return s.tmpRoot.OpenFile(name, flags, 0o644)
+}
+
+// move renames a file of the hidden subdirectory into the directory.
+func (s *StreamFiles) move(name string) error {
+	if s.fast != nil {
+		return s.fast.move(s.root, s.tmp, name, s.force)
+	}
+	return s.root.Rename(path.Join(s.tmp, name), name)
 }

@@ -18,14 +18,15 @@ type streamBytes map[int]*[2]bytes.Buffer
 func (s streamBytes) Finished(*pipeline.Connection) error { return nil }
 func (s streamBytes) End(*pipeline.Summary) error         { return nil }
 
-func (s streamBytes) Data(id int, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+func (s streamBytes) Data(c *pipeline.Connection, d flow.Dir, _ int64, b []byte, _ uint64, _ int64) {
+	id := c.ID
 	if s[id] == nil {
 		s[id] = new([2]bytes.Buffer)
 	}
 	s[id][d].Write(b)
 }
 
-func (s streamBytes) Gap(int, flow.Dir, int64, int64, uint64, stream.GapKind) {}
+func (s streamBytes) Gap(*pipeline.Connection, flow.Dir, int64, int64, uint64, stream.GapKind) {}
 
 // TestReassembly runs tcpflow's reassembly over reassembly.pcap and checks
 // every connection's bytes, gaps and overlaps against the table the capture
