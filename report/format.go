@@ -154,6 +154,9 @@ func endText(c *state.Connection) string {
 	if c.MidStream {
 		s += " (mid-stream)"
 	}
+	if c.Evicted {
+		s += ", evicted"
+	}
 	return s
 }
 

@@ -67,8 +67,11 @@ func ShortRow(c *state.Connection) []string {
 			end = "half-closed"
 		}
 	}
-	if a.CloseSeen {
+	switch {
+	case a.CloseSeen:
 		by = "by " + endedBy(a).Side()
+	case c.Evicted:
+		by = "evicted"
 	}
 	return []string{connID(c), c.Client.String(), c.Server.String(), duration(c.LastTime - c.FirstTime),
 		u64(c.Packets[flow.C2S]), u64(c.Packets[flow.S2C]), u64(c.Bytes[flow.C2S]), u64(c.Bytes[flow.S2C]),

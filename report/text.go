@@ -277,6 +277,10 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	capturePointFact(w, c)
 	w.WriteString("ended: ")
 	w.WriteString(endText(c))
+	if c.Evicted {
+		w.WriteString(" (finished while open to stay within --max-conns: what follows is what was known then;" +
+			" a later segment of it starts a continuation part)")
+	}
 	w.WriteByte('\n')
 	for r := flow.Client; r <= flow.Server; r++ {
 		w.WriteString(r.Side())

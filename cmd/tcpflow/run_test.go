@@ -295,3 +295,23 @@ func (c *closingWriter) Write(p []byte) (int, error) {
 	c.left = 0
 	return n, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}
 }
+
+// TestEvictedSaid: a connection finished early to stay within --max-conns is
+// said to be in the table and in its story, not only counted in the header.
+func TestEvictedSaid(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "pcaps", "port-reuse.pcap")
+	out := runOK(t, "--max-conns", "1", in)
+	if !strings.Contains(out, "evicted: ") {
+		t.Error("no eviction count in the header")
+	}
+	row := regexp.MustCompile(`(?m)^ +198\.51\.100\.20:80 +0 +0 +evicted$`)
+	if !row.MatchString(out) {
+		t.Errorf("no table row says evicted:\n%s", out)
+	}
+	if !strings.Contains(out, "ended: open, evicted (finished while open to stay within --max-conns") {
+		t.Errorf("no story says evicted:\n%s", out)
+	}
+	if strings.Contains(runOK(t, in), "evicted") {
+		t.Error("evicted said without a cap reached")
+	}
+}
