@@ -182,7 +182,8 @@ type Streams struct {
 	Facts [2]Facts
 	r     *Reassembler
 	half  [2]halfStream
-	first flow.Dir // direction of the first segment fed (gopacket's "client to server")
+	first flow.Dir // direction of the first segment gopacket saw (its "client to server")
+	seen  bool     // gopacket saw a segment: first is set
 	key   [2]gopacket.Flow
 	// LastTime is the capture time of the last segment fed.
 	LastTime int64
@@ -192,6 +193,31 @@ type Streams struct {
 	waitSince, waitLast int64
 	closing             bool // Close is ending gopacket's halves
 	closed              bool
+	// Until the connection carries more than bare SYNs, gopacket does not
+	// see it: the SYNs are held here and handed over, in order, before the
+	// first other segment. A connection that never gets further (a SYN
+	// flood, a scan, a refused port: most connections of such captures)
+	// then costs gopacket nothing, neither its connection and halves nor
+	// the RSTs Close would feed to make it forget them.
+	fed   bool
+	held  [maxHeld]heldSYN
+	nHeld uint8
+}
+
+// maxHeld is how many bare SYNs a connection holds before gopacket sees it
+// (a SYN, its retransmissions and the SYN-ACKs).
+const maxHeld = 4
+
+// heldSYN is a bare SYN (no payload, no FIN or RST) gopacket has not seen
+// yet, as it will see it.
+type heldSYN struct {
+	seq, ack    uint32
+	window, urg uint16
+	d           flow.Dir
+	ackF, pshF  bool
+	urgF        bool
+	time        int64
+	frame       uint64
 }
 
 // halfStream is the state of one direction.
@@ -281,9 +307,6 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 	if s.closed {
 		return
 	}
-	if s.LastTime == 0 { // the first segment fed
-		s.first = d
-	}
 	s.LastTime = seg.Time
 	if seg.Flags&capture.SYN != 0 {
 		s.synISN(d, seg.Seq)
@@ -312,6 +335,17 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 		return
 	}
 	r := s.r
+	if !s.fed {
+		if seg.Flags&(capture.SYN|capture.FIN|capture.RST) == capture.SYN && len(seg.Payload) == 0 && int(s.nHeld) < maxHeld {
+			s.held[s.nHeld] = heldSYN{seq: seg.Seq - s.half[d].shift(), ack: ack, window: seg.Window, urg: seg.Urgent, d: d,
+				ackF: seg.Flags&capture.ACK != 0, pshF: seg.Flags&capture.PSH != 0, urgF: seg.Flags&capture.URG != 0,
+				time: seg.Time, frame: seg.Frame}
+			s.nHeld++
+			s.half[d].cutNext = seg.Truncated
+			return
+		}
+		s.handOver()
+	}
 	t := &r.tcp
 	*t = layers.TCP{
 		Seq: seg.Seq - s.half[d].shift(), Ack: ack, Window: seg.Window, Urgent: seg.Urgent,
@@ -341,6 +375,21 @@ func (s *Streams) Feed(seg *capture.Segment, d flow.Dir) {
 	h.cutNext = seg.Truncated
 }
 
+// handOver gives gopacket the held SYNs, in order: the connection is about
+// to carry more than SYNs.
+func (s *Streams) handOver() {
+	s.fed = true
+	r := s.r
+	for _, h := range s.held[:s.nHeld] {
+		r.tcp = layers.TCP{Seq: h.seq, Ack: h.ack, Window: h.window, Urgent: h.urg, SYN: true, ACK: h.ackF, PSH: h.pshF, URG: h.urgF}
+		r.ctx.ci = gopacket.CaptureInfo{Timestamp: time.Unix(0, h.time), InterfaceIndex: int(h.frame)}
+		r.feeding = true
+		s.assemble(h.d, &r.tcp)
+		r.feeding = false
+	}
+	s.nHeld = 0
+}
+
 // synISN notes the ISN of a SYN sent in direction d: the first one starts
 // the half; another before any data is a candidate the peer may take.
 func (s *Streams) synISN(d flow.Dir, isn uint32) {
@@ -354,6 +403,12 @@ func (s *Streams) synISN(d flow.Dir, isn uint32) {
 }
 
 func (s *Streams) assemble(d flow.Dir, t *layers.TCP) {
+	if !s.seen {
+		// gopacket numbers the directions from the first segment it sees
+		// (not the first fed: a RST before any data, or a held SYN, is not
+		// seen; nor is a capture time of 0 a sign of the first segment).
+		s.first, s.seen = d, true
+	}
 	k := s.key[0]
 	if d != s.first {
 		k = s.key[1]
@@ -388,11 +443,24 @@ func (s *Streams) Close() {
 		s.r.asm.FlushWithOptions(reassembly.FlushOptions{T: time.Unix(0, s.waitLast+1)})
 		s.waitSince = 0
 	}
+	if !s.fed {
+		// gopacket never saw it: a half starts with its first SYN, as
+		// Accept would have started it.
+		for _, h := range s.held[:s.nHeld] {
+			if hs := &s.half[h.d]; !hs.started {
+				hs.started, hs.base = true, reassembly.Sequence(h.seq).Add(1)
+			}
+		}
+		s.nHeld = 0
+	}
 	// End each half gopacket still has open with a RST where it expects the
 	// next byte: an in-order RST closes the half, and with both halves closed
 	// gopacket drops the connection (ReassemblyComplete).
 	s.closing = true
 	for d := range s.half {
+		if !s.fed {
+			break
+		}
 		var next reassembly.Sequence
 		if h := &s.half[d]; h.started {
 			next = h.base.Add(int(h.offset))

@@ -165,3 +165,65 @@ func TestStreamAckedUnseen(t *testing.T) {
 		t.Errorf("gap bytes %d, want 7 (acked up to 111, delivered to 104)", got)
 	}
 }
+
+// TestDirections: gopacket numbers a connection's directions from the first
+// segment it sees, and so must Streams, also when that is not the first
+// segment fed (a RST before any data is not fed on, SYNs are held) and when
+// every capture time is 0 (a synthetic capture: suricata-verify's
+// multi_mac.pcap delivered the server's bytes as the client's).
+func TestDirections(t *testing.T) {
+	const cISN, sISN = 1000, 5000
+	for _, tc := range []struct {
+		name string
+		segs []sseg
+	}{
+		{"times 0", []sseg{{flow.C2S, syn, cISN, ""}, {flow.S2C, syn, sISN, ""}, {flow.S2C, 0, sISN + 1, "data"}, {flow.C2S, 0, cISN + 1, "ok"}}},
+		{"a RST first", []sseg{{flow.S2C, rst, sISN, ""}, {flow.C2S, syn, cISN, ""}, {flow.S2C, syn, sISN, ""}, {flow.S2C, 0, sISN + 1, "data"}, {flow.C2S, 0, cISN + 1, "ok"}}},
+		{"mid-stream, the server first", []sseg{{flow.S2C, 0, sISN + 1, "data"}, {flow.C2S, 0, cISN + 1, "ok"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &collect{}
+			s := NewReassembler(sink, DefaultOptions).NewStreams(7)
+			for i, x := range tc.segs {
+				c := capture.Segment{Frame: uint64(i + 1), Seq: x.seq, Flags: x.flags | ack, Payload: []byte(x.data), PayloadLen: len(x.data)}
+				if x.flags&syn != 0 && x.d == flow.C2S {
+					c.Flags = syn
+				}
+				if tc.name != "times 0" {
+					c.Time = int64(i+1) * 1e6
+				}
+				s.Feed(&c, x.d)
+			}
+			s.Close()
+			if c, srv := string(sink.data[flow.C2S]), string(sink.data[flow.S2C]); c != "ok" || srv != "data" {
+				t.Errorf("client %q, server %q; want ok, data", c, srv)
+			}
+		})
+	}
+}
+
+// TestHeldSYNs: a connection of bare SYNs never reaches gopacket, and ends
+// as one that did would: no byte, no gap, the hash of nothing; once it
+// carries more, the SYNs are handed over first, in order.
+func TestHeldSYNs(t *testing.T) {
+	const cISN, sISN = 1000, 5000
+	s, sink := feed(t, []sseg{{flow.C2S, syn, cISN, ""}, {flow.C2S, syn, cISN, ""}, {flow.S2C, syn, sISN, ""}})
+	if s.fed || len(sink.data[0])+len(sink.data[1])+len(sink.gaps[0])+len(sink.gaps[1]) > 0 {
+		t.Errorf("fed %v, delivered %q %q, gaps %v %v", s.fed, sink.data[0], sink.data[1], sink.gaps[0], sink.gaps[1])
+	}
+	for d := range s.Facts {
+		if f := &s.Facts[d]; f.Bytes != 0 || f.GapBytes != 0 || f.SHA256 != sha256.Sum256(nil) {
+			t.Errorf("%v: %+v", flow.Dir(d), f)
+		}
+	}
+	// More SYNs than are held, then data after a gap: the first byte's
+	// offset still counts from the ISN, so the gap is seen.
+	segs := []sseg{{flow.C2S, syn, cISN, ""}}
+	for range maxHeld {
+		segs = append(segs, sseg{flow.S2C, syn, sISN, ""})
+	}
+	s, sink = feed(t, append(segs, sseg{flow.C2S, 0, cISN + 4, "late"}, sseg{flow.S2C, 0, sISN + 1, "ok"}))
+	if got := string(sink.data[flow.C2S]); got != "late" || s.Facts[flow.C2S].GapBytes != 3 || string(sink.data[flow.S2C]) != "ok" {
+		t.Errorf("client %q with %d gap bytes, server %q; want late after 3, ok", got, s.Facts[flow.C2S].GapBytes, sink.data[flow.S2C])
+	}
+}
