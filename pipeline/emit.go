@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/tcpflow/tcpflow/capture"
@@ -66,6 +67,7 @@ type emitter struct {
 	frames   []FrameSink
 	flushers []Flusher
 	records  bool // some sink reads records
+	recycle  bool // every sink is a Forgetter: finished connections are reused
 	cur      *evBatch
 	open     map[int]*Connection // selected connections being reassembled, by id (tracker)
 	full     chan *evBatch
@@ -93,6 +95,7 @@ func newEmitter(sinks []Sink) *emitter {
 			e.records = true
 		}
 	}
+	e.recycle = !slices.ContainsFunc(sinks, func(s Sink) bool { _, ok := s.(Forgetter); return !ok })
 	for i := 0; i < cap(e.free); i++ {
 		e.free <- &evBatch{ev: make([]event, 0, evBatchSize)}
 	}
@@ -248,6 +251,9 @@ func (e *emitter) run(b *evBatch) {
 			}
 			// Every sink has read the records: their blocks can be reused.
 			c.Data.Records.Release()
+			if e.recycle {
+				c.Data.Delivered() // the tracker may reuse it (tracker.remember)
+			}
 		case evTick:
 			for _, s := range e.flushers {
 				if err := s.Flush(); err != nil {

@@ -42,6 +42,16 @@ type ByteSink interface {
 	Gap(c *Connection, d flow.Dir, off, n int64, frame uint64, kind stream.GapKind)
 }
 
+// A Forgetter is a Sink that keeps nothing of a connection once Finished
+// has returned (it renders what it needs there and then, as every output of
+// tcpflow does). When every sink of a run is one, the run reuses finished
+// connections' analysis state (state.Recycle); a sink that keeps
+// connections (Collect) is not one, and nothing is reused.
+type Forgetter interface {
+	Sink
+	ForgetsConnections()
+}
+
 // RecordSink is a Sink that reads each connection's Records in Finished
 // (timelines, JSON segments, explanations): the run keeps them while the
 // connection is open.

@@ -23,10 +23,11 @@ type tracker struct {
 	closing   []*Connection // closed connections waiting out the linger time
 	lastSweep int64
 	// recent keeps the last finished connections, so that a continuation
-	// carries on their analysis (state.Conn.Resume); a ring of keys in
-	// finishing order bounds it.
+	// carries on their analysis (state.Conn.Resume); a ring of them in
+	// finishing order bounds it, and recycles their analysis state as they
+	// leave it (state.Recycle).
 	recent     map[flow.Key]*Connection
-	recentRing []flow.Key
+	recentRing []*Connection
 	recentNext int
 
 	selected, parts, evicted, evictedOpen, maxOpen int
@@ -36,7 +37,7 @@ type tracker struct {
 
 func newTracker(opts *Options, out *emitter, records *spool.Blocks) *tracker {
 	t := &tracker{opts: opts, table: flow.NewTable[*state.Conn](), out: out,
-		recent: map[flow.Key]*Connection{}, recentRing: make([]flow.Key, resumable)}
+		recent: map[flow.Key]*Connection{}, recentRing: make([]*Connection, resumable)}
 	t.table.MaxForgotten = opts.MaxForgotten
 	if opts.Reassemble {
 		t.reasm = stream.NewReassembler(out, opts.Stream)
@@ -201,12 +202,18 @@ func (t *tracker) finish(c *Connection) {
 const resumable = 4096
 
 // remember keeps a finished connection for a continuation, forgetting the
-// oldest one kept. The sinks may still be reading it: Resume only reads.
+// oldest one kept, whose analysis state a new connection may then reuse.
+// The sinks may still be reading c: Resume only reads.
 func (t *tracker) remember(c *Connection) {
-	if old := t.recentRing[t.recentNext]; old != (flow.Key{}) && t.recent[old] != nil && t.recent[old].Finished {
-		delete(t.recent, old)
+	if old := t.recentRing[t.recentNext]; old != nil {
+		if t.recent[old.Key] == old {
+			delete(t.recent, old.Key)
+		}
+		if old.Data != nil && state.Recycle(old.Data) {
+			old.Data = nil
+		}
 	}
-	t.recentRing[t.recentNext] = c.Key
+	t.recentRing[t.recentNext] = c
 	t.recentNext = (t.recentNext + 1) % len(t.recentRing)
 	t.recent[c.Key] = c
 }
