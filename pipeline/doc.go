@@ -11,7 +11,9 @@
 //   - Sink, SegmentSink, ByteSink and FrameSink, what an output receives:
 //     each finished connection once, each analyzed segment, the reassembled
 //     bytes, the frames as captured (Options.Frames selects them; the run
-//     copies their bytes only when a FrameSink asks);
+//     copies their bytes only when a FrameSink asks); Forgetter, a sink that
+//     keeps nothing of a connection after Finished: when every sink is one,
+//     finished connections' analysis state is reused (state.Recycle);
 //   - Options, with the bounds that keep memory proportional to what is open
 //     whatever the input: MaxConns (connections tracked at once; beyond it the
 //     least valuable are finished early as "evicted"), the forgotten

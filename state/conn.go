@@ -134,6 +134,7 @@ func NewConn() *Conn {
 		c = new(Conn)
 	} else {
 		*c = Conn{}
+		reused.Add(1)
 	}
 	c.HandshakeRTT, c.SynAckRTT, c.ConnectTime = -1, -1, -1
 	for r := range c.EP {
@@ -150,6 +151,13 @@ func NewConn() *Conn {
 // millions of short or half-open connections (a SYN flood), and most of the
 // garbage collector's work.
 var connPool sync.Pool
+
+// reused counts the connections NewConn made from recycled state.
+var reused atomic.Int64
+
+// Reused is how many connections of this process were given recycled
+// analysis state (a test's witness that reuse happened).
+func Reused() int64 { return reused.Load() }
 
 // Delivered says every output has read c and keeps nothing of it.
 func (c *Conn) Delivered() { c.delivered.Store(true) }
