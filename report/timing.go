@@ -354,12 +354,3 @@ type StallRow struct {
 	Time      float64 `parquet:"time" json:"time"`
 	DurationS float64 `parquet:"duration_s" json:"duration_s"`
 }
-
-func stallsRow(j *jsonStalls) StallsRow {
-	r := StallsRow{TotalS: j.TotalS, Count: j.Count, Longest: j.Longest}
-	for i, f := range []*StallCauseRow{&r.ByCause.RTOClient, &r.ByCause.RTOServer, &r.ByCause.ZeroWindowClient,
-		&r.ByCause.ZeroWindowServer, &r.ByCause.ClientApp, &r.ByCause.ServerApp, &r.ByCause.Network} {
-		*f = j.Causes[state.StallCause(i).Name()]
-	}
-	return r
-}

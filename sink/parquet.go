@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/compress"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/pipeline"
@@ -54,7 +54,7 @@ type ParquetOptions struct {
 	// Summary writes no segments table.
 	Summary bool
 	// RowGroup is the number of rows per row group of the segments table
-	// (the connections table's is a quarter of it); 0 means
+	// (the connections table's is a sixteenth of it); 0 means
 	// DefaultRowGroup. It bounds what a file being written holds in memory.
 	RowGroup int
 	// MaxOpen is how many files of a table may be open at once (one per
@@ -69,6 +69,38 @@ type ParquetOptions struct {
 const (
 	DefaultRowGroup = 64 << 10
 	DefaultMaxOpen  = 8
+)
+
+// What a file being written holds in memory. parquet-go keeps the values of
+// the row group being filled in a buffer per column (215 columns for a
+// connection row, two of them maps of every finding's count; 46 for a
+// segment row), each allocated at the page buffer size and encoded into a
+// compressed page when full; the compressed pages of the row group wait in
+// memory until it is flushed, and the footer's metadata until the file is
+// finished. Measured on the 2 M-packet benchmark capture (62,000
+// connections), the whole run's peak RSS (docs/PERFORMANCE.md):
+//
+//   - pageBuffer is 64 KiB, where parquet-go's default is 256 KiB: 215
+//     column buffers of 256 KiB are 54 MB per connections file before its
+//     first row. A page of 64 KiB is 8,192 BIGINTs, still a fine grain for
+//     the page index; the segments file grew by 1.6 %, the connections
+//     file by 8 % (with the smaller row groups below).
+//   - A connections row group is a sixteenth of the segments' (4,096 rows
+//     by default, where segments have 65,536): 8,192 rows peaked at
+//     129 MB, 4,096 at 121 MB, 2,048 at 119 MB, not worth twice the row
+//     groups. 4,096 connection rows are about 1.2 MB compressed; the
+//     benchmark's connections make 16 row groups.
+//   - A file has at most fileRowGroups row groups (262,144 connection rows,
+//     4,194,304 segment rows by default); the next row of its partition
+//     starts the next file (RUN-1.parquet, ...). parquet-go keeps every row
+//     group's metadata (each column chunk's statistics and page index) for
+//     the footer, about 190 KB per connections row group: without a bound
+//     it grew with the capture (the 2 M connections of a SYN flood in one
+//     file would hold about 90 MB).
+const (
+	pageBuffer          = 64 << 10
+	connRowGroupDivisor = 16
+	fileRowGroups       = 64
 )
 
 // The tables and what their directories are called.
@@ -89,9 +121,11 @@ const (
 // RUN is the run's name made from its inputs, so that runs over different
 // captures (one process per file of a set, in parallel) write side by side
 // into one directory. Memory is bounded: a file holds at most one row group
-// in memory (RowGroup rows, flushed as it fills), at most MaxOpen files per
-// table are open (the least recently written is finished when another is
-// needed, and a later row of its partition starts a new file, RUN-1...).
+// in memory (RowGroup rows, flushed as it fills) and the metadata of at most
+// fileRowGroups row groups (then it is finished, and the next row of its
+// partition starts a new file, RUN-1...), at most MaxOpen files per table
+// are open (the least recently written is finished when another is needed,
+// and a later row of its partition starts a new file).
 //
 // Nothing outside the directory is touched and nothing is overwritten
 // unasked: before the first row, the tables' directories are searched for
@@ -111,7 +145,7 @@ type Parquet struct {
 	nconns int
 	expert report.Expert
 	ntmp   int
-	codec  *zstd.Codec // shared by the files, so that they share its encoders
+	codec  compress.Codec // shared by the files, so that they share its encoder (parquet_zstd.go)
 	// The partitions of the inputs (by file), and of the last hour seen (by
 	// hour), so that a row's is not formatted again.
 	fileParts []string
@@ -135,14 +169,17 @@ func NewParquet(o ParquetOptions) (pipeline.Sink, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	p := &Parquet{o: o, dir: dir, run: strings.Join(o.Run, " "), stem: runStem(o.Run), codec: &zstd.Codec{Level: zstd.SpeedFastest}}
+	p := &Parquet{o: o, dir: dir, run: strings.Join(o.Run, " "), stem: runStem(o.Run)}
+	if p.codec, err = newPQZstd(); err != nil {
+		return nil, err
+	}
 	if err := p.clear(); err != nil {
 		return nil, err
 	}
 	if p.tmp, err = os.MkdirTemp(dir, ".tcpflow-partial-*"); err != nil {
 		return nil, err
 	}
-	p.conns = newTable[report.ConnRow](p, TableConnections, max(o.RowGroup/4, 1), 64)
+	p.conns = newTable[report.ConnRow](p, TableConnections, max(o.RowGroup/connRowGroupDivisor, 1), 64)
 	if o.Summary {
 		return parquetSummary{p}, nil
 	}
@@ -316,13 +353,14 @@ type table[T any] struct {
 	name     string
 	rowGroup int
 	batch    int
+	maxRows  int // per file: fileRowGroups row groups
 	open     map[string]*pqFile[T]
 	seq      map[string]int // the next file number of each partition
 	clock    int
 }
 
 func newTable[T any](p *Parquet, name string, rowGroup, batch int) *table[T] {
-	return &table[T]{p: p, name: name, rowGroup: rowGroup, batch: batch, open: map[string]*pqFile[T]{}, seq: map[string]int{}}
+	return &table[T]{p: p, name: name, rowGroup: rowGroup, batch: batch, maxRows: rowGroup * fileRowGroups, open: map[string]*pqFile[T]{}, seq: map[string]int{}}
 }
 
 // pqFile is a Parquet file being written: rows are filled into a batch,
@@ -337,6 +375,7 @@ type pqFile[T any] struct {
 	w      *parquet.GenericWriter[T]
 	rows   []T
 	n      int
+	total  int // rows filled in all
 	used   int
 	failed error
 }
@@ -369,6 +408,7 @@ func (t *table[T]) file(part string) (*pqFile[T], error) {
 	f := &pqFile[T]{t: t, part: part, tmp: tmp, f: fh, bw: bufio.NewWriterSize(fh, 256<<10), rows: make([]T, t.batch), used: t.clock}
 	f.w = parquet.NewGenericWriter[T](f.bw,
 		parquet.Compression(t.p.codec),
+		parquet.PageBufferSize(pageBuffer),
 		parquet.MaxRowsPerRowGroup(int64(t.rowGroup)),
 		parquet.CreatedBy("tcpflow", "", ""),
 		parquet.KeyValueMetadata("tcpflow.run", t.p.run))
@@ -379,13 +419,18 @@ func (t *table[T]) file(part string) (*pqFile[T], error) {
 // next returns the row to fill.
 func (f *pqFile[T]) next() *T { return &f.rows[f.n] }
 
-// filled counts the row filled, handing the batch to the writer when full.
+// filled counts the row filled, handing the batch to the writer when full,
+// and finishing the file when it has its fileRowGroups row groups.
 func (f *pqFile[T]) filled() error {
 	f.n++
-	if f.n < len(f.rows) {
+	f.total++
+	if f.n < len(f.rows) && f.total < f.t.maxRows {
 		return nil
 	}
-	return f.write()
+	if err := f.write(); err != nil || f.total < f.t.maxRows {
+		return err
+	}
+	return f.t.finish(f)
 }
 
 func (f *pqFile[T]) write() error {

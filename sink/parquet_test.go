@@ -384,3 +384,40 @@ func TestRunStem(t *testing.T) {
 		t.Errorf("two runs over different inputs: %q and %q", a, b)
 	}
 }
+
+// TestParquetFileRowGroups checks that a file is finished after
+// fileRowGroups row groups, so that the footer's metadata parquet-go keeps
+// stays bounded, and that the next rows go on in the next file of the
+// partition: with row groups of one row, files of fileRowGroups rows, and
+// every row there.
+func TestParquetFileRowGroups(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(testdata, "tunnels.pcap")
+	lines := runBoth(t, dir, ParquetOptions{RowGroup: 1}, false, file)
+	_, segs, _ := compareWithJSONL(t, dir, lines)
+	if len(segs) <= 2*fileRowGroups {
+		t.Fatalf("%d segments: too few for three files", len(segs))
+	}
+	files := listFiles(t, filepath.Join(dir, TableSegments))
+	want := (len(segs) + fileRowGroups - 1) / fileRowGroups
+	if len(files) != want {
+		t.Fatalf("%d segments in %d files %v, want %d", len(segs), len(files), files, want)
+	}
+	for i := range want {
+		path := filepath.Join(dir, TableSegments, "capture="+hiveEscape(report.InputBase(file)), fmt.Sprintf("%s-%d.parquet", runStem([]string{file}), i))
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		n := min(fileRowGroups, len(segs)-i*fileRowGroups)
+		if got := len(pf.RowGroups()); got != n || pf.NumRows() != int64(n) {
+			t.Errorf("%s: %d rows in %d row groups, want %d in %d", path, pf.NumRows(), got, n, n)
+		}
+		f.Close()
+	}
+}
