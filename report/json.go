@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -81,7 +80,6 @@ func AppendConnJSON(b []byte, base int64, c *state.Connection, opts Options) ([]
 	b = append(w.b, '[')
 	a := c.Data
 	var seg []byte
-	var ind bytes.Buffer
 	ti, n := 0, 0
 	for _, r := range a.Records.All() {
 		t0 := ti
@@ -93,11 +91,7 @@ func AppendConnJSON(b []byte, base int64, c *state.Connection, opts Options) ([]
 			b = append(b, ',')
 		}
 		b = append(b, "\n"+segIndent...)
-		ind.Reset()
-		if err := json.Indent(&ind, seg, segIndent, " "); err != nil {
-			return b, err
-		}
-		b = append(b, ind.Bytes()...)
+		b = appendIndented(b, seg, segIndent)
 		n++
 	}
 	if n > 0 {

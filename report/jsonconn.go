@@ -190,6 +190,8 @@ type countNames struct {
 	options   []named[capture.OptionProblem]
 	checksums []named[capture.ChecksumStatus]
 	stalls    []named[state.StallCause]
+	// The maps as most connections have them: every count 0, no stall.
+	noAnalysis, noOptions, noStalls *fixedObject
 }
 
 var sortedNames = sync.OnceValue(func() *countNames {
@@ -197,13 +199,63 @@ var sortedNames = sync.OnceValue(func() *countNames {
 	for k := state.StallCause(0); k < state.NumStallCauses; k++ {
 		causes = append(causes, k)
 	}
-	return &countNames{
+	n := &countNames{
 		analysis:  byName(state.AllAnalysis(), state.Analysis.Name),
 		options:   byName(capture.OptionProblems(), capture.OptionProblem.String),
 		checksums: byName(capture.ChecksumStatuses(), capture.ChecksumStatus.String),
 		stalls:    byName(causes, state.StallCause.Name),
 	}
+	n.noAnalysis = newFixed(func(w *jsonWriter) {
+		for _, an := range n.analysis {
+			w.u64(an.name, 0)
+		}
+	})
+	n.noOptions = newFixed(func(w *jsonWriter) {
+		for _, p := range n.options {
+			w.u64(p.name, 0)
+		}
+	})
+	n.noStalls = newFixed(func(w *jsonWriter) { appendStallCauses(w, n.stalls, nil) })
+	return n
 })
+
+// fixedObject is an object whose text depends only on where it is: written
+// once for each indentation and depth.
+type fixedObject [2][8]string
+
+func newFixed(members func(w *jsonWriter)) *fixedObject {
+	var f fixedObject
+	for i, indent := range [...]bool{false, true} {
+		for d := range f[i] {
+			w := jsonWriter{indent: indent, depth: d}
+			w.open('{')
+			members(&w)
+			w.close('}')
+			f[i][d] = string(w.b)
+		}
+	}
+	return &f
+}
+
+// fixed writes a member whose value is f.
+func (w *jsonWriter) fixed(k string, f *fixedObject) {
+	w.key(k)
+	i := 0
+	if w.indent {
+		i = 1
+	}
+	w.b = append(w.b, f[i][w.depth]...)
+}
+
+// allZero reports whether every count is 0.
+func allZero(counts []uint32) bool {
+	for _, n := range counts {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func byName[T any](all []T, name func(T) string) []named[T] {
 	out := make([]named[T], len(all))
@@ -383,19 +435,13 @@ func appendStalls(w *jsonWriter, c *state.Connection, base int64) {
 	w.object("stalls")
 	w.f64("total_s", secs(s.All()))
 	w.i64("count", n)
-	w.object("by_cause")
-	for _, k := range sortedNames().stalls {
-		w.object(k.name)
-		if s != nil {
-			w.f64("total_s", secs(s.Total[k.v]))
-			w.i64("count", int64(s.Count[k.v]))
-		} else {
-			w.f64("total_s", 0)
-			w.i64("count", 0)
-		}
+	if s == nil {
+		w.fixed("by_cause", sortedNames().noStalls)
+	} else {
+		w.object("by_cause")
+		appendStallCauses(w, sortedNames().stalls, s)
 		w.close('}')
 	}
-	w.close('}')
 	w.array("longest")
 	if s != nil {
 		for _, st := range s.Kept() {
@@ -416,6 +462,22 @@ func appendStalls(w *jsonWriter, c *state.Connection, base int64) {
 	w.close('}')
 }
 
+// appendStallCauses writes the members of by_cause: each cause's total
+// and count (zeros without stalls), in the order of causes.
+func appendStallCauses(w *jsonWriter, causes []named[state.StallCause], s *state.Stalls) {
+	for _, k := range causes {
+		w.object(k.name)
+		if s != nil {
+			w.f64("total_s", secs(s.Total[k.v]))
+			w.i64("count", int64(s.Count[k.v]))
+		} else {
+			w.f64("total_s", 0)
+			w.i64("count", 0)
+		}
+		w.close('}')
+	}
+}
+
 // appendRTT writes the members of an RTT summary (jsonRTT).
 func appendRTT(w *jsonWriter, k *state.RTTStats) {
 	w.f64("min_s", secs(k.Min))
@@ -429,11 +491,15 @@ func appendRTT(w *jsonWriter, k *state.RTTStats) {
 func appendDirStats(w *jsonWriter, c *state.Connection, d flow.Dir, dur int64) {
 	s := &c.Data.Dir[d]
 	names := sortedNames()
-	w.object("analysis")
-	for _, an := range names.analysis {
-		w.u64(an.name, uint64(c.Data.Count[d][an.v.Index()]))
+	if counts := &c.Data.Count[d]; allZero(counts[:]) {
+		w.fixed("analysis", names.noAnalysis)
+	} else {
+		w.object("analysis")
+		for _, an := range names.analysis {
+			w.u64(an.name, uint64(counts[an.v.Index()]))
+		}
+		w.close('}')
 	}
-	w.close('}')
 	w.i64("gap_bytes", s.GapBytes())
 	if s.ACK.Count > 0 {
 		w.object("ack_rtt")
@@ -476,11 +542,15 @@ func appendDirStats(w *jsonWriter, c *state.Connection, d flow.Dir, dur int64) {
 	}
 	appendLimit(w, c, d)
 	dm := &c.Data.Damage[d]
-	w.object("malformed_options")
-	for _, p := range names.options {
-		w.u64(p.name, uint64(dm.Options[p.v]))
+	if allZero(dm.Options[:]) {
+		w.fixed("malformed_options", names.noOptions)
+	} else {
+		w.object("malformed_options")
+		for _, p := range names.options {
+			w.u64(p.name, uint64(dm.Options[p.v]))
+		}
+		w.close('}')
 	}
-	w.close('}')
 	w.object("checksums")
 	for _, k := range [...]struct {
 		name   string
@@ -594,4 +664,53 @@ func appendStream(w *jsonWriter, f *stream.Facts) {
 	} else {
 		w.null("proto")
 	}
+}
+
+// appendIndented appends src, compact JSON this package wrote, indented as
+// json.Indent(dst, src, prefix, " ") does, without its validation (src is
+// known valid): a segment of the document is written compact by
+// appendSegment, and json.Indent's scanner took as long as writing it.
+func appendIndented(dst, src []byte, prefix string) []byte {
+	depth := 0
+	newline := func() {
+		dst = append(dst, '\n')
+		dst = append(dst, prefix...)
+		for range depth {
+			dst = append(dst, ' ')
+		}
+	}
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '"':
+			j := i + 1
+			for ; src[j] != '"'; j++ {
+				if src[j] == '\\' {
+					j++
+				}
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				dst = append(dst, c, src[i+1]) // empty: {} or []
+				i++
+				continue
+			}
+			dst = append(dst, c)
+			depth++
+			newline()
+		case ',':
+			dst = append(dst, c)
+			newline()
+		case ':':
+			dst = append(dst, ':', ' ')
+		case '}', ']':
+			depth--
+			newline()
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }

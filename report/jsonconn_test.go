@@ -103,8 +103,8 @@ func firstDiff(got, want []byte) string {
 }
 
 // TestConnAppendMatchesEncodingJSON checks the hand-written connection
-// object, the JSONL line's and the JSON document's (with its segments and
-// without), against encoding/json on
+// object, the JSONL line's and the JSON document's (with its segments,
+// indented by appendIndented, and without), against encoding/json on
 // every connection of the project's captures and of the corpus (with
 // TCPFLOW_CORPUS), with and without reassembly; and on the project's, with a
 // cap of 4 open connections (evicted connections, continuation parts) and
