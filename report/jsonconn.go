@@ -54,12 +54,17 @@ func (w *jsonWriter) sep() {
 	}
 }
 
-func (w *jsonWriter) newline() {
-	w.b = append(w.b, '\n')
-	w.b = append(w.b, connIndent...)
-	for range w.depth {
-		w.b = append(w.b, ' ')
+func (w *jsonWriter) newline() { w.b = appendNewline(w.b, connIndent, w.depth) }
+
+// appendNewline starts a line of indented JSON: prefix, then a space per
+// depth (spaces: timeline.go).
+func appendNewline(b []byte, prefix string, depth int) []byte {
+	b = append(b, '\n')
+	b = append(b, prefix...)
+	for ; depth > len(spaces); depth -= len(spaces) {
+		b = append(b, spaces...)
 	}
+	return append(b, spaces[:depth]...)
 }
 
 // open starts an object ('{') or an array ('[') as a value.
@@ -672,13 +677,7 @@ func appendStream(w *jsonWriter, f *stream.Facts) {
 // appendSegment, and json.Indent's scanner took as long as writing it.
 func appendIndented(dst, src []byte, prefix string) []byte {
 	depth := 0
-	newline := func() {
-		dst = append(dst, '\n')
-		dst = append(dst, prefix...)
-		for range depth {
-			dst = append(dst, ' ')
-		}
-	}
+	newline := func() { dst = appendNewline(dst, prefix, depth) }
 	for i := 0; i < len(src); i++ {
 		switch c := src[i]; c {
 		case '"':
