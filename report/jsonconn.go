@@ -188,8 +188,8 @@ type named[T any] struct {
 	v    T
 }
 
-// sortedNames are the keys of the count maps in the order encoding/json
-// writes a map's keys (sorted), computed once.
+// countNames are the keys of the count maps in the order encoding/json
+// writes a map's keys (sorted).
 type countNames struct {
 	analysis  []named[state.Analysis]
 	options   []named[capture.OptionProblem]
@@ -199,6 +199,7 @@ type countNames struct {
 	noAnalysis, noOptions, noStalls *fixedObject
 }
 
+// sortedNames computes them once.
 var sortedNames = sync.OnceValue(func() *countNames {
 	var causes []state.StallCause
 	for k := state.StallCause(0); k < state.NumStallCauses; k++ {
@@ -225,7 +226,7 @@ var sortedNames = sync.OnceValue(func() *countNames {
 })
 
 // fixedObject is an object whose text depends only on where it is: written
-// once for each indentation and depth.
+// once for each indentation and depth (the count maps are at depth 2 or 3).
 type fixedObject [2][8]string
 
 func newFixed(members func(w *jsonWriter)) *fixedObject {
