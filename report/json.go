@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -63,22 +62,24 @@ func JSONEnd(w io.Writer, n int) error {
 // encoded one at a time, so a connection of millions of segments needs no
 // more memory than its encoded text.
 func AppendConnJSON(b []byte, base int64, c *state.Connection, opts Options) ([]byte, error) {
-	jc := connJSONAt(base, c, opts)
-	head, err := json.MarshalIndent(jc, connIndent, " ")
-	if err != nil {
-		return b, err
+	// The object is written by hand (jsonconn.go), indented as
+	// json.MarshalIndent(connJSONAt(...), connIndent, " ") would.
+	w := jsonWriter{b: b, indent: true}
+	w.open('{')
+	appendConnFields(&w, base, c)
+	if w.err != nil {
+		return b, w.err
 	}
 	if opts.Summary {
-		return append(b, head...), nil
+		w.close('}')
+		return w.b, nil
 	}
-	// The connection with an empty segment list ends in `[]` + "\n" + the
-	// indent + `}`: open the list there and write the segments into it.
-	tail := "[]\n" + connIndent + "}"
-	b = append(b, head[:len(head)-len(tail)]...)
-	b = append(b, '[')
+	// The segments, one at a time, so a connection of millions of segments
+	// needs no more memory than its encoded text.
+	w.key("segments")
+	b = append(w.b, '[')
 	a := c.Data
 	var seg []byte
-	var ind bytes.Buffer
 	ti, n := 0, 0
 	for _, r := range a.Records.All() {
 		t0 := ti
@@ -90,11 +91,7 @@ func AppendConnJSON(b []byte, base int64, c *state.Connection, opts Options) ([]
 			b = append(b, ',')
 		}
 		b = append(b, "\n"+segIndent...)
-		ind.Reset()
-		if err := json.Indent(&ind, seg, segIndent, " "); err != nil {
-			return b, err
-		}
-		b = append(b, ind.Bytes()...)
+		b = appendIndented(b, seg, segIndent)
 		n++
 	}
 	if n > 0 {

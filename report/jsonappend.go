@@ -268,7 +268,11 @@ const hexDigits = "0123456789abcdef"
 // default): control characters, quotes, backslashes, <, > and &, U+2028 and
 // U+2029, and invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
+	return append(appendStringBody(append(b, '"'), s), '"')
+}
+
+// appendStringBody is appendString without the quotes.
+func appendStringBody(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -310,6 +314,5 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }

@@ -31,10 +31,18 @@ func AppendSegmentLine(b []byte, c *state.Connection, base int64, r *state.Recor
 }
 
 // AppendConnLine appends a finished connection's line (without segments:
-// they had their own lines), newline included.
+// they had their own lines), newline included. It is written by hand
+// (jsonconn.go); its bytes are json.Marshal's of a jsonlConn.
 func AppendConnLine(b []byte, base int64, c *state.Connection, opts Options) ([]byte, error) {
-	opts.Summary = true
-	return appendJSONLine(b, jsonlConn{"connection", connJSONAt(base, c, opts)})
+	w := jsonWriter{b: b}
+	w.open('{')
+	w.str("type", "connection")
+	appendConnFields(&w, base, c)
+	w.close('}')
+	if w.err != nil {
+		return b, w.err
+	}
+	return append(w.b, '\n'), nil
 }
 
 // AppendCaptureLine appends the last line: the capture's counts and faults,

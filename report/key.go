@@ -20,7 +20,11 @@ import (
 // two keys, the second part's without ISNs: docs/parquet.md has the query
 // that stitches such parts.
 func ConnKey(c *state.Connection) string {
-	b := make([]byte, 0, 96)
+	return string(appendConnKey(make([]byte, 0, 96), c))
+}
+
+// appendConnKey appends ConnKey(c) to b.
+func appendConnKey(b []byte, c *state.Connection) []byte {
 	b = c.Client.AppendTo(b)
 	b = append(b, ' ')
 	b = c.Server.AppendTo(b)
@@ -33,6 +37,5 @@ func ConnKey(c *state.Connection) string {
 		}
 	}
 	b = append(b, ' ')
-	b = time.Unix(0, c.FirstTime).UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
-	return string(b)
+	return time.Unix(0, c.FirstTime).UTC().AppendFormat(b, rfc3339Layout)
 }

@@ -144,7 +144,7 @@ func qualityJSON(sum *pipeline.Summary) jsonQuality {
 // nine digits of the nanoseconds (as the capture gives them; a
 // microsecond capture's end in 000).
 func rfc3339(ns int64) string {
-	return time.Unix(0, ns).UTC().Format("2006-01-02T15:04:05.000000000Z")
+	return time.Unix(0, ns).UTC().Format(rfc3339Layout)
 }
 
 // QualityRow is the runs table's quality: JSON's capture.quality.

@@ -289,18 +289,24 @@ type jsonLimit = LimitRow
 
 func limitJSON(c *state.Connection, d flow.Dir) jsonLimit {
 	r := &c.Data.Rate[d]
-	l := toldLimit(c, d)
-	text := l.Text()
-	if blind(c) {
-		text = blindLimitText
-	}
-	j := jsonLimit{Factor: l.Name(), Text: text, DataSegs: r.DataSegs, ActiveS: secs(r.LastData - r.FirstData),
+	factor, text := limitWords(c, d)
+	j := jsonLimit{Factor: factor, Text: text, DataSegs: r.DataSegs, ActiveS: secs(r.LastData - r.FirstData),
 		Flights: r.Flights, FullFlights: r.FullFlights, LossEvents: r.LossEvents, Resent: r.Resent, IdleS: secs(r.Idle)}
 	if r.DataSegs > 0 && r.PeakInFlight >= 0 {
 		p, w := r.PeakInFlight, r.PeerWindow
 		j.PeakInFlight, j.PeerWindow = &p, &w
 	}
 	return j
+}
+
+// limitWords are direction d's rate-limiting factor as the reports tell it:
+// its name and its text.
+func limitWords(c *state.Connection, d flow.Dir) (factor, text string) {
+	l := toldLimit(c, d)
+	if blind(c) {
+		return l.Name(), blindLimitText
+	}
+	return l.Name(), l.Text()
 }
 
 // The same in Parquet (report/parquet.go): a struct per cause rather than a
