@@ -10,8 +10,14 @@
 //	go run ./tools/gen -profile many -packets 2000000 -o /tmp/many.pcap
 //	go run ./tools/perfcmp -tcpflow /tmp/tcpflow -limit /tmp/limit -reps 5 many=/tmp/many.pcap ...
 //
-// A file named bulk also runs the --write-streams comparisons. Missing tools are
-// skipped with a note. Output is a Markdown table on stdout.
+// A file named bulk, or every file with -streams, also runs the
+// --write-streams comparison with the C tool. Outputs go to -out (default: a
+// temporary directory); each run writes into a directory of its own, removed
+// only at the end, because on ext4 creating files right after deleting
+// thousands costs several times more (the inode allocator skips recently
+// deleted inodes: ext4's recently_deleted), which would charge one tool for
+// the other's files. Missing tools are skipped with a note. Output is a
+// Markdown table on stdout.
 //
 // With -modes it runs tcpflow in every output mode instead (the default text
 // report, --explain, --format json, --format jsonl, --summary, and
@@ -51,12 +57,14 @@ func main() {
 	reps := flag.Int("reps", 5, "repetitions of each command")
 	only := flag.String("only", "", "comma-separated command names to run (default all)")
 	modes := flag.Bool("modes", false, "run tcpflow in every output mode instead of comparing tools")
+	streams := flag.Bool("streams", false, "compare --write-streams with the C tool on every file, not only on bulk")
+	outDir := flag.String("out", "", "where the runs' output directories go (default: a temporary directory)")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: perfcmp [flags] NAME=FILE...")
 		os.Exit(2)
 	}
-	tmp, err := os.MkdirTemp("", "perfcmp")
+	tmp, err := os.MkdirTemp(*outDir, "perfcmp")
 	if err != nil {
 		fatal(err)
 	}
@@ -70,7 +78,7 @@ func main() {
 		if !ok {
 			fatal(fmt.Errorf("%q: want NAME=FILE", arg))
 		}
-		cmds := commands(*tcpflow, *limit, file, name == "bulk", tmp)
+		cmds := commands(*tcpflow, *limit, file, name == "bulk" || *streams, tmp)
 		if *modes {
 			cmds = modeCommands(*tcpflow, *limit, file, tmp)
 		}
@@ -158,18 +166,28 @@ func modeCommands(tcpflow, limit, file, tmp string) []command {
 	}
 }
 
+// runs numbers the runs, for their output directories.
+var runs int
+
 func runOnce(c command, tmp string) (sample, error) {
 	if _, err := exec.LookPath(c.argv[0]); err != nil {
 		return sample{}, err
 	}
-	out := filepath.Join(tmp, "out")
-	os.RemoveAll(out)
+	// A fresh directory for each run, in place of tmp/out in the arguments.
+	runs++
+	out, fresh := filepath.Join(tmp, "out"), filepath.Join(tmp, fmt.Sprintf("out-%d", runs))
+	argv := slices.Clone(c.argv)
+	for i, a := range argv {
+		if rest, ok := strings.CutPrefix(a, out); ok {
+			argv[i] = fresh + rest
+		}
+	}
 	if c.dir {
-		if err := os.MkdirAll(out, 0o755); err != nil {
+		if err := os.MkdirAll(fresh, 0o755); err != nil {
 			return sample{}, err
 		}
 	}
-	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		return sample{}, err

@@ -30,14 +30,18 @@ func TestRunOnce(t *testing.T) {
 	if _, err := runOnce(command{name: "missing", argv: []string{filepath.Join(tmp, "no-such-tool")}}, tmp); err == nil {
 		t.Error("a missing tool gave no error")
 	}
-	// Commands that write into a directory get a fresh one each time.
+	// Commands that write into a directory get a fresh one each time, in
+	// place of tmp/out, so that no run writes where another deleted.
 	out := filepath.Join(tmp, "out")
-	os.MkdirAll(out, 0o755)
-	os.WriteFile(filepath.Join(out, "old"), nil, 0o644)
-	if _, err := runOnce(command{name: "ls", argv: []string{"ls", out}, dir: true}, tmp); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := runOnce(command{name: "touch", argv: []string{"touch", filepath.Join(out, "x")}, dir: true}, tmp); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "old")); err == nil {
-		t.Error("the output directory was not emptied")
+	if got, _ := filepath.Glob(filepath.Join(tmp, "out-*", "x")); len(got) != 2 {
+		t.Errorf("the runs wrote %q, want two files in two directories", got)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a run wrote into tmp/out itself")
 	}
 }
