@@ -169,6 +169,9 @@ func Recycle(c *Conn) bool {
 	if !c.delivered.Load() {
 		return false
 	}
+	if c.Streams != nil {
+		stream.Recycle(c.Streams)
+	}
 	connPool.Put(c)
 	return true
 }
