@@ -3,9 +3,7 @@ package report
 import (
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/tcpflow/tcpflow/flow"
 	"github.com/tcpflow/tcpflow/state"
@@ -163,7 +161,14 @@ func overlapsJSON(f *stream.Facts) []jsonOverlap {
 
 // streamSummary says what the reassembly found in one direction.
 func streamSummary(f *stream.Facts) string {
-	parts := []string{plural(f.Bytes, "byte", "bytes") + " delivered"}
+	return string(appendStreamSummary(make([]byte, 0, 160), f))
+}
+
+// appendStreamSummary appends streamSummary's text (every connection's
+// story has two: appended, not joined from parts).
+func appendStreamSummary(b []byte, f *stream.Facts) []byte {
+	b = appendPlural(b, f.Bytes, "byte", "bytes")
+	b = append(b, " delivered"...)
 	var gaps, limits int64
 	for _, g := range f.Gaps {
 		if g.Kind == stream.BufferLimit {
@@ -174,25 +179,42 @@ func streamSummary(f *stream.Facts) string {
 	}
 	switch {
 	case f.GapBytes > 0:
-		parts = append(parts, fmt.Sprintf("%s missing in %s", plural(f.GapBytes, "byte", "bytes"), plural(gaps, "gap", "gaps")))
+		b = appendPlural(append(b, "; "...), f.GapBytes, "byte", "bytes")
+		b = appendPlural(append(b, " missing in "...), gaps, "gap", "gaps")
 	case f.LimitBytes == 0:
-		parts = append(parts, "no gaps")
+		b = append(b, "; no gaps"...)
 	}
 	if f.LimitBytes > 0 {
 		// Not a capture loss: the reassembly gave up waiting for them.
-		parts = append(parts, fmt.Sprintf("%s not reassembled (%s): buffer limit reached", plural(f.LimitBytes, "byte", "bytes"),
-			plural(limits, "gap", "gaps")))
+		b = appendPlural(append(b, "; "...), f.LimitBytes, "byte", "bytes")
+		b = appendPlural(append(b, " not reassembled ("...), limits, "gap", "gaps")
+		b = append(b, "): buffer limit reached"...)
 	}
 	if f.OverlapCount > 0 {
-		parts = append(parts, fmt.Sprintf("%s with bytes DIFFERENT from those delivered (first: frame %d vs frame %d at offset %d)",
-			plural(int64(f.OverlapCount), "retransmission", "retransmissions"), f.Overlaps[0].Frame, f.Overlaps[0].FirstSeen, f.Overlaps[0].Offset))
+		o := &f.Overlaps[0]
+		b = appendPlural(append(b, "; "...), int64(f.OverlapCount), "retransmission", "retransmissions")
+		b = strconv.AppendUint(append(b, " with bytes DIFFERENT from those delivered (first: frame "...), o.Frame, 10)
+		b = strconv.AppendUint(append(b, " vs frame "...), o.FirstSeen, 10)
+		b = strconv.AppendInt(append(b, " at offset "...), o.Offset, 10)
+		b = append(b, ')')
 	}
 	if f.Retransmitted > 0 {
-		parts = append(parts, plural(f.Retransmitted, "byte", "bytes")+" retransmitted")
+		b = appendPlural(append(b, "; "...), f.Retransmitted, "byte", "bytes")
+		b = append(b, " retransmitted"...)
 	}
-	parts = append(parts, "sha256 "+hex.EncodeToString(f.SHA256[:]))
+	b = hex.AppendEncode(append(b, "; sha256 "...), f.SHA256[:])
 	if f.Proto != "" {
-		parts = append(parts, escape([]byte(f.Proto)))
+		b = append(append(b, "; "...), escape([]byte(f.Proto))...)
 	}
-	return strings.Join(parts, "; ")
+	return b
+}
+
+// appendPlural appends plural(n, one, many).
+func appendPlural(b []byte, n int64, one, many string) []byte {
+	b = strconv.AppendInt(b, n, 10)
+	b = append(b, ' ')
+	if n == 1 {
+		return append(b, one...)
+	}
+	return append(b, many...)
 }

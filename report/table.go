@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -95,6 +96,7 @@ type ShortTable struct {
 	W *bufio.Writer
 	// column widths: id, endpoint, duration, packets, bytes, end, zeek, verdict
 	id, ep, dur, pkts, bytes, end, zeek, verdict int
+	buf                                          []byte // the line being laid out
 }
 
 // NewShortTable lays out the table for cells whose widest are cellWidths
@@ -150,24 +152,33 @@ func (t *ShortTable) Row(cells []string) {
 // line writes one line of the table: id, duration, packets and bytes
 // right-aligned, the rest left-aligned, no trailing spaces.
 func (t *ShortTable) line(c []string) {
-	widths := []int{t.id, t.ep, t.dur, t.pkts, t.bytes, t.end, t.zeek, t.verdict}
-	var sb strings.Builder
+	widths := [...]int{t.id, t.ep, t.dur, t.pkts, t.bytes, t.end, t.zeek, t.verdict}
+	b := t.buf[:0]
 	for i, cell := range c {
 		if i > 0 {
-			sb.WriteString(tableGap)
+			b = append(b, tableGap...)
 		}
-		pad := strings.Repeat(" ", max(0, widths[i]-width(cell)))
+		pad := max(0, widths[i]-width(cell))
 		switch i {
 		case 0, 2, 3, 4:
-			sb.WriteString(pad)
-			sb.WriteString(cell)
+			b = appendSpaces(b, pad)
+			b = append(b, cell...)
 		default:
-			sb.WriteString(cell)
-			sb.WriteString(pad)
+			b = append(b, cell...)
+			b = appendSpaces(b, pad)
 		}
 	}
-	t.W.WriteString(strings.TrimRight(sb.String(), " "))
+	t.buf = b
+	t.W.Write(bytes.TrimRight(b, " "))
 	t.W.WriteByte('\n')
+}
+
+// appendSpaces appends n spaces.
+func appendSpaces(b []byte, n int) []byte {
+	for ; n > len(spaces); n -= len(spaces) {
+		b = append(b, spaces...)
+	}
+	return append(b, spaces[:n]...)
 }
 
 // shorten fits an endpoint ("10.0.0.1:80", "[2001:db8::1]:443") in n

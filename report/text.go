@@ -290,8 +290,11 @@ func connFacts(w *bufio.Writer, base int64, c *state.Connection) {
 	}
 	health(w, c)
 	if st := a.Streams; st != nil {
-		fmt.Fprintf(w, "client stream: %s\n", streamSummary(&st.Facts[flow.C2S]))
-		fmt.Fprintf(w, "server stream: %s\n", streamSummary(&st.Facts[flow.S2C]))
+		for d, side := range [...]string{"client stream: ", "server stream: "} {
+			w.WriteString(side)
+			w.Write(appendStreamSummary(w.AvailableBuffer(), &st.Facts[d]))
+			w.WriteByte('\n')
+		}
 	}
 	for _, e := range a.ICMP {
 		fmt.Fprintf(w, "ICMP error in frame %d at %s: %s, about a segment from the %s (seq %d)\n",
