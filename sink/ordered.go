@@ -28,11 +28,18 @@ import (
 // 2N+pruneSlack entries, so memory stays bounded by N whatever the capture
 // (what was spooled for the connections cut stays in the spool file).
 type ordered struct {
-	sp     *spool.Spool
-	index  []entry // the entries not yet in a run
-	runs   []run   // sorted runs of entries in the spool
-	err    error
-	buf    []byte
+	sp    *spool.Spool
+	index []entry // the entries not yet in a run
+	runs  []run   // sorted runs of entries in the spool
+	err   error
+	buf   []byte
+	// win holds the spool's bytes from winOff on: reading the entries back
+	// in id order mostly reads the spool front to back (connections finish
+	// roughly in id order), and one read of readAhead bytes spares a system
+	// call per entry (2 M of them for a flood's table and sections).
+	win    []byte
+	winOff int64
+	next   int64 // where the last fetch ended
 	triage report.Triage
 	seen   int // connections offered to the triage
 }
@@ -280,26 +287,48 @@ func (o *ordered) shown(base int64) string {
 
 // read returns entry e's row and section; valid until the next read.
 func (o *ordered) read(e entry) (row, section []byte) {
-	n := int(e.rowLen + e.secLen)
-	if cap(o.buf) < n {
-		o.buf = make([]byte, n)
-	}
-	b := o.buf[:n]
-	if o.err == nil {
-		o.err = o.sp.ReadAt(b, e.off)
-	}
+	b := o.fetch(e.off, int(e.rowLen+e.secLen))
 	return b[:e.rowLen], b[e.rowLen:]
 }
 
 // readRow returns entry e's row alone; valid until the next read.
 func (o *ordered) readRow(e entry) []byte {
-	if cap(o.buf) < int(e.rowLen) {
-		o.buf = make([]byte, e.rowLen)
+	return o.fetch(e.off, int(e.rowLen))
+}
+
+// readAhead is how much fetch reads at once when the reads go forward.
+const readAhead = 256 << 10
+
+// fetch returns the n bytes at off in the spool, valid until the next
+// fetch: from the window when it holds them; else, when the read starts
+// where the last one ended (reading forward), the window moves there and
+// holds readAhead bytes; else they are read alone (a sorted report jumps
+// about).
+func (o *ordered) fetch(off int64, n int) []byte {
+	next := o.next
+	o.next = off + int64(n)
+	if off >= o.winOff && off+int64(n) <= o.winOff+int64(len(o.win)) {
+		return o.win[off-o.winOff:][:n]
 	}
-	b := o.buf[:e.rowLen]
-	if o.err == nil {
-		o.err = o.sp.ReadAt(b, e.off)
+	if o.err != nil {
+		return make([]byte, n)
 	}
+	if (off == next || off == 0) && n < readAhead {
+		m := int(min(readAhead, o.sp.Size()-off))
+		if cap(o.win) < readAhead {
+			o.win = make([]byte, readAhead)
+		}
+		o.win, o.winOff = o.win[:m], off
+		if o.err = o.sp.ReadAt(o.win, off); o.err != nil {
+			o.win = o.win[:0]
+		}
+		return o.win[:n]
+	}
+	if cap(o.buf) < n {
+		o.buf = make([]byte, n)
+	}
+	b := o.buf[:n]
+	o.err = o.sp.ReadAt(b, off)
 	return b
 }
 

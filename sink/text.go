@@ -155,9 +155,11 @@ func (t *Text) End(sum *pipeline.Summary) error {
 		case t.opts.Width > 0:
 			d := report.NewShortTable(bw, t.widths, t.opts.Width)
 			d.Begin()
+			var cells []string
 			for _, e := range t.o.all() {
 				row, _ := t.o.read(e)
-				d.Row(strings.Split(string(row), "\x00"))
+				cells = splitCells(cells, row)
+				d.Row(cells)
 			}
 		case t.o.len() < report.BigTable:
 			rows := make([][]string, t.o.len())
@@ -176,9 +178,11 @@ func (t *Text) End(sum *pipeline.Summary) error {
 			}
 			d := report.TableDrawer{W: bw, Widths: t.widths}
 			d.Begin(report.TableHeader)
+			var cells []string
 			for _, e := range t.o.all() {
 				row, _ := t.o.read(e)
-				d.Row(strings.Split(string(row), "\x00"))
+				cells = splitCells(cells, row)
+				d.Row(cells)
 			}
 			d.End()
 		}
@@ -198,6 +202,21 @@ func (t *Text) End(sum *pipeline.Summary) error {
 		bw.Write(sec)
 	}
 	return flush(bw, t.o.err)
+}
+
+// splitCells splits a row kept in the spool (cells joined by NUL) into
+// cells, reusing dst: one string for the row, cut into its cells.
+func splitCells(dst []string, row []byte) []string {
+	s := string(row)
+	dst = dst[:0]
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			return append(dst, s)
+		}
+		dst = append(dst, s[:i])
+		s = s[i+1:]
+	}
 }
 
 // flush flushes bw and returns err, or the flush's error.
