@@ -516,6 +516,10 @@ func (c *Conn) Resume() *Conn {
 		HandshakeRTT: -1, SynAckRTT: -1, ConnectTime: -1, Zeek: c.Zeek, synTime: c.synTime, synAck: c.synAck,
 		lastTime: c.lastTime, an: c.an, art: c.art}
 	n.Zeek.history = slices.Clone(c.Zeek.history)
+	for d := range n.Zeek.ep {
+		// Its own blocks: the continuation reorders them in place.
+		n.Zeek.ep[d].blocks = slices.Clone(c.Zeek.ep[d].blocks)
+	}
 	for d := range n.an.dir {
 		n.an.dir[d].segs = slices.Clone(c.an.dir[d].segs)
 		n.Dir[d].holes = slices.Clone(c.Dir[d].holes)
