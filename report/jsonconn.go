@@ -431,7 +431,7 @@ func appendEndpoint(w *jsonWriter, c *state.Connection, r flow.Dir) {
 
 // appendStalls writes the stalls member (jsonStalls).
 func appendStalls(w *jsonWriter, c *state.Connection, base int64) {
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	var n int64
 	if s != nil {
 		for _, x := range s.Count {

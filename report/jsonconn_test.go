@@ -10,6 +10,7 @@ import (
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/internal/corpus"
 	"github.com/tcpflow/tcpflow/pipeline"
+	"github.com/tcpflow/tcpflow/state"
 	"github.com/tcpflow/tcpflow/stream"
 )
 
@@ -77,7 +78,7 @@ func (s *connCheck) Finished(c *pipeline.Connection) error {
 
 	a := c.Data
 	for k, ok := range map[string]bool{"part": c.Part > 0, "evicted": c.Evicted, "icmp": len(a.ICMP) > 0,
-		"bad_headers": len(a.BadHeaders) > 0, "streams": a.Streams != nil, "longest_stall": toldStalls(c) != nil,
+		"bad_headers": len(a.BadHeaders) > 0, "streams": a.Streams != nil, "longest_stall": state.ToldStalls(c) != nil,
 		"karn":     a.Dir[0].Karn.Count+a.Dir[1].Karn.Count > 0,
 		"gaps":     a.Streams != nil && len(a.Streams.Facts[0].Gaps)+len(a.Streams.Facts[1].Gaps) > 0,
 		"overlaps": a.Streams != nil && len(a.Streams.Facts[0].Overlaps)+len(a.Streams.Facts[1].Overlaps) > 0,

@@ -118,7 +118,7 @@ func endpointRowOf(c *state.Connection, r flow.Dir) EndpointRow {
 // cause's total, zeros too, and the longest few.
 func stallsRowOf(c *state.Connection, base int64) StallsRow {
 	r := StallsRow{Longest: []StallRow{}}
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	if s == nil {
 		return r
 	}

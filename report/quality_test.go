@@ -169,8 +169,8 @@ func TestBlindStalls(t *testing.T) {
 	if c.Data.Stalls.All() == 0 {
 		t.Fatal("the analysis found no pause: the test would prove nothing")
 	}
-	if !blind(c) || toldStalls(c) != nil || StallTime(c) != 0 || len(stallFindings(c)) != 0 {
-		t.Errorf("blind %v, stalls told %+v, stall time %d, findings %v", blind(c), toldStalls(c), StallTime(c), stallFindings(c))
+	if !state.Blind(c) || state.ToldStalls(c) != nil || StallTime(c) != 0 || len(stallFindings(c)) != 0 {
+		t.Errorf("blind %v, stalls told %+v, stall time %d, findings %v", state.Blind(c), state.ToldStalls(c), StallTime(c), stallFindings(c))
 	}
 	if j := limitJSON(c, flow.S2C); j.Factor != "unknown" || j.Text != blindLimitText {
 		t.Errorf("limited_by %q %q", j.Factor, j.Text)

@@ -17,58 +17,13 @@ import (
 // are in the facts and JSON, not in the verdict.
 var stallCauses = []state.StallCause{state.StallRTOClient, state.StallRTOServer, state.StallServerApp, state.StallNetwork}
 
-// blind reports whether the capture of c lacks one direction, or the pure
-// ACKs (state.OneSided, state.DataOnly): what was outstanding during a pause,
-// and what the peer's window allowed, cannot be told. Only the stalls that the
-// side seen shows by itself stay (its retransmission timeouts, a zero window
-// it advertised), and no rate-limiting factor is named.
-func blind(c *state.Connection) bool { return state.OneSided(c) || state.DataOnly(c) }
-
-// blindCauses are the stall causes a blind capture still shows.
-var blindCauses = [state.NumStallCauses]bool{state.StallRTOClient: true, state.StallRTOServer: true,
-	state.StallZeroWindowClient: true, state.StallZeroWindowServer: true}
-
-// toldStalls are c's stalls as the reports tell them: all of them, or on a
-// blind capture those of blindCauses (a copy); nil without any.
-func toldStalls(c *state.Connection) *state.Stalls {
-	s := c.Data.Stalls
-	if s == nil || !blind(c) {
-		return s
-	}
-	t := &state.Stalls{}
-	for k := range s.Total {
-		if blindCauses[k] {
-			t.Total[k], t.Count[k] = s.Total[k], s.Count[k]
-		}
-	}
-	for _, st := range s.Kept() {
-		if blindCauses[st.Cause] {
-			t.Longest[t.NLongest] = st
-			t.NLongest++
-		}
-	}
-	if t.All() == 0 {
-		return nil
-	}
-	return t
-}
-
-// toldLimit is direction d's rate-limiting factor as the reports tell it:
-// unknown on a blind capture.
-func toldLimit(c *state.Connection, d flow.Dir) state.Limit {
-	if blind(c) {
-		return state.LimitUnknown
-	}
-	return c.Data.LimitedBy(d)
-}
-
 // blindLimitText is what the reports say of the limit on a blind capture.
 const blindLimitText = "cannot tell: the capture lacks one direction or its pure ACKs"
 
 // stallFindings are the verdict's findings for the stalls: "stalled 229.000
 // ms waiting for the server's application", code stall_server_app.
 func stallFindings(c *state.Connection) []finding {
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	if s == nil {
 		return nil
 	}
@@ -90,7 +45,7 @@ func stallFindings(c *state.Connection) []finding {
 // every cause but the client's application (a user or a client thinking
 // between requests). --sort stall orders by it.
 func StallTime(c *state.Connection) int64 {
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	if s == nil {
 		return 0
 	}
@@ -101,7 +56,7 @@ func StallTime(c *state.Connection) int64 {
 // "stalled 229.000 ms" (their total).
 func stallShort(c *state.Connection) []string {
 	var t int64
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	for _, k := range stallCauses {
 		if s != nil {
 			t += s.Total[k]
@@ -138,7 +93,7 @@ func timing(w *bufio.Writer, c *state.Connection) {
 		}
 		w.WriteString(" (" + plural(int64(k.Count), "sample", "samples") + ")\n")
 	}
-	if s := toldStalls(c); s != nil {
+	if s := state.ToldStalls(c); s != nil {
 		n := int64(0)
 		for _, x := range s.Count {
 			n += int64(x)
@@ -168,7 +123,7 @@ func timing(w *bufio.Writer, c *state.Connection) {
 		}
 		w.WriteByte('\n')
 	}
-	if blind(c) {
+	if state.Blind(c) {
 		w.WriteString("limited by: " + blindLimitText + "\n")
 		return
 	}
@@ -259,7 +214,7 @@ type (
 
 func stallsJSON(c *state.Connection, base int64) jsonStalls {
 	js := jsonStalls{Causes: map[string]jsonStallCause{}, Longest: []jsonStall{}}
-	s := toldStalls(c)
+	s := state.ToldStalls(c)
 	for k := state.StallCause(0); k < state.NumStallCauses; k++ {
 		var c jsonStallCause
 		if s != nil {
@@ -302,8 +257,8 @@ func limitJSON(c *state.Connection, d flow.Dir) jsonLimit {
 // limitWords are direction d's rate-limiting factor as the reports tell it:
 // its name and its text.
 func limitWords(c *state.Connection, d flow.Dir) (factor, text string) {
-	l := toldLimit(c, d)
-	if blind(c) {
+	l := state.ToldLimit(c, d)
+	if state.Blind(c) {
 		return l.Name(), blindLimitText
 	}
 	return l.Name(), l.Text()

@@ -93,3 +93,48 @@ func OneSided(c *Connection) bool {
 	}
 	return false
 }
+
+// Blind reports whether the capture of c lacks one direction, or the pure
+// ACKs (OneSided, DataOnly): what was outstanding during a pause,
+// and what the peer's window allowed, cannot be told. Only the stalls that the
+// side seen shows by itself stay (its retransmission timeouts, a zero window
+// it advertised), and no rate-limiting factor is named.
+func Blind(c *Connection) bool { return OneSided(c) || DataOnly(c) }
+
+// blindCauses are the stall causes a blind capture still shows.
+var blindCauses = [NumStallCauses]bool{StallRTOClient: true, StallRTOServer: true,
+	StallZeroWindowClient: true, StallZeroWindowServer: true}
+
+// ToldStalls are c's stalls as the reports tell them: all of them, or on a
+// blind capture those of blindCauses (a copy); nil without any.
+func ToldStalls(c *Connection) *Stalls {
+	s := c.Data.Stalls
+	if s == nil || !Blind(c) {
+		return s
+	}
+	t := &Stalls{}
+	for k := range s.Total {
+		if blindCauses[k] {
+			t.Total[k], t.Count[k] = s.Total[k], s.Count[k]
+		}
+	}
+	for _, st := range s.Kept() {
+		if blindCauses[st.Cause] {
+			t.Longest[t.NLongest] = st
+			t.NLongest++
+		}
+	}
+	if t.All() == 0 {
+		return nil
+	}
+	return t
+}
+
+// ToldLimit is direction d's rate-limiting factor as the reports tell it:
+// unknown on a blind capture.
+func ToldLimit(c *Connection, d flow.Dir) Limit {
+	if Blind(c) {
+		return LimitUnknown
+	}
+	return c.Data.LimitedBy(d)
+}
