@@ -23,7 +23,7 @@ import (
 // short connections, the reflection and the maps of counts (every analysis
 // finding, malformed option, checksum status and stall cause, zeros too)
 // were a third of a --format jsonl run. The bytes are exactly those
-// encoding/json writes for connJSONAt's jsonConn (json.Marshal for the
+// encoding/json writes for connJSONAt's jsonConn (jsonref_test.go; json.Marshal for the
 // line, json.MarshalIndent(connIndent, " ") for the document): same field
 // order, omissions, number formats, string escaping, and map keys in sorted
 // order. TestConnAppendMatchesEncodingJSON holds the two together on every

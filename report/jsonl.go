@@ -12,11 +12,6 @@ import (
 // "capture" line at the end. Lines carry a "type" field; the other fields
 // are those of the JSON report (docs/json-schema.md).
 
-type jsonlConn struct {
-	Type string `json:"type"`
-	jsonConn
-}
-
 type jsonlCapture struct {
 	Type string `json:"type"`
 	jsonCapture

@@ -10,7 +10,7 @@ import (
 )
 
 // The connections row is built from the connection's state directly, not
-// through its JSON object (connJSONAt) and a conversion: that made every
+// through its JSON object (connJSONAt, now only the tests' reference) and a conversion: that made every
 // count map twice, formatted two RFC 3339 times the row has no column for,
 // and named every finding afresh: on a SYN flood (a row per SYN) half the
 // run's CPU. The values are those of the JSON report all the same;

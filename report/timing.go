@@ -180,63 +180,12 @@ func limitEvidence(a *state.Conn, d flow.Dir, l state.Limit) string {
 	return ""
 }
 
-// jsonKarn is rtt_karn: the min, average and max with the percentiles.
-type jsonKarn struct {
-	jsonRTT
-	P50 float64 `json:"p50_s"`
-	P90 float64 `json:"p90_s"`
-	P99 float64 `json:"p99_s"`
-}
-
-func karnJSON(k *state.RTTStats) *jsonKarn {
-	if k.Count == 0 {
-		return nil
-	}
-	return &jsonKarn{jsonRTT{secs(k.Min), secs(k.Avg()), secs(k.Max), k.Count},
-		secs(k.Percentile(50)), secs(k.Percentile(90)), secs(k.Percentile(99))}
-}
-
-// jsonStalls is a connection's stalls: the total, per cause (every cause,
-// zeros written out) and the longest few.
-type jsonStalls struct {
-	TotalS  float64                   `json:"total_s"`
-	Count   int64                     `json:"count"`
-	Causes  map[string]jsonStallCause `json:"by_cause"` // encoding/json sorts map keys
-	Longest []jsonStall               `json:"longest"`
-}
-
 // A cause's total and one of the longest stalls are the same in JSON and
 // Parquet.
 type (
 	jsonStallCause = StallCauseRow
 	jsonStall      = StallRow
 )
-
-func stallsJSON(c *state.Connection, base int64) jsonStalls {
-	js := jsonStalls{Causes: map[string]jsonStallCause{}, Longest: []jsonStall{}}
-	s := state.ToldStalls(c)
-	for k := state.StallCause(0); k < state.NumStallCauses; k++ {
-		var c jsonStallCause
-		if s != nil {
-			c = jsonStallCause{secs(s.Total[k]), s.Count[k]}
-			js.Count += int64(s.Count[k])
-		}
-		js.Causes[k.Name()] = c
-	}
-	if s == nil {
-		return js
-	}
-	js.TotalS = secs(s.All())
-	for _, st := range s.Kept() {
-		j := jsonStall{Cause: st.Cause.Name(), Frame: int64(st.Frame), Time: secs(st.Time - base), DurationS: secs(st.Duration)}
-		if st.EndFrame != 0 {
-			f := int64(st.EndFrame)
-			j.EndFrame = &f
-		}
-		js.Longest = append(js.Longest, j)
-	}
-	return js
-}
 
 // jsonLimit is limited_by: a direction's rate-limiting factor and its
 // evidence (state.RateEvidence).
