@@ -36,24 +36,26 @@ func stalls(w *craft.Wire) {
 		w.Advance(100 * us)
 		return c
 	}
+	// answer sends the response and lets the client close.
+	answer := func(c *craft.Conn) {
+		c.Server(psh|ack, craft.Data(500))
+		w.Advance(50 * us)
+		clientCloses(w, c, rtt)
+	}
 
 	c := open("41000", 0x10000000, 0x20000000)
 	c.Client(psh|ack, req)
 	w.Advance(rtt)
 	c.Server(ack)
 	w.Advance(229 * ms)
-	c.Server(psh|ack, craft.Data(500))
-	w.Advance(50 * us)
-	clientCloses(w, c, rtt)
+	answer(c)
 
 	c = open("41001", 0x11000000, 0x21000000)
 	lost := c.Client(psh|ack, req, craft.Dropped)
 	w.Advance(300 * ms)
 	c.Client(psh|ack, craft.Seq(lost.Seq), req)
 	w.Advance(rtt)
-	c.Server(psh|ack, craft.Data(500))
-	w.Advance(50 * us)
-	clientCloses(w, c, rtt)
+	answer(c)
 
 	c = open("41002", 0x12000000, 0x22000000)
 	c.Client(psh|ack, req)
@@ -64,9 +66,7 @@ func stalls(w *craft.Wire) {
 	w.Advance(500 * ms)
 	c.Client(ack) // the window opens again
 	w.Advance(rtt)
-	c.Server(psh|ack, craft.Data(500))
-	w.Advance(50 * us)
-	clientCloses(w, c, rtt)
+	answer(c)
 
 	c = open("41003", 0x13000000, 0x23000000)
 	c.Client(psh|ack, req)
@@ -77,18 +77,14 @@ func stalls(w *craft.Wire) {
 	w.Advance(time.Second)
 	c.Client(psh|ack, req)
 	w.Advance(rtt)
-	c.Server(psh|ack, craft.Data(500))
-	w.Advance(50 * us)
-	clientCloses(w, c, rtt)
+	answer(c)
 
 	c = open("41004", 0x14000000, 0x24000000)
 	c.Client(psh|ack, req)
 	w.Advance(400 * ms)
 	c.Server(ack)
 	w.Advance(1 * ms)
-	c.Server(psh|ack, craft.Data(500))
-	w.Advance(50 * us)
-	clientCloses(w, c, rtt)
+	answer(c)
 
 	c = open("41005", 0x15000000, 0x25000000)
 	c.Client(psh|ack, req, craft.Window(46)) // 46 << 7 = 5888 bytes: 4 segments
