@@ -100,7 +100,7 @@ func NewHTML(stats *capture.Stats, opts HTMLOptions) (*HTML, error) {
 			}
 		}
 	}
-	h := &HTML{opts: opts, stats: stats, o: newOrdered(opts.TempDir), pick: newChooser(opts.Max)}
+	h := &HTML{opts: opts, stats: stats, o: newOrdered(opts.TempDir, report.Triage{}), pick: newChooser(opts.Max)}
 	h.bw = bufio.NewWriter(&h.sec)
 	return h, nil
 }

@@ -5,7 +5,7 @@ import "github.com/tcpflow/tcpflow/report"
 // A JSONL report with --problems or a time window leaves connection lines
 // out as they come; with --sort or --top it spools the lines it admits and
 // writes them in the triage's order at the end, before the capture line:
-// memory holds only their sort keys (32 bytes each), and with --top N no
+// memory holds only their sort keys (40 bytes each), and with --top N no
 // more than 2N+pruneSlack of those (ordered).
 
 // triageSpool is the spool of a triage that orders or cuts (--sort,
@@ -14,9 +14,7 @@ func triageSpool(tr report.Triage) *ordered {
 	if tr.Sort == "" && tr.Top == 0 {
 		return nil
 	}
-	o := newOrdered("")
-	o.triage = tr
-	return o
+	return newOrdered("", tr)
 }
 
 // writeSorted writes the spooled connection lines in order.

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"container/heap"
 	"encoding/binary"
+	"fmt"
 	"iter"
 	"math"
 	"slices"
+
+	"github.com/klauspost/compress/s2"
 
 	"github.com/tcpflow/tcpflow/internal/spool"
 	"github.com/tcpflow/tcpflow/pipeline"
@@ -20,13 +23,30 @@ import (
 // The index of the pieces is bounded too: once runEntries entries are in
 // memory they are sorted and written to the spool as a run, and reading back
 // merges the runs (an external merge sort), so a capture of millions of
-// connections keeps 2 MB of index, not 32 bytes per connection.
+// connections keeps 2.6 MB of index, not 40 bytes per connection.
 //
 // With a triage (--problems, --sort, --top) the index holds only the
 // connections it admits, each with its sort key, and is read back in key
 // order; with --top N it is cut back to the N first whenever it reaches
 // 2N+pruneSlack entries, so memory stays bounded by N whatever the capture
 // (what was spooled for the connections cut stays in the spool file).
+//
+// Once the spool holds compressAfter bytes, each further section is stored
+// compressed (S2, with a dictionary made of the first sections; the row
+// stays as it is, for the table's pass that reads rows alone), so that a
+// huge report costs a fraction of its size in the temporary directory: a
+// 2 M-SYN flood's JSON document is 13.6 GB of rendered text, spooled
+// whole; written as it is, that was most of the run's system time (the
+// kernel throttles a writer with that much unwritten data), and more room
+// than many /tmp have. Its sections compress 30 times with the dictionary
+// (3 times without). Each section is compressed alone, so reading one back
+// costs decoding only it (a microsecond or a few) whatever the order of the
+// reads: connections do not finish in id order (a refused connection is
+// done at once, a closed one lingers), and a report in id order jumps
+// about the spool, which frames of many sections would make costly (tried:
+// the default report of many2m took twice as long). Below compressAfter
+// the CPU time is not worth it: the reports of the 2 M-packet captures
+// (the default report's 350 MB of text) are as fast as before.
 type ordered struct {
 	sp    *spool.Spool
 	index []entry // the entries not yet in a run
@@ -42,7 +62,20 @@ type ordered struct {
 	next   int64 // where the last fetch ended
 	triage report.Triage
 	seen   int // connections offered to the triage
+
+	dictBuf []byte   // the first sections, up to dictSize: the dictionary's text
+	dict    *s2.Dict // made once the spool reaches compressAfter
+	enc     []byte   // a compressed section
+	dec     []byte   // a decoded section
 }
+
+// compressAfter is the size of spool from which sections are compressed (a
+// variable for tests).
+var compressAfter int64 = 512 << 20
+
+// dictSize is the most of the first sections the dictionary is made of (S2's
+// limit).
+const dictSize = 64 << 10
 
 // entry is one connection's rendering in the spool.
 type entry struct {
@@ -52,10 +85,11 @@ type entry struct {
 	part           uint16
 	flags          uint8 // the sink's own marks (StreamFiles: which directions have a file)
 	rowLen, secLen uint32
+	stored         uint32 // the compressed section's length in the spool; 0: stored as it is
 }
 
 // entrySize is an entry's size in a run.
-const entrySize = 8 + 8 + 4 + 2 + 1 + 4 + 4
+const entrySize = 8 + 8 + 4 + 2 + 1 + 4 + 4 + 4
 
 // run is a sorted run of n entries at off in the spool.
 type run struct {
@@ -75,8 +109,10 @@ const pruneSlack = 64
 // they spool it to a temporary file.
 var SpoolMemory int64 = 4 << 20
 
-func newOrdered(tempDir string) *ordered {
-	return &ordered{sp: spool.New(tempDir, SpoolMemory)}
+// newOrdered returns an empty store whose spool goes to tempDir, for a
+// report with triage tr.
+func newOrdered(tempDir string, tr report.Triage) *ordered {
+	return &ordered{sp: spool.New(tempDir, SpoolMemory), triage: tr}
 }
 
 // admit says whether the triage shows c, and its sort key; the caller
@@ -99,6 +135,8 @@ func (o *ordered) addKey(id, part int, key float64, flags uint8, row, section []
 		o.sort()
 		o.index = o.index[:top]
 	}
+	secLen := len(section)
+	section, stored := o.compress(section)
 	o.buf = append(append(o.buf[:0], row...), section...)
 	off, err := o.sp.Write(o.buf)
 	if err != nil {
@@ -106,7 +144,7 @@ func (o *ordered) addKey(id, part int, key float64, flags uint8, row, section []
 		return
 	}
 	o.index = append(o.index, entry{off: off, key: key, id: int32(id), part: uint16(part), flags: flags,
-		rowLen: uint32(len(row)), secLen: uint32(len(section))})
+		rowLen: uint32(len(row)), secLen: uint32(secLen), stored: stored})
 	if o.triage.Top == 0 && len(o.index) >= runEntries {
 		o.spill()
 	}
@@ -129,6 +167,46 @@ func (o *ordered) spill() {
 	o.index = o.index[:0]
 }
 
+// compress returns how a section is stored, and its stored length (0 when
+// stored as it is): as it is until the spool holds compressAfter bytes,
+// compressed after. The first dictSize bytes of sections are kept to make
+// the dictionary from: the sections of one report share most of their text
+// (keys, labels, the indentation).
+func (o *ordered) compress(section []byte) ([]byte, uint32) {
+	if o.dict == nil {
+		if len(o.dictBuf) < dictSize {
+			o.dictBuf = append(o.dictBuf, section[:min(len(section), dictSize-len(o.dictBuf))]...)
+		}
+		if o.sp.Size() < compressAfter {
+			return section, 0
+		}
+		if len(o.dictBuf) < s2.MinDictSize {
+			o.dictBuf = append(o.dictBuf, make([]byte, s2.MinDictSize)...) // a few huge pieces: little to gain from one
+		}
+		o.dict = s2.MakeDict(o.dictBuf, nil)
+		o.dictBuf = nil
+	}
+	o.enc = o.dict.Encode(o.enc[:cap(o.enc)], section)
+	return o.enc, uint32(len(o.enc))
+}
+
+// decompress returns entry e's section from its stored bytes.
+func (o *ordered) decompress(e entry, stored []byte) []byte {
+	if e.stored == 0 || o.err != nil {
+		return stored
+	}
+	dec, err := o.dict.Decode(o.dec[:cap(o.dec)], stored)
+	if err == nil && len(dec) != int(e.secLen) {
+		err = fmt.Errorf("%d bytes, want %d", len(dec), e.secLen)
+	}
+	if err != nil {
+		o.err = fmt.Errorf("spool: connection %d: %w", e.id, err)
+		return make([]byte, e.secLen)
+	}
+	o.dec = dec
+	return dec
+}
+
 func appendEntry(b []byte, e entry) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(e.key))
@@ -136,7 +214,8 @@ func appendEntry(b []byte, e entry) []byte {
 	b = binary.LittleEndian.AppendUint16(b, e.part)
 	b = append(b, e.flags)
 	b = binary.LittleEndian.AppendUint32(b, e.rowLen)
-	return binary.LittleEndian.AppendUint32(b, e.secLen)
+	b = binary.LittleEndian.AppendUint32(b, e.secLen)
+	return binary.LittleEndian.AppendUint32(b, e.stored)
 }
 
 func readEntry(b []byte) entry {
@@ -148,6 +227,7 @@ func readEntry(b []byte) entry {
 		flags:  b[22],
 		rowLen: binary.LittleEndian.Uint32(b[23:]),
 		secLen: binary.LittleEndian.Uint32(b[27:]),
+		stored: binary.LittleEndian.Uint32(b[31:]),
 	}
 }
 
@@ -287,8 +367,12 @@ func (o *ordered) shown(base int64) string {
 
 // read returns entry e's row and section; valid until the next read.
 func (o *ordered) read(e entry) (row, section []byte) {
-	b := o.fetch(e.off, int(e.rowLen+e.secLen))
-	return b[:e.rowLen], b[e.rowLen:]
+	secLen := e.secLen
+	if e.stored != 0 {
+		secLen = e.stored
+	}
+	b := o.fetch(e.off, int(e.rowLen+secLen))
+	return b[:e.rowLen], o.decompress(e, b[e.rowLen:])
 }
 
 // readRow returns entry e's row alone; valid until the next read.

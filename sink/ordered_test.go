@@ -2,6 +2,7 @@ package sink
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tcpflow/tcpflow/report"
@@ -11,9 +12,8 @@ import (
 // 2N+pruneSlack sort keys in memory however many connections finish, and
 // reads back the N with the largest keys, ties in id order.
 func TestOrderedTop(t *testing.T) {
-	o := newOrdered(t.TempDir())
+	o := newOrdered(t.TempDir(), report.Triage{Sort: report.SortDuration, Top: 3})
 	defer o.close()
-	o.triage = report.Triage{Sort: report.SortDuration, Top: 3}
 	most := 0
 	for id := 0; id < 1000; id++ {
 		key := float64(id % 97) // largest 96: ids 96, 193, 290, ...
@@ -39,49 +39,68 @@ func TestOrderedTop(t *testing.T) {
 // TestOrderedRuns checks the external sort: with runs of 7 entries, 1,000
 // connections finishing out of order are read back in id order (and, with
 // --sort, in key order, ties by id), twice, with their rows and flags, and
-// at most 7 entries stay in memory.
+// at most 7 entries stay in memory; with the spool in memory and in a
+// file, and with the pieces stored as they are, all compressed, or the
+// first ones as they are and the rest compressed.
 func TestOrderedRuns(t *testing.T) {
-	defer func(n int) { runEntries = n }(runEntries)
+	defer func(n int, m, c int64) { runEntries, SpoolMemory, compressAfter = n, m, c }(runEntries, SpoolMemory, compressAfter)
 	runEntries = 7
-	for _, sorted := range []bool{false, true} {
-		o := newOrdered(t.TempDir())
-		if sorted {
-			o.triage = report.Triage{Sort: report.SortDuration}
-		}
-		most := 0
-		for i := 0; i < 1000; i++ {
-			id := (i * 389) % 1000 // every id once, out of order
-			o.addKey(id, 0, float64(id%10), uint8(id%3), []byte(fmt.Sprint(id)), []byte("s"))
-			most = max(most, len(o.index))
-		}
-		o.sort()
-		if most > 7 || o.len() != 1000 {
-			t.Errorf("sorted %v: %d in memory at most, %d in all; want 7 and 1000", sorted, most, o.len())
-		}
-		for pass := 0; pass < 2; pass++ {
-			var prev entry
-			n := 0
-			for i, e := range o.all() {
-				if i != n {
-					t.Fatalf("position %d, want %d", i, n)
-				}
-				row, sec := o.read(e)
-				if string(row) != fmt.Sprint(e.id) || string(sec) != "s" || e.flags != uint8(e.id%3) {
-					t.Fatalf("entry %d: row %q, section %q, flags %d", e.id, row, sec, e.flags)
-				}
-				if n > 0 && before(prev, e) >= 0 {
-					t.Fatalf("sorted %v: %+v before %+v", sorted, prev, e)
-				}
-				prev = e
-				n++
+	section := func(id int32) string {
+		return fmt.Sprintf("connection %d\n", id) + strings.Repeat("s", 300+int(id)%200) + strings.Repeat("x", int(id)%7)
+	}
+	for _, spooling := range [][2]int64{{SpoolMemory, compressAfter}, {0, 1 << 40}, {0, 0}, {0, 20000}} {
+		SpoolMemory, compressAfter = spooling[0], spooling[1]
+		for _, sorted := range []bool{false, true} {
+			var tr report.Triage
+			if sorted {
+				tr = report.Triage{Sort: report.SortDuration}
 			}
-			if n != 1000 {
-				t.Errorf("sorted %v, pass %d: read %d entries, want 1000", sorted, pass, n)
+			testOrderedRuns(t, newOrdered(t.TempDir(), tr), sorted, section)
+		}
+	}
+}
+
+// testOrderedRuns adds the 1,000 connections to o and reads them back.
+func testOrderedRuns(t *testing.T, o *ordered, sorted bool, section func(int32) string) {
+	defer o.close()
+	most := 0
+	for i := 0; i < 1000; i++ {
+		id := (i * 389) % 1000 // every id once, out of order
+		o.addKey(id, 0, float64(id%10), uint8(id%3), []byte(fmt.Sprint(id)), []byte(section(int32(id))))
+		most = max(most, len(o.index))
+	}
+	o.sort()
+	if most > 7 || o.len() != 1000 {
+		t.Errorf("sorted %v: %d in memory at most, %d in all; want 7 and 1000", sorted, most, o.len())
+	}
+	for pass := 0; pass < 2; pass++ {
+		var prev entry
+		n := 0
+		for i, e := range o.all() {
+			if i != n {
+				t.Fatalf("position %d, want %d", i, n)
 			}
+			if row := o.readRow(e); string(row) != fmt.Sprint(e.id) {
+				t.Fatalf("entry %d: row alone %q", e.id, row)
+			}
+			row, sec := o.read(e)
+			if string(row) != fmt.Sprint(e.id) || string(sec) != section(e.id) || e.flags != uint8(e.id%3) {
+				t.Fatalf("entry %d: row %q, section %q, flags %d", e.id, row, sec, e.flags)
+			}
+			if compressed := e.stored != 0; compressed != (e.off >= compressAfter) {
+				t.Fatalf("entry %d at %d: compressed %v with compressAfter %d", e.id, e.off, compressed, compressAfter)
+			}
+			if n > 0 && before(prev, e) >= 0 {
+				t.Fatalf("sorted %v: %+v before %+v", sorted, prev, e)
+			}
+			prev = e
+			n++
 		}
-		if o.err != nil {
-			t.Fatal(o.err)
+		if n != 1000 {
+			t.Errorf("sorted %v, pass %d: read %d entries, want 1000", sorted, pass, n)
 		}
-		o.close()
+	}
+	if o.err != nil {
+		t.Fatal(o.err)
 	}
 }

@@ -110,7 +110,7 @@ func NewStreamFiles(dir string, force bool, tempDir string) (*StreamFiles, error
 		return nil, err
 	}
 	s := &StreamFiles{root: root, dir: dir, tmp: filepath.Base(tmp), tmpRoot: tmpRoot, force: force, open: map[int64]*list.Element{},
-		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir)}
+		lru: list.New(), written: map[int64]bool{}, o: newOrdered(tempDir, report.Triage{})}
 	if s.fast, err = openFastDirs(root, tmpRoot); err != nil {
 		s.closeDirs()
 		return nil, err

@@ -52,8 +52,7 @@ type Text struct {
 // is the reader's (for the time of the first frame, which relative times
 // count from); tempDir is where the spool goes ("" for the system's).
 func NewText(w io.Writer, stats *capture.Stats, opts report.Options, mode TextMode, tempDir string) *Text {
-	t := &Text{w: w, stats: stats, opts: opts, mode: mode, o: newOrdered(tempDir), widths: make([]int, report.NumTableCells(opts))}
-	t.o.triage = opts.Triage
+	t := &Text{w: w, stats: stats, opts: opts, mode: mode, o: newOrdered(tempDir, opts.Triage), widths: make([]int, report.NumTableCells(opts))}
 	t.bw = bufio.NewWriter(&t.sec)
 	return t
 }
