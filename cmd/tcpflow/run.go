@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -96,6 +98,9 @@ func (s *sys) analyze(args []string, release func()) int {
 	}
 	if err := checkLive(fs, &f); err != nil {
 		return s.usageError("tcpflow", "%v", err)
+	}
+	if f.explain && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(explainGCPercent)
 	}
 	var in inputArgs
 	if f.live.iface == "" {
