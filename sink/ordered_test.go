@@ -104,3 +104,87 @@ func testOrderedRuns(t *testing.T, o *ordered, sorted bool, section func(int32) 
 		t.Fatal(o.err)
 	}
 }
+
+// floodSection is the JSON of a connection of a SYN flood, as the JSON
+// report renders it (abridged): sections alike but for their numbers.
+func floodSection(id int) []byte {
+	return fmt.Appendf(nil, `  {
+   "id": %d,
+   "key": "10.71.%d.%d:%d 10.2.0.1:80 %d - 2024-03-01T12:00:00.000000000Z",
+   "client": {"addr": "10.71.%d.%d", "port": %d, "isn": %d, "mss": 1460, "wscale": 7,
+    "sack_permitted": true, "timestamps": true, "final_state": "SYN_SENT"},
+   "server": {"addr": "10.2.0.1", "port": 80, "isn": null, "mss": null, "wscale": null,
+    "sack_permitted": false, "timestamps": false, "final_state": "SYN_RECEIVED"},
+   "first_frame": %d, "last_frame": %d, "ended_by": "evicted",
+   "stalls": {"total_s": 0, "count": 0, "by_cause": {"client_app": {"total_s": 0, "count": 0},
+    "network": {"total_s": 0, "count": 0}, "server_app": {"total_s": 0, "count": 0}}}
+  }`, id, id>>8&255, id&255, 1024+id%60000, uint32(id)*2654435761, id>>8&255, id&255, 1024+id%60000, uint32(id)*2654435761, id+1, id+1)
+}
+
+// TestOrderedCompresses checks that past compressAfter the spool holds the
+// sections compressed: a flood's sections, which differ only in their
+// numbers, take a fraction of their size, and read back whole.
+func TestOrderedCompresses(t *testing.T) {
+	defer func(m, c int64) { SpoolMemory, compressAfter = m, c }(SpoolMemory, compressAfter)
+	SpoolMemory, compressAfter = 0, 64<<10
+	o := newOrdered(t.TempDir(), report.Triage{})
+	defer o.close()
+	raw := 0
+	for id := 0; id < 5000; id++ {
+		sec := floodSection(id)
+		raw += len(sec)
+		o.addKey(id, 0, 0, 0, nil, sec)
+	}
+	if got := o.sp.Size(); got > int64(raw)/4 {
+		t.Errorf("the spool holds %d bytes for %d of sections: not compressed", got, raw)
+	}
+	o.sort()
+	n := 0
+	for _, e := range o.all() {
+		if _, sec := o.read(e); string(sec) != string(floodSection(int(e.id))) {
+			t.Fatalf("connection %d: section %q", e.id, sec)
+		}
+		n++
+	}
+	if n != 5000 || o.err != nil {
+		t.Fatalf("%d sections read back, error %v", n, o.err)
+	}
+}
+
+// BenchmarkOrderedCompressed spools a flood's JSON sections compressed and
+// reads them back in id order: the cost compressAfter saves the temporary
+// directory 97 % of the bytes for.
+func BenchmarkOrderedCompressed(b *testing.B) {
+	benchmarkOrdered(b, 0)
+}
+
+// BenchmarkOrderedPlain is the same with the sections stored as they are.
+func BenchmarkOrderedPlain(b *testing.B) {
+	benchmarkOrdered(b, 1<<62)
+}
+
+func benchmarkOrdered(b *testing.B, after int64) {
+	defer func(m, c int64) { SpoolMemory, compressAfter = m, c }(SpoolMemory, compressAfter)
+	SpoolMemory, compressAfter = 0, after
+	secs := make([][]byte, 1000)
+	size := 0
+	for i := range secs {
+		secs[i] = floodSection(i)
+		size += len(secs[i])
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		o := newOrdered(b.TempDir(), report.Triage{})
+		for id, sec := range secs {
+			o.addKey(id, 0, 0, 0, nil, sec)
+		}
+		o.sort()
+		for _, e := range o.all() {
+			o.read(e)
+		}
+		if o.err != nil {
+			b.Fatal(o.err)
+		}
+		o.close()
+	}
+}
