@@ -181,7 +181,8 @@ func (o *ordered) compress(section []byte) ([]byte, uint32) {
 			return section, 0
 		}
 		if len(o.dictBuf) < s2.MinDictSize {
-			o.dictBuf = append(o.dictBuf, make([]byte, s2.MinDictSize)...) // a few huge pieces: little to gain from one
+			// Almost no section came before (S2 wants 16 bytes): pad.
+			o.dictBuf = append(o.dictBuf, make([]byte, s2.MinDictSize)...)
 		}
 		o.dict = s2.MakeDict(o.dictBuf, nil)
 		o.dictBuf = nil
