@@ -24,8 +24,7 @@ type JSON struct {
 // NewJSON returns a JSON report writing to w at the end of the run; stats
 // is the reader's, tempDir where the spool goes.
 func NewJSON(w io.Writer, stats *capture.Stats, opts report.Options, tempDir string) *JSON {
-	j := &JSON{w: w, stats: stats, opts: opts, o: newOrdered(tempDir, opts.Triage)}
-	return j
+	return &JSON{w: w, stats: stats, opts: opts, o: newOrdered(tempDir, opts.Triage)}
 }
 
 // NeedsRecords implements pipeline.RecordSink.

@@ -71,9 +71,9 @@ type openFile struct {
 // buffer. 16 KB holds a whole stream of a typical short connection (12 KB
 // on average on the many capture), so it is written at close in one call,
 // and a bulk stream goes out in 16 KB writes, in the time 64 KB ones took
-// (1.06 GB of bulk streams to tmpfs in 0.8 to 1.05 s either way); at 64 KB the 128 buffers took 8 MB and put --write-streams at 146 to
-// 152 MB on the 2 M-packet capture, over the 150 MB of issue 10 (139 to
-// 142 MB now).
+// (1.06 GB of bulk streams to tmpfs in 0.8 to 1.05 s either way). At 64 KB
+// the 128 buffers took 8 MB and put --write-streams at 146 to 152 MB on the
+// 2 M-packet capture, over the 150 MB of issue 10 (139 to 142 MB now).
 const (
 	maxOpenStreams = 128
 	streamBuf      = 16 << 10

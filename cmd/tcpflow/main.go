@@ -19,11 +19,12 @@ import (
 //
 // --explain sets 30 instead: it renders far slower than the analysis runs,
 // building its sentences from many short-lived strings, and a third of its
-// heap at the peak was garbage. At 30 its peak on the many captures of docs/PERFORMANCE.md is
-// 129/131/138 MB at a quarter, half and all of 2 M packets, against
-// 153/155/156 MB at 50 (over the 150 MB every mode is held to), in the same
-// time within 2 %: the renderer, not the collector, sets its pace. The other
-// modes keep 50: at 40 the default report already took 3 % longer.
+// heap at the peak was garbage. At 30 its peak on the many captures of
+// docs/PERFORMANCE.md is 129/131/138 MB at a quarter, half and all of 2 M
+// packets, against 153/155/156 MB at 50 (over the 150 MB every mode is held
+// to), in the same time within 2 %: the renderer, not the collector, sets
+// its pace. The other modes keep 50: at 40 the default report took 3 %
+// longer.
 const (
 	gcPercent        = 50
 	explainGCPercent = 30
