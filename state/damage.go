@@ -66,11 +66,15 @@ const (
 // itself starts at hi. A SYN's sequence number is an initial one, chosen
 // anew: a SYN (a SYN-ACK with another ISN: ports reused) leaves no hole.
 func (c *Conn) hole(d flow.Dir, lo, hi flow.Seq, seg *capture.Segment, rec *Record, byAck bool) {
-	if !byAck && seg.Flags&capture.SYN != 0 {
+	if (!byAck && seg.Flags&capture.SYN != 0) || !lo.LessThan(hi) {
 		return
 	}
 	n := hi.Diff(lo)
-	if c.implausible(d, n, seg.Time) {
+	ipid := seg.IPID
+	if byAck {
+		ipid = 0 // the ACK's id is the other side's
+	}
+	if c.implausible(d, n, seg.Time) || !c.Dir[d].addHole(lo, hi, seg.Time, ipid) {
 		if byAck {
 			rec.AckJump = uint32(n)
 			c.Damage[d.Reverse()].AckJumps++
@@ -78,13 +82,7 @@ func (c *Conn) hole(d flow.Dir, lo, hi flow.Seq, seg *capture.Segment, rec *Reco
 			rec.SeqJump = uint32(n)
 			c.Damage[d].SeqJumps++
 		}
-		return
 	}
-	ipid := seg.IPID
-	if byAck {
-		ipid = 0 // the ACK's id is the other side's
-	}
-	c.Dir[d].addHole(lo, hi, seg.Time, ipid)
 }
 
 // implausible reports whether n bytes of direction d's sequence space could

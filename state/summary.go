@@ -152,9 +152,28 @@ func (s *DirStats) Gaps() int { return len(s.holes) }
 
 // addHole records [lo, hi) as not captured since time at (by a segment with
 // IPv4 id ipid), merging with overlapping holes (the earliest time stays).
-func (s *DirStats) addHole(lo, hi flow.Seq, at int64, ipid uint16) {
-	if !lo.LessThan(hi) {
-		return
+// It reports false, recording nothing, when the hole merged with those it
+// overlaps would span 2^31 bytes or more: sequence numbers that far apart
+// cannot be ordered (RFC 9293 section 3.4), so such a hole is no measure of
+// missing bytes.
+func (s *DirStats) addHole(lo, hi flow.Seq, at int64, ipid uint16) bool {
+	if hi.Diff(lo) <= 0 {
+		return false
+	}
+	mlo, mhi := lo, hi
+	for _, h := range s.holes {
+		if hi.LessThan(h.lo) || h.hi.LessThan(lo) {
+			continue
+		}
+		if h.lo.LessThan(mlo) {
+			mlo = h.lo
+		}
+		if mhi.LessThan(h.hi) {
+			mhi = h.hi
+		}
+	}
+	if mhi.Diff(mlo) <= 0 {
+		return false
 	}
 	kept := s.holes[:0]
 	for _, h := range s.holes {
@@ -177,6 +196,7 @@ func (s *DirStats) addHole(lo, hi flow.Seq, at int64, ipid uint16) {
 		s.settled += s.holes[0].hi.Diff(s.holes[0].lo)
 		s.holes = s.holes[:copy(s.holes, s.holes[1:])]
 	}
+	return true
 }
 
 // fill removes [lo, hi) from the holes: those bytes were captured after all.
