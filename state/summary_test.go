@@ -81,6 +81,33 @@ func TestGapBytes(t *testing.T) {
 	}
 }
 
+// TestHoleTooWide checks that a hole of 2^31 bytes or more, alone or once
+// merged with the holes it overlaps, is refused (the caller counts a jump):
+// such ends cannot be ordered, and the gap bytes once came out negative
+// (FuzzProcess).
+func TestHoleTooWide(t *testing.T) {
+	const g = 1 << 30
+	var s DirStats
+	// Two holes of about 1 GB each, 1.5 GB apart at their starts.
+	if !s.addHole(0, g, 0, 0) || !s.addHole(g+g/2-1, 2*g+g/2-2, 0, 0) {
+		t.Fatal("holes under 2^31 bytes refused")
+	}
+	want := int64(2*g - 1)
+	if got := s.GapBytes(); got != want {
+		t.Fatalf("gap bytes %d, want %d", got, want)
+	}
+	// A hole overlapping both would merge them into one of 2.5 GB.
+	if s.addHole(g-1, g+g/2, 0, 0) {
+		t.Error("a hole that merges into 2.5 GB was taken")
+	}
+	if s.addHole(1<<31, 0, 0, 0) || s.addHole(7, 7+1<<31, 0, 0) {
+		t.Error("a hole of exactly 2^31 bytes was taken")
+	}
+	if got := s.GapBytes(); got != want || s.Gaps() != 2 {
+		t.Errorf("after the refusals: gap bytes %d in %d holes, want %d in 2", got, s.Gaps(), want)
+	}
+}
+
 // TestRTTAndIdle checks the ACK RTT statistics and the longest idle time.
 func TestRTTAndIdle(t *testing.T) {
 	c := play(t, with(handshake, exchange))
