@@ -152,27 +152,14 @@ func (s *DirStats) Gaps() int { return len(s.holes) }
 
 // addHole records [lo, hi) as not captured since time at (by a segment with
 // IPv4 id ipid), merging with overlapping holes (the earliest time stays).
-// It reports false, recording nothing, when the hole merged with those it
-// overlaps would span 2^31 bytes or more: sequence numbers that far apart
-// cannot be ordered (RFC 9293 section 3.4), so such a hole is no measure of
-// missing bytes.
+// It reports false, recording nothing, when the hole spans 2^31 bytes or
+// more: sequence numbers that far apart cannot be ordered (RFC 9293 section
+// 3.4; at exactly 2^31, lo comes before hi and hi before lo), so such a hole
+// is no count of missing bytes. Merging never makes a wider one: a hole
+// whose far end lies 2^31 bytes or more from the other's near end compares
+// as lying before it, so the two are not taken to overlap.
 func (s *DirStats) addHole(lo, hi flow.Seq, at int64, ipid uint16) bool {
 	if hi.Diff(lo) <= 0 {
-		return false
-	}
-	mlo, mhi := lo, hi
-	for _, h := range s.holes {
-		if hi.LessThan(h.lo) || h.hi.LessThan(lo) {
-			continue
-		}
-		if h.lo.LessThan(mlo) {
-			mlo = h.lo
-		}
-		if mhi.LessThan(h.hi) {
-			mhi = h.hi
-		}
-	}
-	if mhi.Diff(mlo) <= 0 {
 		return false
 	}
 	kept := s.holes[:0]
