@@ -85,7 +85,7 @@ func (c *cursor) to(payload []byte) { c.advance(len(c.data) - len(payload)) }
 // is not analyzed: seg.Quoted (reason ICMPQuoted) or seg.BadHeader (reason
 // Malformed).
 func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Segment) (Reason, bool) {
-	p := firstProto(link)
+	p := linkProto(link, data)
 	if p == pUnsupported {
 		return UnsupportedLink, false
 	}
@@ -184,9 +184,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			n, next, err = dot11Body(c.data, p == pDot11Pad || p == pDot11FPad)
 		case pPPPoE:
 			var size int
-			if n, size, err = parsePPPoE(c.data); err == nil {
+			if n, size, next, err = parsePPPoE(c.data); err == nil && next == pPPP {
 				c.limit(n + size)
-				next = pPPP
 			}
 		case pPPP:
 			n, next, err = parsePPP(c.data)

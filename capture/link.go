@@ -43,8 +43,25 @@ func firstProto(link layers.LinkType) proto {
 		return pDot11
 	case layers.LinkTypeIEEE80211Radio:
 		return pRadioTap
+	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC:
+		// PPP, with or without the HDLC-like address and control bytes
+		// (parsePPP tells); PPP_HDLC may also hold Cisco's framing (linkProto).
+		return pPPP
+	case layers.LinkTypePPPEthernet:
+		return pPPPoE
 	}
 	return pUnsupported
+}
+
+// linkProto is firstProto for a frame whose first bytes are known: a
+// LINKTYPE_PPP_HDLC frame starting with 0x0f or 0x8f is Cisco PPP with HDLC
+// framing (RFC 1547 section 4.3.1: address, control 0, EtherType), read as
+// Cisco HDLC; with 0xff it is PPP in HDLC-like framing (RFC 1662).
+func linkProto(link layers.LinkType, data []byte) proto {
+	if link == layers.LinkTypePPP_HDLC && len(data) > 0 && (data[0] == 0x0f || data[0] == 0x8f) {
+		return pCHDLC
+	}
+	return firstProto(link)
 }
 
 // The link-layer headers below are read by hand, each for a reason given

@@ -155,11 +155,12 @@ func TestLinkTypesAndTunnels(t *testing.T) {
 		// datagrams on tunnel ports without TCP; one outer fragment held.
 		{file: "tunnels.pcap", frames: 220, tcp: 216, links: "ETHERNET(1)",
 			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 24, per: 9, port0: 42000},
-		// mkpcaps linkTypes: 8 connections on 7 interfaces, a protected
+		// mkpcaps linkTypes: 12 connections on 11 interfaces, a protected
 		// 802.11 frame and a beacon.
-		{file: "linktypes.pcapng", frames: 74, tcp: 72,
-			links: "C_HDLC(104),FDDI(10),IPOIB(242),NFLOG(239),IEEE802_11(105),IEEE802_11_RADIOTAP(127),LINUX_SLL(113)",
-			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 8, per: 9, port0: 45000},
+		{file: "linktypes.pcapng", frames: 110, tcp: 108,
+			links: "C_HDLC(104),FDDI(10),IPOIB(242),NFLOG(239),IEEE802_11(105),IEEE802_11_RADIOTAP(127),LINUX_SLL(113)," +
+				"PPP(9),PPP_HDLC(50),PPP_ETHER(51)",
+			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 12, per: 9, port0: 45000},
 		// mkpcaps lengths: TSO, jumbogram, bogus IP length, trailer, snap length.
 		{file: "lengths.pcap", frames: 45, tcp: 45, links: "ETHERNET(1)",
 			count: map[Reason]uint64{TruncatedPayload: 1}, conns: 5, per: 9, port0: 43000},
@@ -635,5 +636,21 @@ func TestCountAndTimes(t *testing.T) {
 	st = r.Stats
 	if st.FirstTime != base || st.LastTime != base || st.MaxTime != base+2000 || st.MinTime != base {
 		t.Errorf("out of order: first %d last %d min %d max %d", st.FirstTime-base, st.LastTime-base, st.MinTime-base, st.MaxTime-base)
+	}
+}
+
+// TestPPPoEDiscovery checks that a PPPoE discovery packet (a PADI, code
+// 0x09) on a LINKTYPE_PPP_ETHER capture is counted as a frame without IP,
+// not as a malformed one: those captures hold the discovery stage too.
+func TestPPPoEDiscovery(t *testing.T) {
+	var d decoder
+	d.init()
+	padi := []byte{0x11, 0x09, 0, 0, 0, 4, 0x01, 0x01, 0, 0} // service name tag, empty
+	var seg Segment
+	if reason, ok := d.decode(padi, layers.LinkTypePPPEthernet, 0, &seg); ok || reason != NotIP {
+		t.Errorf("PADI: %v, %v; want not IP", reason, ok)
+	}
+	if reason, ok := d.decode([]byte{0x12, 0, 0, 0, 0, 0}, layers.LinkTypePPPEthernet, 0, &seg); ok || reason != Malformed {
+		t.Errorf("version 1, type 2: %v, %v; want malformed", reason, ok)
 	}
 }

@@ -1,9 +1,9 @@
 package capture
 
 import (
-	"strconv"
-
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tcpflow/tcpflow/internal/linktype"
 )
 
 // Reason names why a frame did not yield a TCP segment, or what was special about
@@ -94,18 +94,7 @@ type LinkCount struct {
 
 // LinkName is the pcap name of a link type, e.g. "ETHERNET(1)", as in MANIFEST
 // files and Wireshark's capinfos.
-func LinkName(t layers.LinkType) string {
-	if n, ok := linkNames[t]; ok {
-		return n + "(" + strconv.Itoa(int(t)) + ")"
-	}
-	return "LINKTYPE(" + strconv.Itoa(int(t)) + ")"
-}
-
-var linkNames = map[layers.LinkType]string{
-	0: "NULL", 1: "ETHERNET", 10: "FDDI", 12: "RAW", 14: "RAW", 101: "RAW", 104: "C_HDLC",
-	105: "IEEE802_11", 108: "LOOP", 113: "LINUX_SLL", 127: "IEEE802_11_RADIOTAP",
-	228: "IPV4", 229: "IPV6", 239: "NFLOG", 242: "IPOIB", 276: "LINUX_SLL2",
-}
+func LinkName(t layers.LinkType) string { return linktype.Name(t) }
 
 func (s *Stats) countLink(t layers.LinkType) {
 	for i := range s.Links {

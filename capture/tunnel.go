@@ -77,17 +77,21 @@ func parsePWEth(b []byte) (int, proto, error) {
 	return 0, pOther, nil
 }
 
-// parsePPPoE reads a PPPoE session header (RFC 2516: version and type 0x11,
-// code 0, session ID, length) and returns the length of the PPP frame it
-// announces.
-func parsePPPoE(b []byte) (hdr, length int, err error) {
+// parsePPPoE reads a PPPoE header (RFC 2516: version and type 0x11, code,
+// session ID, length) and returns the length of the PPP frame a session
+// packet (code 0) announces; a discovery packet (another code: PADI, PADO,
+// ..., which LINKTYPE_PPP_ETHER captures hold too) carries no packet.
+func parsePPPoE(b []byte) (hdr, length int, next proto, err error) {
 	if len(b) < 6 {
-		return 0, 0, errShort
+		return 0, 0, 0, errShort
 	}
-	if b[0] != 0x11 || b[1] != 0 {
-		return 0, 0, errMalformed
+	if b[0] != 0x11 {
+		return 0, 0, 0, errMalformed
 	}
-	return 6, int(be16(b[4:])), nil
+	if b[1] != 0 {
+		return 6, 0, pOther, nil
+	}
+	return 6, int(be16(b[4:])), pPPP, nil
 }
 
 // parsePPP reads a PPP header (RFC 1661): the address and control bytes

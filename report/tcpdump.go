@@ -99,6 +99,12 @@ func (p *tdPrinter) frame(f *capture.Frame) {
 		}
 	case 239: // LINKTYPE_NFLOG
 		p.nflog(wire)
+	case layers.LinkTypePPP:
+		p.ppp(0, wire)
+	case layers.LinkTypePPP_HDLC:
+		p.pppHDLC(wire)
+	case layers.LinkTypePPPEthernet:
+		p.pppoe(0, wire)
 	default:
 		p.str("[link type " + capture.LinkName(f.Link) + ": not printed by tcpflow]")
 	}
@@ -532,6 +538,11 @@ func (p *tdPrinter) ppp(off, length int) {
 		proto = p.u16(off)
 		off, length = off+2, length-2
 	}
+	p.pppPayload(proto, off, length)
+}
+
+// pppPayload prints what a PPP protocol field announces.
+func (p *tdPrinter) pppPayload(proto uint16, off, length int) {
 	switch proto {
 	case 0x21, 0x2f, etherIPv4:
 		p.ip(off, length)
@@ -540,6 +551,36 @@ func (p *tdPrinter) ppp(off, length int) {
 	default:
 		p.str("[PPP protocol 0x" + hex4(proto) + ": not printed by tcpflow]")
 	}
+}
+
+// pppHDLC prints a LINKTYPE_PPP_HDLC frame as tcpdump's PPP_SERIAL printer
+// does: Cisco's framing (address 0x0f or 0x8f) as Cisco HDLC; PPP in
+// HDLC-like framing (0xff 0x03) with its protocol's name first ("IP: ",
+// "IP6: ").
+func (p *tdPrinter) pppHDLC(length int) {
+	p.proto = "ppp"
+	p.need(0, 1)
+	switch p.data[0] {
+	case 0x0f, 0x8f:
+		p.chdlc(length)
+		return
+	case 0xff:
+	default:
+		p.str("[PPP_HDLC address 0x" + strconv.FormatUint(uint64(p.data[0]), 16) + ": not printed by tcpflow]")
+		return
+	}
+	if length < 4 {
+		p.trunc()
+		return
+	}
+	proto := p.u16(2)
+	switch proto {
+	case 0x21:
+		p.str("IP: ")
+	case 0x57:
+		p.str("IP6: ")
+	}
+	p.pppPayload(proto, 4, length-4)
 }
 
 // gre prints a GRE header (RFC 2784, 2890; version 1 is PPTP's, RFC 2637)

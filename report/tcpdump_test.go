@@ -3,9 +3,12 @@ package report_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tcpflow/tcpflow/capture"
 	"github.com/tcpflow/tcpflow/report"
@@ -43,7 +48,23 @@ func TestTcpdumpFormat(t *testing.T) {
 	for _, path := range files {
 		st, errs := compareTcpdump(path)
 		if st.refused {
-			refused = append(refused, filepath.Base(path))
+			// tcpdump reads no pcapng whose interfaces differ in link
+			// type or snap length: compare each interface on its own.
+			parts, err := splitByInterface(path, t.TempDir())
+			if err != nil {
+				refused = append(refused, filepath.Base(path)+" ("+err.Error()+")")
+			}
+			for i, part := range parts {
+				pst, perrs := compareTcpdump(part)
+				if pst.refused {
+					refused = append(refused, fmt.Sprintf("%s interface %d", filepath.Base(path), i))
+				}
+				for _, e := range perrs {
+					t.Errorf("%s, interface %d alone: %s", filepath.Base(path), i, e)
+				}
+				total.add(pst)
+			}
+			continue
 		}
 		for _, e := range errs {
 			t.Errorf("%s: %s", filepath.Base(path), e)
@@ -60,7 +81,7 @@ func TestTcpdumpFormat(t *testing.T) {
 		t.Logf("  %6d  %s", total.known[k], k)
 	}
 	if len(refused) > 0 {
-		t.Logf("files tcpdump does not read (pcapng interfaces of several link types or snap lengths): %s", strings.Join(refused, ", "))
+		t.Logf("not compared (tcpdump does not read them): %s", strings.Join(refused, ", "))
 	}
 	if total.tcp == 0 {
 		t.Error("no TCP frame compared")
@@ -249,4 +270,56 @@ func tcpPortDecoded(got, rest string) bool {
 		}
 	}
 	return false
+}
+
+// splitByInterface writes the frames of each interface of a pcapng capture
+// to a pcap file of its own in dir (nanosecond timestamps, the interface's
+// link type and snap length) and returns their names, by interface index.
+func splitByInterface(path, dir string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	var files []*os.File
+	var ws []*pcapgo.Writer
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	for {
+		data, ci, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			return names, nil
+		}
+		if err != nil {
+			return names, err
+		}
+		for len(ws) <= ci.InterfaceIndex {
+			i := len(ws)
+			intf, err := r.Interface(i)
+			if err != nil {
+				return names, err
+			}
+			name := filepath.Join(dir, fmt.Sprintf("%s.if%d.pcap", filepath.Base(path), i))
+			out, err := os.Create(name)
+			if err != nil {
+				return names, err
+			}
+			w := pcapgo.NewWriterNanos(out)
+			if err := w.WriteFileHeader(cmp.Or(intf.SnapLength, 262144), intf.LinkType); err != nil {
+				return names, err
+			}
+			names, files, ws = append(names, name), append(files, out), append(ws, w)
+		}
+		if err := ws[ci.InterfaceIndex].WritePacket(ci, data); err != nil {
+			return names, err
+		}
+	}
 }

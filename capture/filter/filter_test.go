@@ -212,7 +212,7 @@ func TestLinkErrors(t *testing.T) {
 		{"vlan and tcp", layers.LinkTypeLinuxSLL, `filter "vlan and tcp": vlan is supported only on Ethernet, not on LINUX_SLL(113) (at column 1)`},
 		{"tcp or vlan 5", layers.LinkTypeRaw, `filter "tcp or vlan 5": vlan is supported only on Ethernet, not on RAW(101) (at column 8)`},
 		{"ether host 02:00:00:00:00:01", layers.LinkTypeNull, `filter "ether host 02:00:00:00:00:01": Ethernet addresses are supported only on Ethernet, not on NULL(0) (at column 12)`},
-		{"tcp", layers.LinkTypeFDDI, `filter "tcp": link type not supported by the capture filter: LINKTYPE(10)`},
+		{"tcp", layers.LinkTypeFDDI, `filter "tcp": link type not supported by the capture filter: FDDI(10)`},
 	}
 	for _, tt := range tests {
 		f, err := Compile(tt.expr)

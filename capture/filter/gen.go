@@ -4,9 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tcpflow/tcpflow/internal/linktype"
 )
 
 // The code generator follows libpcap's gencode.c, so that a frame matches
@@ -61,16 +62,7 @@ var linkKinds = map[layers.LinkType]linkKind{
 var ErrLinkType = errors.New("link type not supported by the capture filter")
 
 // linkName names a link type as pcap does, e.g. "LINUX_SLL(113)".
-func linkName(t layers.LinkType) string {
-	names := map[layers.LinkType]string{
-		0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
-		113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
-	}
-	if n, ok := names[t]; ok {
-		return n + "(" + strconv.Itoa(int(t)) + ")"
-	}
-	return "LINKTYPE(" + strconv.Itoa(int(t)) + ")"
-}
+func linkName(t layers.LinkType) string { return linktype.Name(t) }
 
 // BSD AF_INET6 values a NULL header may carry (NetBSD/OpenBSD, FreeBSD,
 // Darwin); libpcap checks all three when reading a file.

@@ -154,8 +154,27 @@ func fragment4(ip []byte, mtu int) ([][]byte, error) {
 // for proto, the EtherType of what follows.
 func linkHeader(l *Link, proto layers.EthernetType, seq uint16) (*Raw, error) {
 	switch l.Framing {
-	case CiscoHDLC:
+	case CiscoHDLC, CiscoPPP:
 		return &Raw{Type: gopacket.LayerTypePayload, Bytes: []byte{0x0f, 0, byte(proto >> 8), byte(proto)}}, nil
+	case PPP, PPPHDLC, PPPoE:
+		var p uint16
+		switch proto {
+		case layers.EthernetTypeIPv4:
+			p = 0x0021
+		case layers.EthernetTypeIPv6:
+			p = 0x0057
+		default:
+			return nil, fmt.Errorf("%v framing cannot carry EtherType %v", l.Framing, proto)
+		}
+		if l.Framing != PPPoE {
+			return &Raw{Type: gopacket.LayerTypePayload, Bytes: []byte{0xff, 0x03, byte(p >> 8), byte(p)}}, nil
+		}
+		// Version and type 0x11, code 0 (session data), session 0x1234,
+		// the length of the PPP frame (protocol and packet).
+		h := []byte{0x11, 0, 0x12, 0x34, 0, 0, byte(p >> 8), byte(p)}
+		return &Raw{Type: gopacket.LayerTypePayload, Bytes: h, Fix: func(hdr, payload []byte) {
+			binary.BigEndian.PutUint16(hdr[4:], uint16(2+len(payload)))
+		}}, nil
 	case FDDI:
 		h := []byte{0x50} // frame control: asynchronous LLC, priority 0
 		h = append(append(h, l.Dst...), l.Src...)

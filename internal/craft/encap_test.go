@@ -188,6 +188,27 @@ func TestLinkHeaders(t *testing.T) {
 				t.Errorf("header % x", syn[:22])
 			}
 		}},
+		{Link{Framing: PPP}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
+			if !bytes.Equal(syn[:4], []byte{0xff, 0x03, 0x00, 0x21}) || syn[4]>>4 != 4 {
+				t.Errorf("header % x", syn[:5])
+			}
+		}},
+		{Link{Framing: PPPHDLC}, true, func(t *testing.T, syn, _ []byte, _ *Conn) {
+			if !bytes.Equal(syn[:4], []byte{0xff, 0x03, 0x00, 0x57}) || syn[4]>>4 != 6 {
+				t.Errorf("header % x", syn[:5])
+			}
+		}},
+		{Link{Framing: CiscoPPP}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
+			if !bytes.Equal(syn[:4], []byte{0x0f, 0, 0x08, 0x00}) || syn[4]>>4 != 4 {
+				t.Errorf("header % x", syn[:5])
+			}
+		}},
+		{Link{Framing: PPPoE}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
+			if !bytes.Equal(syn[:4], []byte{0x11, 0, 0x12, 0x34}) || int(binary.BigEndian.Uint16(syn[4:])) != len(syn)-6 ||
+				!bytes.Equal(syn[6:8], []byte{0x00, 0x21}) || syn[8]>>4 != 4 {
+				t.Errorf("header % x", syn[:9])
+			}
+		}},
 		{Link{Framing: SLL, SLLAddrLen: 20}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
 			if binary.BigEndian.Uint16(syn[4:]) != 20 || syn[16]>>4 != 4 {
 				t.Errorf("header % x", syn[:17])

@@ -31,6 +31,10 @@ const (
 	NFLog                      // Linux netfilter log messages, attributes little-endian (LINKTYPE_NFLOG, 239)
 	Dot11                      // IEEE 802.11 data frames without FCS, then LLC and SNAP (LINKTYPE_IEEE802_11, 105)
 	RadioTap                   // radiotap, then 802.11 as Dot11 (LINKTYPE_IEEE802_11_RADIOTAP, 127)
+	PPP                        // PPP in HDLC-like framing, RFC 1662: 0xff, 0x03, protocol (LINKTYPE_PPP, 9)
+	PPPHDLC                    // the same bytes as PPP (LINKTYPE_PPP_HDLC, 50)
+	CiscoPPP                   // Cisco PPP with HDLC framing, RFC 1547 section 4.3.1: 0x0f, 0x00, EtherType (LINKTYPE_PPP_HDLC, 50)
+	PPPoE                      // a PPPoE session header, RFC 2516, then the PPP protocol (LINKTYPE_PPP_ETHER, 51)
 )
 
 func (f Framing) String() string {
@@ -63,6 +67,14 @@ func (f Framing) String() string {
 		return "802.11"
 	case RadioTap:
 		return "radiotap"
+	case PPP:
+		return "PPP"
+	case PPPHDLC:
+		return "PPP HDLC"
+	case CiscoPPP:
+		return "Cisco PPP"
+	case PPPoE:
+		return "PPPoE"
 	}
 	return fmt.Sprintf("Framing(%d)", uint8(f))
 }
@@ -91,6 +103,12 @@ func (f Framing) LinkType() layers.LinkType {
 		return layers.LinkTypeIEEE802_11
 	case RadioTap:
 		return layers.LinkTypeIEEE80211Radio
+	case PPP:
+		return layers.LinkTypePPP
+	case PPPHDLC, CiscoPPP:
+		return layers.LinkTypePPP_HDLC
+	case PPPoE:
+		return layers.LinkTypePPPEthernet
 	}
 	return layers.LinkTypeEthernet
 }
@@ -271,7 +289,7 @@ func (w *Wire) framing(stack []gopacket.SerializableLayer, l *Link, proto layers
 	case EthernetLLC:
 		w.eth = layers.Ethernet{SrcMAC: l.Src, DstMAC: l.Dst, EthernetType: layers.EthernetTypeLLC}
 		stack = append(stack, &w.eth, LLCSNAP(proto))
-	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap:
+	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap, PPP, PPPHDLC, CiscoPPP, PPPoE:
 		h, err := linkHeader(l, proto, uint16(w.frames+1))
 		if err != nil {
 			return nil, err

@@ -141,6 +141,10 @@ var (
 		{"802.11 QoS data", pcapgo.NgInterface{Name: "wlan0"}, craft.Link{Framing: craft.Dot11, BSSID: bssid, QoS: true}, false},
 		{"radiotap and 802.11 with FCS", pcapgo.NgInterface{Name: "wlan0mon"}, craft.Link{Framing: craft.RadioTap, BSSID: bssid, FCS: true}, false},
 		{"Linux cooked, 20-byte address length", pcapgo.NgInterface{Name: "any"}, craft.Link{Framing: craft.SLL, SLLAddrLen: 20}, false},
+		{"PPP", pcapgo.NgInterface{Name: "ppp0"}, craft.Link{Framing: craft.PPP}, false},
+		{"PPP in HDLC-like framing, IPv6", pcapgo.NgInterface{Name: "serial1"}, craft.Link{Framing: craft.PPPHDLC}, true},
+		{"Cisco PPP", pcapgo.NgInterface{Name: "serial2"}, craft.Link{Framing: craft.CiscoPPP}, false},
+		{"PPPoE without Ethernet", pcapgo.NgInterface{Name: "pppoe0"}, craft.Link{Framing: craft.PPPoE}, false},
 	}
 )
 
