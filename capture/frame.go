@@ -151,6 +151,7 @@ const (
 	HeaderGTPU        = HeaderKind(pGTPU)
 	HeaderAYIYA       = HeaderKind(pAYIYA)
 	HeaderTeredo      = HeaderKind(pTeredo)
+	HeaderWCCP        = HeaderKind(pWCCP) // a WCCP v2 redirect header after GRE (none under v1)
 	HeaderTCP         = HeaderKind(pTCP)
 )
 
@@ -166,7 +167,7 @@ var headerNames = map[HeaderKind]string{
 	HeaderIPv6Ext: "IPv6 extension header", HeaderIPv6Frag: "IPv6 fragment header", HeaderICMPv4: "ICMP",
 	HeaderICMPv6: "ICMPv6", HeaderUDP: "UDP", HeaderGRE: "GRE", HeaderERSPAN: "ERSPAN", HeaderVXLAN: "VXLAN",
 	HeaderVXLANGPE: "VXLAN-GPE", HeaderGeneve: "Geneve", HeaderGTPU: "GTP-U", HeaderAYIYA: "AYIYA",
-	HeaderTeredo: "Teredo", HeaderTCP: "TCP",
+	HeaderTeredo: "Teredo", HeaderWCCP: "WCCP redirect header", HeaderTCP: "TCP",
 }
 
 // String names the header kind in words, e.g. "Ethernet", "VLAN tag".

@@ -54,6 +54,7 @@ const (
 	pGTPU
 	pAYIYA
 	pTeredo
+	pWCCP // what follows GRE protocol 0x883e: a WCCP v2 redirect header, or the packet itself (v1)
 	pTCP
 )
 
@@ -84,7 +85,8 @@ func etherProto(t layers.EthernetType) proto {
 
 // greProto maps a GRE protocol type to the header it announces. Besides
 // EtherTypes, GRE carries ERSPAN (0x88be types I and II, 0x22eb type III),
-// PPP (0x880b, PPTP's enhanced GRE) and the 802.11 frames of Aruba access
+// PPP (0x880b, PPTP's enhanced GRE), packets a router redirects to a web
+// cache (0x883e, WCCP) and the 802.11 frames of Aruba access
 // points (0x8200 to 0x8370 in steps of 0x10, and 0x9000), as Wireshark's GRE
 // dissector lists them.
 func greProto(t layers.EthernetType, seq bool) proto {
@@ -98,6 +100,8 @@ func greProto(t layers.EthernetType, seq bool) proto {
 		return pERSPAN
 	case t == 0x880b:
 		return pPPP
+	case t == 0x883e:
+		return pWCCP
 	case t >= 0x8200 && t <= 0x8370 && t&0xf == 0, t == 0x9000:
 		return pDot11
 	}

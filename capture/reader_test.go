@@ -151,10 +151,10 @@ func TestLinkTypesAndTunnels(t *testing.T) {
 		conns, per int               // client ports from port0: conns connections of per segments each
 		port0      uint16
 	}{
-		// Made by tools/mkpcaps (tunnels): 24 encapsulations, then 3 UDP
+		// Made by tools/mkpcaps (tunnels): 26 encapsulations, then 3 UDP
 		// datagrams on tunnel ports without TCP; one outer fragment held.
-		{file: "tunnels.pcap", frames: 220, tcp: 216, links: "ETHERNET(1)",
-			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 24, per: 9, port0: 42000},
+		{file: "tunnels.pcap", frames: 238, tcp: 234, links: "ETHERNET(1)",
+			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 26, per: 9, port0: 42000},
 		// mkpcaps linkTypes: 12 connections on 11 interfaces, a protected
 		// 802.11 frame and a beacon.
 		{file: "linktypes.pcapng", frames: 110, tcp: 108,

@@ -280,3 +280,22 @@ func parseERSPAN3(b []byte) (int, proto, error) {
 	}
 	return n, pEthernet, nil
 }
+
+// parseWCCP reads what follows GRE protocol type 0x883e, the packets a
+// router redirects to a web cache: WCCP version 2 puts a 4-byte redirect
+// header (flags, service ID, alternate bucket, primary bucket) before the
+// IPv4 packet, version 1 puts the packet right after GRE. As Wireshark's
+// GRE dissector does, a first nibble of 4 is taken for the packet itself
+// (the redirect header's first byte holds only three flag bits).
+func parseWCCP(b []byte) (int, proto, error) {
+	if len(b) < 1 {
+		return 0, 0, errShort
+	}
+	if b[0]>>4 == 4 {
+		return 0, pIPv4, nil
+	}
+	if len(b) < 4 {
+		return 0, 0, errShort
+	}
+	return 4, pIPv4, nil
+}

@@ -268,6 +268,18 @@ var tunnelCases = []tunnelCase{
 	{"IEEE 802.3 with LLC and SNAP", false, func(o *outer) craft.Link {
 		return craft.Link{Framing: craft.EthernetLLC}
 	}},
+	{"GRE, WCCP v2 redirect header", false, func(o *outer) craft.Link {
+		return craft.Link{Tunnel: func(out bool, in layers.EthernetType) []gopacket.SerializableLayer {
+			// Flags: dynamic service; service ID 89; buckets 0 and 72.
+			return layerList(o.ip4(out, layers.IPProtocolGRE), &layers.GRE{Protocol: 0x883e},
+				&craft.Raw{Type: gopacket.LayerTypePayload, Bytes: []byte{0x01, 0x59, 0x00, 0x48}})
+		}}
+	}},
+	{"GRE, WCCP v1 (no redirect header)", false, func(o *outer) craft.Link {
+		return craft.Link{Tunnel: func(out bool, in layers.EthernetType) []gopacket.SerializableLayer {
+			return layerList(o.ip4(out, layers.IPProtocolGRE), &layers.GRE{Protocol: 0x883e})
+		}}
+	}},
 }
 
 // tunnels: one connection per encapsulation of tunnelCases, then UDP
