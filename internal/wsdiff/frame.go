@@ -58,14 +58,15 @@ func rttText(f *Frame) string {
 }
 
 // parseRTT reads a time in seconds as tshark prints it ("0.030050000",
-// "-0.000001000") into ns, exactly.
+// "-0.000001000") into ns, exactly. tshark prints seconds and nanoseconds
+// as two integers, "%d.%09d": a nanosecond part of 10^9 or more, which a
+// capture whose fractional timestamps are out of range gives (tcpdump's
+// timestamp_invalid_micro.pcap: 1,000,000 microseconds), comes out with
+// ten digits, "-0.1000000000" for -1 s, and is read as nanoseconds.
 func parseRTT(s string) (int64, error) {
 	neg := strings.HasPrefix(s, "-")
 	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	if len(frac) > 9 {
-		frac = frac[:9]
-	}
-	frac += strings.Repeat("0", 9-len(frac))
+	frac += strings.Repeat("0", max(9-len(frac), 0))
 	w, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
 		return 0, err

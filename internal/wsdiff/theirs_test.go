@@ -148,3 +148,24 @@ func frameDiff(want, got []Frame) string {
 	}
 	return b.String()
 }
+
+// TestParseRTT reads tshark's times exactly, including the ten-digit
+// nanosecond part it prints for a fraction of 10^9 ns or more.
+func TestParseRTT(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"0.030050000", 30050000},
+		{"-0.000001000", -1000},
+		{"1.000001000", 1000001000},
+		{"665396691.358967000", 665396691358967000},
+		{"-0.1000000000", -1e9},      // timestamp_invalid_micro.pcap: -1 s
+		{"0.1147483648", 1147483648}, // timestamp_invalid_nano.pcap
+		{"0.5", 500000000},
+	} {
+		if got, err := parseRTT(tc.in); err != nil || got != tc.want {
+			t.Errorf("parseRTT(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
