@@ -197,6 +197,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			n, next, err = parsePWEth(c.data)
 		case pWCCP:
 			n, next, err = parseWCCP(c.data)
+		case pARCNET:
+			n, next, err = parseARCNET(c.data)
 		case pIPv4:
 			if err = d.ip4.DecodeFromBytes(c.data, d); err != nil {
 				break

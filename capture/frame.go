@@ -152,6 +152,7 @@ const (
 	HeaderAYIYA       = HeaderKind(pAYIYA)
 	HeaderTeredo      = HeaderKind(pTeredo)
 	HeaderWCCP        = HeaderKind(pWCCP) // a WCCP v2 redirect header after GRE (none under v1)
+	HeaderARCNET      = HeaderKind(pARCNET)
 	HeaderTCP         = HeaderKind(pTCP)
 )
 
@@ -167,7 +168,7 @@ var headerNames = map[HeaderKind]string{
 	HeaderIPv6Ext: "IPv6 extension header", HeaderIPv6Frag: "IPv6 fragment header", HeaderICMPv4: "ICMP",
 	HeaderICMPv6: "ICMPv6", HeaderUDP: "UDP", HeaderGRE: "GRE", HeaderERSPAN: "ERSPAN", HeaderVXLAN: "VXLAN",
 	HeaderVXLANGPE: "VXLAN-GPE", HeaderGeneve: "Geneve", HeaderGTPU: "GTP-U", HeaderAYIYA: "AYIYA",
-	HeaderTeredo: "Teredo", HeaderWCCP: "WCCP redirect header", HeaderTCP: "TCP",
+	HeaderTeredo: "Teredo", HeaderWCCP: "WCCP redirect header", HeaderARCNET: "ARCNET", HeaderTCP: "TCP",
 }
 
 // String names the header kind in words, e.g. "Ethernet", "VLAN tag".

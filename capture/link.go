@@ -10,6 +10,9 @@ import (
 const (
 	linkTypeNFLog layers.LinkType = 239 // LINKTYPE_NFLOG: Linux netfilter log messages
 	linkTypeIPoIB layers.LinkType = 242 // LINKTYPE_IPOIB: IP over InfiniBand, RFC 4391
+	// LINKTYPE_ARCNET_LINUX: ARCNET as Linux captures it, with a 2-byte
+	// offset field between the addresses and the protocol ID.
+	linkTypeARCNETLinux layers.LinkType = 129
 )
 
 // firstProto maps a pcap link type to the header its frames start with.
@@ -49,6 +52,8 @@ func firstProto(link layers.LinkType) proto {
 		return pPPP
 	case layers.LinkTypePPPEthernet:
 		return pPPPoE
+	case linkTypeARCNETLinux:
+		return pARCNET
 	}
 	return pUnsupported
 }
@@ -316,3 +321,46 @@ func loopProto(l *layers.Loopback) proto {
 }
 
 func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
+
+// parseARCNET reads a Linux ARCNET header (LINKTYPE_ARCNET_LINUX; gopacket
+// has no ARCNET layer): source and destination station, a 2-byte offset,
+// the protocol ID. RFC 1051's IDs (240 IPv4, 241 ARP) end the header there;
+// RFC 1201's (212 IPv4, 196 IPv6, 213 ARP, ...) add a split flag and a
+// 2-byte sequence number, and an exception packet (split flag 0xff) 4 more
+// bytes that repeat the protocol ID and split flag. A packet split into
+// several frames (another split flag) is a link-layer fragment, not
+// reassembled.
+func parseARCNET(b []byte) (int, proto, error) {
+	if len(b) < 5 {
+		return 0, 0, errShort
+	}
+	switch b[4] {
+	case 240:
+		return 5, pIPv4, nil
+	case 241, 0x80: // RFC 1051 ARP; diagnostics
+		return 5, pOther, nil
+	}
+	if len(b) < 8 {
+		return 0, 0, errShort
+	}
+	n, id, split := 8, b[4], b[5]
+	if split == 0xff {
+		if len(b) < 12 {
+			return 0, 0, errShort
+		}
+		n, id, split = 12, b[8], b[9]
+	}
+	var next proto
+	switch id {
+	case 212:
+		next = pIPv4
+	case 196:
+		next = pIPv6
+	default:
+		return n, pOther, nil
+	}
+	if split != 0 {
+		return n, pLinkFrag, nil
+	}
+	return n, next, nil
+}

@@ -54,7 +54,8 @@ const (
 	pGTPU
 	pAYIYA
 	pTeredo
-	pWCCP // what follows GRE protocol 0x883e: a WCCP v2 redirect header, or the packet itself (v1)
+	pWCCP   // what follows GRE protocol 0x883e: a WCCP v2 redirect header, or the packet itself (v1)
+	pARCNET // a Linux ARCNET header (LINKTYPE_ARCNET_LINUX)
 	pTCP
 )
 

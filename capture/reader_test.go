@@ -155,12 +155,12 @@ func TestLinkTypesAndTunnels(t *testing.T) {
 		// datagrams on tunnel ports without TCP; one outer fragment held.
 		{file: "tunnels.pcap", frames: 238, tcp: 234, links: "ETHERNET(1)",
 			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 26, per: 9, port0: 42000},
-		// mkpcaps linkTypes: 12 connections on 11 interfaces, a protected
+		// mkpcaps linkTypes: 14 connections on 13 interfaces, a protected
 		// 802.11 frame and a beacon.
-		{file: "linktypes.pcapng", frames: 110, tcp: 108,
+		{file: "linktypes.pcapng", frames: 128, tcp: 126,
 			links: "C_HDLC(104),FDDI(10),IPOIB(242),NFLOG(239),IEEE802_11(105),IEEE802_11_RADIOTAP(127),LINUX_SLL(113)," +
-				"PPP(9),PPP_HDLC(50),PPP_ETHER(51)",
-			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 12, per: 9, port0: 45000},
+				"PPP(9),PPP_HDLC(50),PPP_ETHER(51),ARCNET_LINUX(129)",
+			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 14, per: 9, port0: 45000},
 		// mkpcaps lengths: TSO, jumbogram, bogus IP length, trailer, snap length.
 		{file: "lengths.pcap", frames: 45, tcp: 45, links: "ETHERNET(1)",
 			count: map[Reason]uint64{TruncatedPayload: 1}, conns: 5, per: 9, port0: 43000},
@@ -652,5 +652,31 @@ func TestPPPoEDiscovery(t *testing.T) {
 	}
 	if reason, ok := d.decode([]byte{0x12, 0, 0, 0, 0, 0}, layers.LinkTypePPPEthernet, 0, &seg); ok || reason != Malformed {
 		t.Errorf("version 1, type 2: %v, %v; want malformed", reason, ok)
+	}
+}
+
+// TestARCNETHeaders checks the Linux ARCNET headers linktypes.pcapng does
+// not hold: an exception packet (split flag 0xff, 4 more bytes), a packet
+// split over several frames, ARP and a cut header.
+func TestARCNETHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		n    int
+		next proto
+		err  error
+	}{
+		{"RFC 1051 IPv4", []byte{1, 2, 0, 0, 240, 0x45}, 5, pIPv4, nil},
+		{"RFC 1051 ARP", []byte{1, 2, 0, 0, 241}, 5, pOther, nil},
+		{"RFC 1201 IPv4", []byte{1, 2, 0, 0, 212, 0, 0, 1, 0x45}, 8, pIPv4, nil},
+		{"RFC 1201 ARP", []byte{1, 2, 0, 0, 213, 0, 0, 1}, 8, pOther, nil},
+		{"exception packet", []byte{1, 2, 0, 0, 212, 0xff, 0, 0, 196, 0, 0, 1, 0x60}, 12, pIPv6, nil},
+		{"first of a split packet", []byte{1, 2, 0, 0, 212, 3, 0, 1}, 8, pLinkFrag, nil},
+		{"cut", []byte{1, 2, 0, 0, 212, 0}, 0, 0, errShort},
+	} {
+		n, next, err := parseARCNET(tc.b)
+		if n != tc.n || next != tc.next || err != tc.err {
+			t.Errorf("%s: %d, %v, %v; want %d, %v, %v", tc.name, n, next, err, tc.n, tc.next, tc.err)
+		}
 	}
 }

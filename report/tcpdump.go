@@ -105,8 +105,39 @@ func (p *tdPrinter) frame(f *capture.Frame) {
 		p.pppHDLC(wire)
 	case layers.LinkTypePPPEthernet:
 		p.pppoe(0, wire)
+	case 129: // LINKTYPE_ARCNET_LINUX
+		p.arcnet(wire)
 	default:
 		p.str("[link type " + capture.LinkName(f.Link) + ": not printed by tcpflow]")
+	}
+}
+
+// arcnet prints a Linux ARCNET frame as tcpdump does without -e: the IP
+// packet alone (the header's layout is capture.parseARCNET's).
+func (p *tdPrinter) arcnet(length int) {
+	p.proto = "arcnet"
+	p.need(0, 5)
+	id, n := p.data[4], 8
+	if id == 240 || id == 241 || id == 0x80 {
+		n = 5
+	} else {
+		p.need(0, 8)
+		if p.data[5] == 0xff { // an exception packet
+			p.need(0, 12)
+			id, n = p.data[8], 12
+		}
+		if split := p.data[n-3]; split != 0 {
+			p.str("[ARCNET fragment: not printed by tcpflow]")
+			return
+		}
+	}
+	switch id {
+	case 240, 212:
+		p.ip(n, length-n)
+	case 196:
+		p.ip6(n, length-n)
+	default:
+		p.str("[ARCNET protocol " + strconv.Itoa(int(id)) + ": not printed by tcpflow]")
 	}
 }
 

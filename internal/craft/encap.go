@@ -156,6 +156,27 @@ func linkHeader(l *Link, proto layers.EthernetType, seq uint16) (*Raw, error) {
 	switch l.Framing {
 	case CiscoHDLC, CiscoPPP:
 		return &Raw{Type: gopacket.LayerTypePayload, Bytes: []byte{0x0f, 0, byte(proto >> 8), byte(proto)}}, nil
+	case ARCNET, ARCNET1051:
+		// Source and destination station (the last bytes of the MACs),
+		// the offset field Linux keeps, then the protocol ID: RFC 1201's
+		// (IPv4 212, IPv6 196) with a split flag of 0 (not fragmented)
+		// and a sequence number, or RFC 1051's IPv4 (240).
+		src, dst := byte(1), byte(2)
+		if len(l.Src) == 6 && len(l.Dst) == 6 {
+			src, dst = l.Src[5], l.Dst[5]
+		}
+		h := []byte{src, dst, 0, 0}
+		switch {
+		case l.Framing == ARCNET1051 && proto == layers.EthernetTypeIPv4:
+			return &Raw{Type: gopacket.LayerTypePayload, Bytes: append(h, 240)}, nil
+		case l.Framing == ARCNET && proto == layers.EthernetTypeIPv4:
+			h = append(h, 212)
+		case l.Framing == ARCNET && proto == layers.EthernetTypeIPv6:
+			h = append(h, 196)
+		default:
+			return nil, fmt.Errorf("%v framing cannot carry EtherType %v", l.Framing, proto)
+		}
+		return &Raw{Type: gopacket.LayerTypePayload, Bytes: append(h, 0, byte(seq>>8), byte(seq))}, nil
 	case PPP, PPPHDLC, PPPoE:
 		var p uint16
 		switch proto {

@@ -209,6 +209,16 @@ func TestLinkHeaders(t *testing.T) {
 				t.Errorf("header % x", syn[:9])
 			}
 		}},
+		{Link{Framing: ARCNET}, true, func(t *testing.T, syn, _ []byte, c *Conn) {
+			if syn[0] != c.C.MAC[5] || syn[1] != c.S.MAC[5] || syn[4] != 196 || syn[5] != 0 || syn[8]>>4 != 6 {
+				t.Errorf("header % x", syn[:9])
+			}
+		}},
+		{Link{Framing: ARCNET1051}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
+			if syn[4] != 240 || syn[5]>>4 != 4 {
+				t.Errorf("header % x", syn[:6])
+			}
+		}},
 		{Link{Framing: SLL, SLLAddrLen: 20}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
 			if binary.BigEndian.Uint16(syn[4:]) != 20 || syn[16]>>4 != 4 {
 				t.Errorf("header % x", syn[:17])

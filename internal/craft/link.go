@@ -35,6 +35,8 @@ const (
 	PPPHDLC                    // the same bytes as PPP (LINKTYPE_PPP_HDLC, 50)
 	CiscoPPP                   // Cisco PPP with HDLC framing, RFC 1547 section 4.3.1: 0x0f, 0x00, EtherType (LINKTYPE_PPP_HDLC, 50)
 	PPPoE                      // a PPPoE session header, RFC 2516, then the PPP protocol (LINKTYPE_PPP_ETHER, 51)
+	ARCNET                     // Linux ARCNET, RFC 1201 header: addresses, offset, protocol, split flag, sequence (LINKTYPE_ARCNET_LINUX, 129)
+	ARCNET1051                 // Linux ARCNET, RFC 1051 header: addresses, offset, protocol (LINKTYPE_ARCNET_LINUX, 129)
 )
 
 func (f Framing) String() string {
@@ -75,6 +77,10 @@ func (f Framing) String() string {
 		return "Cisco PPP"
 	case PPPoE:
 		return "PPPoE"
+	case ARCNET:
+		return "ARCNET"
+	case ARCNET1051:
+		return "ARCNET RFC 1051"
 	}
 	return fmt.Sprintf("Framing(%d)", uint8(f))
 }
@@ -109,6 +115,8 @@ func (f Framing) LinkType() layers.LinkType {
 		return layers.LinkTypePPP_HDLC
 	case PPPoE:
 		return layers.LinkTypePPPEthernet
+	case ARCNET, ARCNET1051:
+		return 129
 	}
 	return layers.LinkTypeEthernet
 }
@@ -289,7 +297,7 @@ func (w *Wire) framing(stack []gopacket.SerializableLayer, l *Link, proto layers
 	case EthernetLLC:
 		w.eth = layers.Ethernet{SrcMAC: l.Src, DstMAC: l.Dst, EthernetType: layers.EthernetTypeLLC}
 		stack = append(stack, &w.eth, LLCSNAP(proto))
-	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap, PPP, PPPHDLC, CiscoPPP, PPPoE:
+	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap, PPP, PPPHDLC, CiscoPPP, PPPoE, ARCNET, ARCNET1051:
 		h, err := linkHeader(l, proto, uint16(w.frames+1))
 		if err != nil {
 			return nil, err

@@ -145,6 +145,8 @@ var (
 		{"PPP in HDLC-like framing, IPv6", pcapgo.NgInterface{Name: "serial1"}, craft.Link{Framing: craft.PPPHDLC}, true},
 		{"Cisco PPP", pcapgo.NgInterface{Name: "serial2"}, craft.Link{Framing: craft.CiscoPPP}, false},
 		{"PPPoE without Ethernet", pcapgo.NgInterface{Name: "pppoe0"}, craft.Link{Framing: craft.PPPoE}, false},
+		{"Linux ARCNET, RFC 1201, IPv6", pcapgo.NgInterface{Name: "arc0"}, craft.Link{Framing: craft.ARCNET}, true},
+		{"Linux ARCNET, RFC 1051", pcapgo.NgInterface{Name: "arc1"}, craft.Link{Framing: craft.ARCNET1051}, false},
 	}
 )
 
