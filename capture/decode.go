@@ -217,6 +217,18 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 				c.limit(total)
 			}
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+				if total := int(be16(d.ip4.Contents[2:])); total > len(c.data) {
+					// A fragment the frame does not hold whole (cut by the
+					// snap length, or shorter than its IP length) cannot
+					// be reassembled. As Wireshark does, a first fragment
+					// is decoded for what it holds, a later one is counted.
+					if d.ip4.FragOffset != 0 {
+						return Fragment, false
+					}
+					c.advance(int(d.ip4.IHL) * 4)
+					next = ipProto(d.ip4.Protocol)
+					break
+				}
 				whole, ok := d.reassemble4()
 				if !ok {
 					return Fragment, false

@@ -680,3 +680,43 @@ func TestARCNETHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestCutFragments checks IPv4 fragments the frame does not hold whole (cut
+// by the snap length): they cannot be reassembled, so, as in Wireshark, a
+// first fragment yields the segment it starts (its payload truncated) and a
+// later one is counted as a fragment, none held.
+func TestCutFragments(t *testing.T) {
+	frame := func(offset uint16) []byte {
+		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2},
+			EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Id: 7, Flags: layers.IPv4MoreFragments, FragOffset: offset,
+			Protocol: layers.IPProtocolTCP, SrcIP: net.IP{192, 0, 2, 1}, DstIP: net.IP{192, 0, 2, 2}}
+		tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 1000, Ack: 1, ACK: true, PSH: true, Window: 512}
+		_ = tcp.SetNetworkLayerForChecksum(ip)
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+			eth, ip, tcp, gopacket.Payload(make([]byte, 1000))); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	var d decoder
+	d.init()
+	var seg Segment
+	first := frame(0)
+	if reason, ok := d.decode(first[:100], layers.LinkTypeEthernet, len(first)-100, &seg); !ok {
+		t.Fatalf("cut first fragment: %v, want a segment", reason)
+	}
+	if seg.Seq != 1000 || seg.PayloadLen != 1000 || !seg.Truncated || seg.Fragmented {
+		t.Errorf("cut first fragment: seq %d, %d bytes, truncated %v, fragmented %v; want 1000, 1000, true, false",
+			seg.Seq, seg.PayloadLen, seg.Truncated, seg.Fragmented)
+	}
+	later := frame(185)
+	if reason, ok := d.decode(later[:100], layers.LinkTypeEthernet, len(later)-100, &seg); ok || reason != Fragment {
+		t.Errorf("cut later fragment: %v, %v; want a fragment", reason, ok)
+	}
+	// The whole first fragment is held for reassembly, as before.
+	if reason, ok := d.decode(first, layers.LinkTypeEthernet, 0, &seg); ok || reason != Fragment {
+		t.Errorf("whole first fragment: %v, %v; want held as a fragment", reason, ok)
+	}
+}
