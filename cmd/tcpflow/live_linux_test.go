@@ -512,8 +512,9 @@ func stopReference(t *testing.T, td *proc, file string, want int) int {
 var kernelDrops = regexp.MustCompile(`(?m)([0-9]+) packets? dropped by kernel`)
 
 // sameFrames fails unless two capture files hold the same frames, byte for
-// byte, with the same lengths.
-func sameFrames(t *testing.T, ours, theirs string) int {
+// byte, with the same lengths, and returns how many and whether they come in
+// the same order (see below).
+func sameFrames(t *testing.T, ours, theirs string) (n int, sameOrder bool) {
 	t.Helper()
 	a, err := readFrames(ours)
 	if err != nil {
@@ -549,7 +550,11 @@ func sameFrames(t *testing.T, ours, theirs string) int {
 			}
 		}
 	}
-	return len(a)
+	sameOrder = true
+	for i := range a {
+		sameOrder = sameOrder && bytes.Equal(a[i].data, b[i].data)
+	}
+	return len(a), sameOrder
 }
 
 // runTCPFlow runs tcpflow in this process and returns its stdout.
@@ -665,8 +670,8 @@ func TestLiveMatchesTcpdump(t *testing.T) {
 
 	for _, p := range pairs {
 		ours, theirs := out(p.name+".pcap"), out(p.name+"-tcpdump.pcap")
-		n := sameFrames(t, ours, theirs)
-		t.Logf("%s (%s %q): %d frames, the same as tcpdump's", p.name, p.iface, p.filter, n)
+		n, sameOrder := sameFrames(t, ours, theirs)
+		t.Logf("%s (%s %q): %d frames, the same as tcpdump's (in the same order: %v)", p.name, p.iface, p.filter, n, sameOrder)
 
 		// The live report is the report of the file it wrote.
 		live := reportParts(t, p.ours.stdout.String())
@@ -678,10 +683,20 @@ func TestLiveMatchesTcpdump(t *testing.T) {
 				t.Errorf("%s: the live report's %s differs from the report of %s:\nlive:\n%s\nfile:\n%s", p.name, k, ours, a, b)
 			}
 		}
-		// And that file tells what tcpdump's does.
+		// And that file tells what tcpdump's does, when both saw the two
+		// directions interleaved alike: on a loaded machine the two sockets
+		// of "any" may not, and an ACK read before the data it acknowledges
+		// is another story (the frames themselves are checked above).
+		if !sameOrder {
+			t.Logf("%s: the two directions came interleaved differently; the reports are not compared", p.name)
+			continue
+		}
 		golden := out(p.name + ".golden")
 		runTCPFlow(t, 0, "check", "--update", "--golden", golden, "--ignore", "time,rtt", theirs)
-		runTCPFlow(t, 0, "check", "--golden", golden, ours)
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"check", "--golden", golden, ours}, nil, &stdout, &stderr); code != 0 {
+			t.Errorf("%s: tcpflow check --golden (tcpdump's file) %s: exit %d\n%s%s", p.name, ours, code, stdout.String(), stderr.String())
+		}
 	}
 
 	// What the traffic was: the refused connection and the reset are in it.
@@ -785,7 +800,7 @@ func TestLiveStops(t *testing.T) {
 						t.Errorf("tcpflow read %d and dropped %d, tcpdump captured %d and dropped %d", n, dropped, len(theirs), tdDropped)
 					}
 				} else {
-					sameFrames(t, file, tdFile)
+					sameFrames(t, file, tdFile) // the report here is tcpflow's own: no order needed
 				}
 			}
 			if tcpdumpErr == nil {
