@@ -199,6 +199,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			n, next, err = parseWCCP(c.data)
 		case pARCNET:
 			n, next, err = parseARCNET(c.data)
+		case pJuniper:
+			n, next, err = parseJuniper(c.data)
 		case pIPv4:
 			if err = d.ip4.DecodeFromBytes(c.data, d); err != nil {
 				break

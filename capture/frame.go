@@ -153,6 +153,7 @@ const (
 	HeaderTeredo      = HeaderKind(pTeredo)
 	HeaderWCCP        = HeaderKind(pWCCP) // a WCCP v2 redirect header after GRE (none under v1)
 	HeaderARCNET      = HeaderKind(pARCNET)
+	HeaderJuniper     = HeaderKind(pJuniper) // the header Junos puts before what it captured
 	HeaderTCP         = HeaderKind(pTCP)
 )
 
@@ -168,7 +169,7 @@ var headerNames = map[HeaderKind]string{
 	HeaderIPv6Ext: "IPv6 extension header", HeaderIPv6Frag: "IPv6 fragment header", HeaderICMPv4: "ICMP",
 	HeaderICMPv6: "ICMPv6", HeaderUDP: "UDP", HeaderGRE: "GRE", HeaderERSPAN: "ERSPAN", HeaderVXLAN: "VXLAN",
 	HeaderVXLANGPE: "VXLAN-GPE", HeaderGeneve: "Geneve", HeaderGTPU: "GTP-U", HeaderAYIYA: "AYIYA",
-	HeaderTeredo: "Teredo", HeaderWCCP: "WCCP redirect header", HeaderARCNET: "ARCNET", HeaderTCP: "TCP",
+	HeaderTeredo: "Teredo", HeaderWCCP: "WCCP redirect header", HeaderARCNET: "ARCNET", HeaderJuniper: "Juniper", HeaderTCP: "TCP",
 }
 
 // String names the header kind in words, e.g. "Ethernet", "VLAN tag".

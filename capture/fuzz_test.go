@@ -16,6 +16,7 @@ var decodedLinks = []layers.LinkType{
 	layers.LinkTypeRaw, 12, 14, layers.LinkTypeIPv4, layers.LinkTypeIPv6, layers.LinkTypeC_HDLC, layers.LinkTypeFDDI,
 	linkTypeIPoIB, linkTypeNFLog, layers.LinkTypeIEEE802_11, layers.LinkTypeIEEE80211Radio,
 	layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypePPPEthernet, linkTypeARCNETLinux,
+	linkTypeJuniperEther,
 }
 
 // addFrames adds the frames of a capture as seeds: (link index, bytes cut

@@ -13,6 +13,9 @@ const (
 	// LINKTYPE_ARCNET_LINUX: ARCNET as Linux captures it, with a 2-byte
 	// offset field between the addresses and the protocol ID.
 	linkTypeARCNETLinux layers.LinkType = 129
+	// LINKTYPE_JUNIPER_ETHER: Ethernet frames captured on a Juniper router
+	// (Junos "monitor traffic ... write-file"), each after a Juniper header.
+	linkTypeJuniperEther layers.LinkType = 178
 )
 
 // firstProto maps a pcap link type to the header its frames start with.
@@ -54,6 +57,8 @@ func firstProto(link layers.LinkType) proto {
 		return pPPPoE
 	case linkTypeARCNETLinux:
 		return pARCNET
+	case linkTypeJuniperEther:
+		return pJuniper
 	}
 	return pUnsupported
 }
@@ -361,6 +366,36 @@ func parseARCNET(b []byte) (int, proto, error) {
 	}
 	if split != 0 {
 		return n, pLinkFrag, nil
+	}
+	return n, next, nil
+}
+
+// parseJuniper reads the header Junos puts before each captured frame
+// (LINKTYPE_JUNIPER_ETHER; gopacket has no layer for it): the magic "MGC",
+// a flags byte, then, with flag 0x80, a 2-byte length and that many bytes
+// of extension TLVs (interface name, index, media type). With flag 0x02
+// (no layer 2) 4 bytes follow and the IP packet itself; otherwise an
+// Ethernet frame.
+func parseJuniper(b []byte) (int, proto, error) {
+	if len(b) < 4 {
+		return 0, 0, errShort
+	}
+	if b[0] != 'M' || b[1] != 'G' || b[2] != 'C' {
+		return 0, 0, errMalformed
+	}
+	flags, n := b[3], 4
+	if flags&0x80 != 0 {
+		if len(b) < n+2 {
+			return 0, 0, errShort
+		}
+		n += 2 + int(be16(b[n:]))
+	}
+	next := pEthernet
+	if flags&0x02 != 0 {
+		n, next = n+4, pRawIP
+	}
+	if len(b) < n {
+		return 0, 0, errShort
 	}
 	return n, next, nil
 }

@@ -54,8 +54,9 @@ const (
 	pGTPU
 	pAYIYA
 	pTeredo
-	pWCCP   // what follows GRE protocol 0x883e: a WCCP v2 redirect header, or the packet itself (v1)
-	pARCNET // a Linux ARCNET header (LINKTYPE_ARCNET_LINUX)
+	pWCCP    // what follows GRE protocol 0x883e: a WCCP v2 redirect header, or the packet itself (v1)
+	pARCNET  // a Linux ARCNET header (LINKTYPE_ARCNET_LINUX)
+	pJuniper // a Juniper capture header (LINKTYPE_JUNIPER_ETHER)
 	pTCP
 )
 

@@ -155,12 +155,12 @@ func TestLinkTypesAndTunnels(t *testing.T) {
 		// datagrams on tunnel ports without TCP; one outer fragment held.
 		{file: "tunnels.pcap", frames: 238, tcp: 234, links: "ETHERNET(1)",
 			count: map[Reason]uint64{NotTCP: 3, Fragment: 1}, conns: 26, per: 9, port0: 42000},
-		// mkpcaps linkTypes: 14 connections on 13 interfaces, a protected
+		// mkpcaps linkTypes: 15 connections on 14 interfaces, a protected
 		// 802.11 frame and a beacon.
-		{file: "linktypes.pcapng", frames: 128, tcp: 126,
+		{file: "linktypes.pcapng", frames: 137, tcp: 135,
 			links: "C_HDLC(104),FDDI(10),IPOIB(242),NFLOG(239),IEEE802_11(105),IEEE802_11_RADIOTAP(127),LINUX_SLL(113)," +
-				"PPP(9),PPP_HDLC(50),PPP_ETHER(51),ARCNET_LINUX(129)",
-			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 14, per: 9, port0: 45000},
+				"PPP(9),PPP_HDLC(50),PPP_ETHER(51),ARCNET_LINUX(129),JUNIPER_ETHER(178)",
+			count: map[Reason]uint64{NotIP: 1, Encrypted: 1}, conns: 15, per: 9, port0: 45000},
 		// mkpcaps lengths: TSO, jumbogram, bogus IP length, trailer, snap length.
 		{file: "lengths.pcap", frames: 45, tcp: 45, links: "ETHERNET(1)",
 			count: map[Reason]uint64{TruncatedPayload: 1}, conns: 5, per: 9, port0: 43000},
@@ -718,5 +718,29 @@ func TestCutFragments(t *testing.T) {
 	// The whole first fragment is held for reassembly, as before.
 	if reason, ok := d.decode(first, layers.LinkTypeEthernet, 0, &seg); ok || reason != Fragment {
 		t.Errorf("whole first fragment: %v, %v; want held as a fragment", reason, ok)
+	}
+}
+
+// TestJuniperHeaders checks the Juniper capture header beyond the one
+// linktypes.pcapng holds: without extensions, without layer 2 (4 bytes,
+// then IP), a bad magic number, a cut extension.
+func TestJuniperHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		n    int
+		next proto
+		err  error
+	}{
+		{"plain", []byte{'M', 'G', 'C', 0x01}, 4, pEthernet, nil},
+		{"extensions", []byte{'M', 'G', 'C', 0x80, 0, 3, 1, 1, 9}, 9, pEthernet, nil},
+		{"no layer 2", []byte{'M', 'G', 'C', 0x82, 0, 0, 0, 0, 0, 2, 0x45}, 10, pRawIP, nil},
+		{"bad magic", []byte{'M', 'G', 'X', 0x01}, 0, 0, errMalformed},
+		{"cut extension", []byte{'M', 'G', 'C', 0x80, 0, 9, 1}, 0, 0, errShort},
+	} {
+		n, next, err := parseJuniper(tc.b)
+		if n != tc.n || next != tc.next || err != tc.err {
+			t.Errorf("%s: %d, %v, %v; want %d, %v, %v", tc.name, n, next, err, tc.n, tc.next, tc.err)
+		}
 	}
 }

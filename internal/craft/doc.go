@@ -14,8 +14,8 @@
 //     Endpoint.Delay places the capture point between the two ends;
 //   - Link and Framing: Ethernet, 802.1Q, QinQ, 802.3 with LLC/SNAP, Linux
 //     SLL and SLL2, raw IP, BSD NULL, Cisco HDLC, FDDI, IPoIB, NFLOG, 802.11,
-//     radiotap, PPP (HDLC-like and Cisco framing), PPPoE and Linux ARCNET,
-//     chosen per packet, and IPv6 extension headers
+//     radiotap, PPP (HDLC-like and Cisco framing), PPPoE, Linux ARCNET and
+//     Juniper's Ethernet captures, chosen per packet, and IPv6 extension headers
 //     (Conn.IPv6Ext); a Link can also carry packets in a tunnel (Link.Tunnel,
 //     with Raw for headers gopacket cannot write), fragment them (MTU), leave
 //     the IPv4 length to TSO, pad, cut (Snap) or damage them (Edit);

@@ -156,6 +156,13 @@ func linkHeader(l *Link, proto layers.EthernetType, seq uint16) (*Raw, error) {
 	switch l.Framing {
 	case CiscoHDLC, CiscoPPP:
 		return &Raw{Type: gopacket.LayerTypePayload, Bytes: []byte{0x0f, 0, byte(proto >> 8), byte(proto)}}, nil
+	case JuniperEther:
+		// "MGC", flags: extensions present, incoming; 6 bytes of
+		// extensions, one TLV (type 4, the logical interface's index, 4
+		// bytes); then the Ethernet header.
+		h := []byte{'M', 'G', 'C', 0x81, 0, 6, 4, 4, 0, 0, 0, 7}
+		h = append(append(append(h, l.Dst...), l.Src...), byte(proto>>8), byte(proto))
+		return &Raw{Type: gopacket.LayerTypePayload, Bytes: h}, nil
 	case ARCNET, ARCNET1051:
 		// Source and destination station (the last bytes of the MACs),
 		// the offset field Linux keeps, then the protocol ID: RFC 1201's

@@ -214,6 +214,12 @@ func TestLinkHeaders(t *testing.T) {
 				t.Errorf("header % x", syn[:9])
 			}
 		}},
+		{Link{Framing: JuniperEther}, false, func(t *testing.T, syn, _ []byte, c *Conn) {
+			if string(syn[:3]) != "MGC" || syn[3] != 0x81 || binary.BigEndian.Uint16(syn[4:]) != 6 ||
+				!bytes.Equal(syn[12:18], c.S.MAC) || binary.BigEndian.Uint16(syn[24:]) != 0x0800 {
+				t.Errorf("header % x", syn[:26])
+			}
+		}},
 		{Link{Framing: ARCNET1051}, false, func(t *testing.T, syn, _ []byte, _ *Conn) {
 			if syn[4] != 240 || syn[5]>>4 != 4 {
 				t.Errorf("header % x", syn[:6])

@@ -17,26 +17,27 @@ type Framing uint8
 // The framings. Each matches one pcap link type (LinkType); the first three
 // share Ethernet's.
 const (
-	Ethernet    Framing = iota // Ethernet II (LINKTYPE_ETHERNET, 1)
-	Dot1Q                      // Ethernet with one 802.1Q tag (0x8100)
-	QinQ                       // Ethernet with 802.1ad service tag 0x88a8 outside an 802.1Q tag
-	SLL                        // Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113)
-	SLL2                       // Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276)
-	RawIP                      // no link header: IPv4 or IPv6 by the version nibble (LINKTYPE_RAW, 101)
-	Null                       // BSD loopback: 4-byte address family in host order (LINKTYPE_NULL, 0)
-	EthernetLLC                // IEEE 802.3: a length instead of an EtherType, then LLC and SNAP (LINKTYPE_ETHERNET)
-	CiscoHDLC                  // Cisco HDLC: address, control, EtherType (LINKTYPE_C_HDLC, 104)
-	FDDI                       // FDDI: frame control, addresses, then LLC and SNAP (LINKTYPE_FDDI, 10)
-	IPoIB                      // IP over InfiniBand, RFC 4391, with libpcap's 40-byte pseudo-header (LINKTYPE_IPOIB, 242)
-	NFLog                      // Linux netfilter log messages, attributes little-endian (LINKTYPE_NFLOG, 239)
-	Dot11                      // IEEE 802.11 data frames without FCS, then LLC and SNAP (LINKTYPE_IEEE802_11, 105)
-	RadioTap                   // radiotap, then 802.11 as Dot11 (LINKTYPE_IEEE802_11_RADIOTAP, 127)
-	PPP                        // PPP in HDLC-like framing, RFC 1662: 0xff, 0x03, protocol (LINKTYPE_PPP, 9)
-	PPPHDLC                    // the same bytes as PPP (LINKTYPE_PPP_HDLC, 50)
-	CiscoPPP                   // Cisco PPP with HDLC framing, RFC 1547 section 4.3.1: 0x0f, 0x00, EtherType (LINKTYPE_PPP_HDLC, 50)
-	PPPoE                      // a PPPoE session header, RFC 2516, then the PPP protocol (LINKTYPE_PPP_ETHER, 51)
-	ARCNET                     // Linux ARCNET, RFC 1201 header: addresses, offset, protocol, split flag, sequence (LINKTYPE_ARCNET_LINUX, 129)
-	ARCNET1051                 // Linux ARCNET, RFC 1051 header: addresses, offset, protocol (LINKTYPE_ARCNET_LINUX, 129)
+	Ethernet     Framing = iota // Ethernet II (LINKTYPE_ETHERNET, 1)
+	Dot1Q                       // Ethernet with one 802.1Q tag (0x8100)
+	QinQ                        // Ethernet with 802.1ad service tag 0x88a8 outside an 802.1Q tag
+	SLL                         // Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113)
+	SLL2                        // Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276)
+	RawIP                       // no link header: IPv4 or IPv6 by the version nibble (LINKTYPE_RAW, 101)
+	Null                        // BSD loopback: 4-byte address family in host order (LINKTYPE_NULL, 0)
+	EthernetLLC                 // IEEE 802.3: a length instead of an EtherType, then LLC and SNAP (LINKTYPE_ETHERNET)
+	CiscoHDLC                   // Cisco HDLC: address, control, EtherType (LINKTYPE_C_HDLC, 104)
+	FDDI                        // FDDI: frame control, addresses, then LLC and SNAP (LINKTYPE_FDDI, 10)
+	IPoIB                       // IP over InfiniBand, RFC 4391, with libpcap's 40-byte pseudo-header (LINKTYPE_IPOIB, 242)
+	NFLog                       // Linux netfilter log messages, attributes little-endian (LINKTYPE_NFLOG, 239)
+	Dot11                       // IEEE 802.11 data frames without FCS, then LLC and SNAP (LINKTYPE_IEEE802_11, 105)
+	RadioTap                    // radiotap, then 802.11 as Dot11 (LINKTYPE_IEEE802_11_RADIOTAP, 127)
+	PPP                         // PPP in HDLC-like framing, RFC 1662: 0xff, 0x03, protocol (LINKTYPE_PPP, 9)
+	PPPHDLC                     // the same bytes as PPP (LINKTYPE_PPP_HDLC, 50)
+	CiscoPPP                    // Cisco PPP with HDLC framing, RFC 1547 section 4.3.1: 0x0f, 0x00, EtherType (LINKTYPE_PPP_HDLC, 50)
+	PPPoE                       // a PPPoE session header, RFC 2516, then the PPP protocol (LINKTYPE_PPP_ETHER, 51)
+	ARCNET                      // Linux ARCNET, RFC 1201 header: addresses, offset, protocol, split flag, sequence (LINKTYPE_ARCNET_LINUX, 129)
+	ARCNET1051                  // Linux ARCNET, RFC 1051 header: addresses, offset, protocol (LINKTYPE_ARCNET_LINUX, 129)
+	JuniperEther                // Junos' capture header with an extension TLV, then Ethernet (LINKTYPE_JUNIPER_ETHER, 178)
 )
 
 func (f Framing) String() string {
@@ -81,6 +82,8 @@ func (f Framing) String() string {
 		return "ARCNET"
 	case ARCNET1051:
 		return "ARCNET RFC 1051"
+	case JuniperEther:
+		return "Juniper Ethernet"
 	}
 	return fmt.Sprintf("Framing(%d)", uint8(f))
 }
@@ -117,6 +120,8 @@ func (f Framing) LinkType() layers.LinkType {
 		return layers.LinkTypePPPEthernet
 	case ARCNET, ARCNET1051:
 		return 129
+	case JuniperEther:
+		return 178
 	}
 	return layers.LinkTypeEthernet
 }
@@ -297,7 +302,7 @@ func (w *Wire) framing(stack []gopacket.SerializableLayer, l *Link, proto layers
 	case EthernetLLC:
 		w.eth = layers.Ethernet{SrcMAC: l.Src, DstMAC: l.Dst, EthernetType: layers.EthernetTypeLLC}
 		stack = append(stack, &w.eth, LLCSNAP(proto))
-	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap, PPP, PPPHDLC, CiscoPPP, PPPoE, ARCNET, ARCNET1051:
+	case CiscoHDLC, FDDI, IPoIB, NFLog, Dot11, RadioTap, PPP, PPPHDLC, CiscoPPP, PPPoE, ARCNET, ARCNET1051, JuniperEther:
 		h, err := linkHeader(l, proto, uint16(w.frames+1))
 		if err != nil {
 			return nil, err

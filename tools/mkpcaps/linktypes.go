@@ -147,6 +147,7 @@ var (
 		{"PPPoE without Ethernet", pcapgo.NgInterface{Name: "pppoe0"}, craft.Link{Framing: craft.PPPoE}, false},
 		{"Linux ARCNET, RFC 1201, IPv6", pcapgo.NgInterface{Name: "arc0"}, craft.Link{Framing: craft.ARCNET}, true},
 		{"Linux ARCNET, RFC 1051", pcapgo.NgInterface{Name: "arc1"}, craft.Link{Framing: craft.ARCNET1051}, false},
+		{"Juniper Ethernet, an extension TLV", pcapgo.NgInterface{Name: "ge-0/0/0"}, craft.Link{Framing: craft.JuniperEther}, false},
 	}
 )
 
