@@ -655,32 +655,6 @@ func TestPPPoEDiscovery(t *testing.T) {
 	}
 }
 
-// TestARCNETHeaders checks the Linux ARCNET headers linktypes.pcapng does
-// not hold: an exception packet (split flag 0xff, 4 more bytes), a packet
-// split over several frames, ARP and a cut header.
-func TestARCNETHeaders(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		b    []byte
-		n    int
-		next proto
-		err  error
-	}{
-		{"RFC 1051 IPv4", []byte{1, 2, 0, 0, 240, 0x45}, 5, pIPv4, nil},
-		{"RFC 1051 ARP", []byte{1, 2, 0, 0, 241}, 5, pOther, nil},
-		{"RFC 1201 IPv4", []byte{1, 2, 0, 0, 212, 0, 0, 1, 0x45}, 8, pIPv4, nil},
-		{"RFC 1201 ARP", []byte{1, 2, 0, 0, 213, 0, 0, 1}, 8, pOther, nil},
-		{"exception packet", []byte{1, 2, 0, 0, 212, 0xff, 0, 0, 196, 0, 0, 1, 0x60}, 12, pIPv6, nil},
-		{"first of a split packet", []byte{1, 2, 0, 0, 212, 3, 0, 1}, 8, pLinkFrag, nil},
-		{"cut", []byte{1, 2, 0, 0, 212, 0}, 0, 0, errShort},
-	} {
-		n, next, err := parseARCNET(tc.b)
-		if n != tc.n || next != tc.next || err != tc.err {
-			t.Errorf("%s: %d, %v, %v; want %d, %v, %v", tc.name, n, next, err, tc.n, tc.next, tc.err)
-		}
-	}
-}
-
 // TestCutFragments checks IPv4 fragments the frame does not hold whole (cut
 // by the snap length): they cannot be reassembled, so, as in Wireshark, a
 // first fragment yields the segment it starts (its payload truncated) and a
@@ -721,24 +695,34 @@ func TestCutFragments(t *testing.T) {
 	}
 }
 
-// TestJuniperHeaders checks the Juniper capture header beyond the one
-// linktypes.pcapng holds: without extensions, without layer 2 (4 bytes,
-// then IP), a bad magic number, a cut extension.
-func TestJuniperHeaders(t *testing.T) {
+// TestLinkHeaders checks the hand-read link headers in shapes the test
+// captures lack. Linux ARCNET: an exception packet (split flag 0xff, 4 more
+// bytes), a packet split over several frames, ARP, a cut header. Juniper:
+// without extensions, without layer 2 (4 bytes, then IP), a bad magic
+// number, a cut extension.
+func TestLinkHeaders(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		b    []byte
-		n    int
-		next proto
-		err  error
+		name  string
+		parse func([]byte) (int, proto, error)
+		b     []byte
+		n     int
+		next  proto
+		err   error
 	}{
-		{"plain", []byte{'M', 'G', 'C', 0x01}, 4, pEthernet, nil},
-		{"extensions", []byte{'M', 'G', 'C', 0x80, 0, 3, 1, 1, 9}, 9, pEthernet, nil},
-		{"no layer 2", []byte{'M', 'G', 'C', 0x82, 0, 0, 0, 0, 0, 2, 0x45}, 10, pRawIP, nil},
-		{"bad magic", []byte{'M', 'G', 'X', 0x01}, 0, 0, errMalformed},
-		{"cut extension", []byte{'M', 'G', 'C', 0x80, 0, 9, 1}, 0, 0, errShort},
+		{"ARCNET RFC 1051 IPv4", parseARCNET, []byte{1, 2, 0, 0, 240, 0x45}, 5, pIPv4, nil},
+		{"ARCNET RFC 1051 ARP", parseARCNET, []byte{1, 2, 0, 0, 241}, 5, pOther, nil},
+		{"ARCNET RFC 1201 IPv4", parseARCNET, []byte{1, 2, 0, 0, 212, 0, 0, 1, 0x45}, 8, pIPv4, nil},
+		{"ARCNET RFC 1201 ARP", parseARCNET, []byte{1, 2, 0, 0, 213, 0, 0, 1}, 8, pOther, nil},
+		{"ARCNET exception packet", parseARCNET, []byte{1, 2, 0, 0, 212, 0xff, 0, 0, 196, 0, 0, 1, 0x60}, 12, pIPv6, nil},
+		{"ARCNET first of a split packet", parseARCNET, []byte{1, 2, 0, 0, 212, 3, 0, 1}, 8, pLinkFrag, nil},
+		{"ARCNET cut", parseARCNET, []byte{1, 2, 0, 0, 212, 0}, 0, 0, errShort},
+		{"Juniper plain", parseJuniper, []byte{'M', 'G', 'C', 0x01}, 4, pEthernet, nil},
+		{"Juniper extensions", parseJuniper, []byte{'M', 'G', 'C', 0x80, 0, 3, 1, 1, 9}, 9, pEthernet, nil},
+		{"Juniper no layer 2", parseJuniper, []byte{'M', 'G', 'C', 0x82, 0, 0, 0, 0, 0, 2, 0x45}, 10, pRawIP, nil},
+		{"Juniper bad magic", parseJuniper, []byte{'M', 'G', 'X', 0x01}, 0, 0, errMalformed},
+		{"Juniper cut extension", parseJuniper, []byte{'M', 'G', 'C', 0x80, 0, 9, 1}, 0, 0, errShort},
 	} {
-		n, next, err := parseJuniper(tc.b)
+		n, next, err := tc.parse(tc.b)
 		if n != tc.n || next != tc.next || err != tc.err {
 			t.Errorf("%s: %d, %v, %v; want %d, %v, %v", tc.name, n, next, err, tc.n, tc.next, tc.err)
 		}
