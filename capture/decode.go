@@ -156,23 +156,11 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			}
 			c.advance(4)
 			next = loopProto(&d.loop)
-		case pSLL:
-			n, next, err = parseSLL(c.data)
-		case pSLL2:
-			n, next, err = parseSLL2(c.data)
-		case pCHDLC:
-			n, next, err = parseCHDLC(c.data)
-		case pFDDI:
-			n, next, err = parseFDDI(c.data)
-		case pIPoIB:
-			n, next, err = parseIPoIB(c.data)
 		case pNFLog:
 			var size int
 			if n, size, next, err = parseNFLog(c.data); err == nil {
 				c.limit(n + size)
 			}
-		case pRadioTap:
-			n, next, err = parseRadioTap(c.data)
 		case pDot11, pDot11FCS, pDot11Pad, pDot11FPad:
 			if p == pDot11FCS || p == pDot11FPad {
 				if c.wire < 4 {
@@ -187,20 +175,8 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			if n, size, next, err = parsePPPoE(c.data); err == nil && next == pPPP {
 				c.limit(n + size)
 			}
-		case pPPP:
-			n, next, err = parsePPP(c.data)
-		case pMPLS:
-			n, next, err = parseMPLS(c.data)
 		case pMPLSPayload:
 			next = mplsPayload(c.data)
-		case pPWEth:
-			n, next, err = parsePWEth(c.data)
-		case pWCCP:
-			n, next, err = parseWCCP(c.data)
-		case pARCNET:
-			n, next, err = parseARCNET(c.data)
-		case pJuniper:
-			n, next, err = parseJuniper(c.data)
 		case pIPv4:
 			if err = d.ip4.DecodeFromBytes(c.data, d); err != nil {
 				break
@@ -306,19 +282,11 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 			}
 			c.to(d.vxlan.Payload)
 			next = pEthernet
-		case pVXLANGPE:
-			n, next, err = parseVXLANGPE(c.data)
-		case pGeneve:
-			n, next, err = parseGeneve(c.data)
 		case pGTPU:
 			var total int
 			if n, total, next, err = parseGTPU(c.data); err == nil {
 				c.limit(total)
 			}
-		case pAYIYA:
-			n, next, err = parseAYIYA(c.data)
-		case pTeredo:
-			n, next, err = parseTeredo(c.data)
 		case pICMPv4:
 			if err = d.icmp4.DecodeFromBytes(c.data, d); err != nil {
 				break
@@ -350,6 +318,9 @@ func (d *decoder) decode(data []byte, link layers.LinkType, missing int, seg *Se
 				return ICMPQuoted, true
 			}
 			return NotTCP, false
+		default:
+			// A header read by hand from its bytes alone (headerParsers).
+			n, next, err = headerParsers[p](c.data)
 		case pTCP:
 			return d.decodeTCP(&c, missing > 0, hdr4, src, dst, seg)
 		}

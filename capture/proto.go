@@ -60,6 +60,20 @@ const (
 	pTCP
 )
 
+// headerParsers read the headers that need nothing but their bytes: each
+// returns the header's length and what follows it, or errShort when the
+// bytes end inside the header (the parsers are in link.go and tunnel.go,
+// each with the reason it is read by hand). The decode loop calls them for
+// every kind its own cases do not handle, so a new such header needs only
+// its parser here.
+var headerParsers = [...]func([]byte) (int, proto, error){
+	pSLL: parseSLL, pSLL2: parseSLL2, pCHDLC: parseCHDLC, pFDDI: parseFDDI, pIPoIB: parseIPoIB,
+	pRadioTap: parseRadioTap, pPPP: parsePPP, pMPLS: parseMPLS, pPWEth: parsePWEth, pWCCP: parseWCCP,
+	pARCNET: parseARCNET, pJuniper: parseJuniper, pVXLANGPE: parseVXLANGPE, pGeneve: parseGeneve,
+	pAYIYA: parseAYIYA, pTeredo: parseTeredo,
+	pTCP: nil, // decoded by its case; sizes the table to every kind
+}
+
 // etherProto maps an EtherType, as Ethernet, 802.1Q, SNAP, SLL, GRE, Geneve
 // and Cisco HDLC carry it, to the header it announces. Values below 0x0600
 // are 802.3 lengths: an LLC header follows (gopacket reports them as
